@@ -1,0 +1,101 @@
+"""``bandwagon run SCENARIO``: run the replications of a scenario and write its results."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+from pathlib import Path
+
+from ..errors import InputError
+from ..output.atomic import check_writable_dir, staged_directory
+from ..output.manifest import environment, write_manifest
+from ..output.tables import Summary, write_adoptions, write_timeseries
+from ..runner import run_replications
+from ..scenario import Scenario
+from ..targets import Targets
+
+ORDER = 10
+
+
+def register(subparsers) -> None:
+    parser = subparsers.add_parser("run", help="run a scenario's replications and write results",
+                                   description=__doc__)
+    parser.add_argument("scenario", type=Path, help="scenario YAML file")
+    parser.add_argument("--replications", type=int, help="number of replications (default: the scenario's)")
+    parser.add_argument("--seed", type=int, help="root seed (default: the scenario's)")
+    parser.add_argument("--workers", type=int, help="worker processes (default: all cores)")
+    parser.add_argument("--out", type=Path, help="output directory (default: results/<scenario>/<UTC timestamp>)")
+    parser.add_argument("--force", action="store_true", help="replace a non-empty output directory")
+    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+    parser.set_defaults(handler=main)
+
+
+def default_out(scenario: Scenario) -> Path:
+    stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    return Path("results") / scenario.name / stamp
+
+
+def prepare(args: argparse.Namespace) -> Scenario:
+    """The scenario with the command line's overrides, or an InputError."""
+    scenario = Scenario.from_yaml(args.scenario)
+    overrides = {}
+    if args.replications is not None:
+        if args.replications < 1:
+            raise InputError(f"expected at least 1 replication, got {args.replications}", source="--replications")
+        overrides["replications"] = args.replications
+    if args.seed is not None:
+        if args.seed < 0:
+            raise InputError(f"expected a non-negative seed, got {args.seed}", source="--seed")
+        overrides["seed"] = args.seed
+    if args.workers is not None and args.workers < 1:
+        raise InputError(f"expected at least 1 worker, got {args.workers}", source="--workers")
+    return scenario.with_overrides(overrides, source="command line") if overrides else scenario
+
+
+def load_targets(scenario: Scenario) -> Targets | None:
+    return Targets.from_yaml(scenario.outputs.targets) if scenario.outputs.targets else None
+
+
+def main(args: argparse.Namespace) -> int:
+    scenario = prepare(args)
+    targets = load_targets(scenario)
+    out = args.out or default_out(scenario)
+    check_writable_dir(out, force=args.force)
+
+    result = run_replications(scenario, range(scenario.replications), workers=args.workers,
+                              progress=not args.no_progress)
+    runs = result.runs
+    summary = Summary.of(runs)
+    with staged_directory(out, force=args.force) as staging:
+        write_timeseries(staging / "timeseries.csv", runs)
+        summary.write(staging / "summary.csv")
+        if scenario.outputs.adoptions:
+            write_adoptions(staging / "adoptions.csv", runs, scenario.horizon.start)
+        if scenario.outputs.figures:
+            write_figures(staging / "figures", scenario, summary, targets)
+        write_manifest(staging / "manifest.json", {
+            "kind": "run",
+            "scenario": scenario.to_dict(),
+            "scenario_file": str(args.scenario),
+            "seed": scenario.seed,
+            "replications": scenario.replications,
+            "workers": result.workers,
+            "wall_seconds": round(result.wall_seconds, 3),
+            "events": [run.events for run in runs],
+            "environment": environment(),
+        })
+    events = sum(run.events for run in runs)
+    print(f"{scenario.name}: {len(runs)} replications, {events:,} events in {result.wall_seconds:.1f} s "
+          f"on {result.workers} worker(s) -> {out}")
+    return 0
+
+
+def write_figures(directory: Path, scenario: Scenario, summary: Summary, targets: Targets | None) -> None:
+    from ..output.atomic import atomic_file
+    from ..plotting.figures import adoption_figure
+
+    directory.mkdir(parents=True, exist_ok=True)
+    events = {name: e.date for name, e in scenario.events.items() if e.enabled}
+    fig = adoption_figure(summary, f"Verified government accounts: {scenario.name}", targets, events)
+    with atomic_file(directory / "adoption.png", "wb") as handle:
+        fig.savefig(handle, format="png")

@@ -1,0 +1,32 @@
+"""``bandwagon validate FILE...``: check scenario files without running them."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from ..errors import InputError
+from ..scenario import Scenario
+
+ORDER = 20
+
+
+def register(subparsers) -> None:
+    parser = subparsers.add_parser("validate", help="check scenario files", description=__doc__)
+    parser.add_argument("files", type=Path, nargs="+", metavar="FILE")
+    parser.set_defaults(handler=main)
+
+
+def main(args) -> int:
+    failed = 0
+    for path in args.files:
+        try:
+            scenario = Scenario.from_yaml(path)
+        except InputError as exc:
+            print(f"bandwagon validate: error: {exc.line()}", file=sys.stderr)
+            failed += 1
+            continue
+        print(f"{path}: ok ({scenario.name}: {len(scenario.agencies.levels)} levels, "
+              f"{sum(l.count for l in scenario.agencies.levels.values()):,} potential adopters, "
+              f"{len(scenario.platforms)} platforms, {scenario.horizon.start}..{scenario.horizon.end})")
+    return 2 if failed else 0

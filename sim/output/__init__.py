@@ -1,0 +1,1 @@
+"""Writing results: atomic files and directories, the run tables, the manifest."""

@@ -1,0 +1,1 @@
+"""Figures: one shared look (:mod:`.style`), figures built from saved results."""

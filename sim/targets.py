@@ -1,0 +1,143 @@
+"""Reported figures the model answers to, as data.
+
+A targets file (``scenarios/targets/*.yaml``) lists figures with their date or
+period, the metric they correspond to, how to compare (``equal`` within a
+relative tolerance, ``at_least``, ``at_most``, or an ``interval``), a weight for
+calibration, and the quoted sentence they come from.  Figures, reports and the
+calibration all read targets through this module.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import os
+from typing import Annotated, Literal
+
+import numpy as np
+from pydantic import Field, ValidationError, model_validator
+
+from .errors import FieldError, InputError
+from .scenario.loading import as_input_error, read_yaml_mapping
+from .scenario.schema import Frozen
+
+
+class Period(Frozen):
+    start: dt.date
+    end: dt.date
+
+    @model_validator(mode="after")
+    def _ordered(self) -> "Period":
+        if self.end < self.start:
+            raise ValueError(f"expected end on or after start ({self.start}), got {self.end}")
+        return self
+
+
+class Target(Frozen):
+    metric: str
+    date: dt.date | None = Field(None, description="Date of a stock (value at the end of that day).")
+    period: Period | None = Field(None, description="Period of a flow (change over the period).")
+    kind: Literal["equal", "at_least", "at_most", "interval"] = "equal"
+    value: Annotated[float, Field(gt=0, allow_inf_nan=False)] = Field(description="The reported figure.")
+    low: Annotated[float, Field(gt=0, allow_inf_nan=False)] | None = None
+    high: Annotated[float, Field(gt=0, allow_inf_nan=False)] | None = None
+    tolerance: Annotated[float, Field(ge=0, lt=1, allow_inf_nan=False)] = 0.0
+    weight: Annotated[float, Field(ge=0, allow_inf_nan=False)] = 1.0
+    quote: str = ""
+    source: str | None = None
+
+    @model_validator(mode="after")
+    def _consistent(self) -> "Target":
+        if (self.date is None) == (self.period is None):
+            raise ValueError("expected exactly one of date (a stock) or period (a flow)")
+        if self.kind == "interval":
+            if self.low is None or self.high is None or not self.low <= self.high:
+                raise ValueError("expected low <= high for an interval target")
+        elif self.low is not None or self.high is not None:
+            raise ValueError("expected low and high only for kind: interval")
+        return self
+
+    # --- where it sits ---------------------------------------------------------------
+    @property
+    def when(self) -> dt.date:
+        """The date at which the target is plotted and checked."""
+        return self.date if self.date is not None else self.period.end
+
+    @property
+    def bounds(self) -> tuple[float, float]:
+        """The accepted range of the model's value."""
+        if self.kind == "interval":
+            return (self.low, self.high)
+        lower = self.value * (1 - self.tolerance)
+        upper = self.value * (1 + self.tolerance)
+        if self.kind == "at_least":
+            return (lower, math.inf)
+        if self.kind == "at_most":
+            return (0.0, upper)
+        return (lower, upper)
+
+    def dates_needed(self) -> list[dt.date]:
+        if self.date is not None:
+            return [self.date]
+        return [self.period.start - dt.timedelta(days=1), self.period.end]
+
+    # --- comparing -------------------------------------------------------------------
+    def model_value(self, series: np.ndarray, start: dt.date) -> float:
+        """The target's quantity from a daily series beginning on ``start``.
+
+        Works on the last axis, so a (replications, days) array gives one value
+        per replication.
+        """
+        series = np.asarray(series, dtype=float)
+        if self.date is not None:
+            return series[..., (self.date - start).days]
+        before = (self.period.start - start).days - 1
+        end = series[..., (self.period.end - start).days]
+        return end - (series[..., before] if before >= 0 else 0.0)
+
+    def log_error(self, value: float) -> float:
+        """Signed error in log space: 0 when the value is acceptable.
+
+        ``equal`` compares with the figure itself; one-sided kinds and
+        intervals only penalise the side that is violated, measured from the
+        violated bound.
+        """
+        value = max(float(value), 1e-12)
+        if self.kind == "equal":
+            return math.log(value / self.value)
+        low, high = self.bounds
+        if value < low:
+            return math.log(value / low)
+        if value > high:
+            return math.log(value / high)
+        return 0.0
+
+    def met(self, value: float) -> bool:
+        low, high = self.bounds
+        return low <= value <= high
+
+
+class Targets(Frozen):
+    source: str = ""
+    targets: dict[str, Target] = Field(min_length=1)
+
+    @classmethod
+    def from_yaml(cls, path: str | os.PathLike) -> "Targets":
+        source = str(path)
+        data = read_yaml_mapping(path, what="a targets mapping")
+        try:
+            return cls.model_validate(data)
+        except (FieldError, ValidationError) as exc:
+            raise as_input_error(exc, cls, source) from None
+
+    def check_against(self, metrics: set[str], start: dt.date, end: dt.date, source: str) -> None:
+        """Refuse targets the model cannot answer: unknown metric, date outside the horizon."""
+        for name, target in self.targets.items():
+            if target.metric not in metrics:
+                raise InputError(
+                    f"expected a metric the model writes (e.g. {', '.join(sorted(metrics)[:4])}, ...), got {target.metric!r}",
+                    source=source, field=f"targets.{name}.metric")
+            for date in target.dates_needed():
+                if date != start - dt.timedelta(days=1) and not start <= date <= end:
+                    raise InputError(f"expected a date within the horizon {start}..{end}, got {date}",
+                                     source=source, field=f"targets.{name}.{'date' if target.date else 'period'}")
