@@ -8,6 +8,8 @@ produces a traceback and never leaves half-written output behind.
 
 from __future__ import annotations
 
+import unicodedata
+
 
 class InputError(Exception):
     """Bad input: ``file: field: what was expected``.
@@ -24,8 +26,9 @@ class InputError(Exception):
         super().__init__(self.line())
 
     def line(self) -> str:
+        """The message on one line: control characters (from keys, values) are escaped."""
         parts = [p for p in (self.source, self.field) if p]
-        return ": ".join([*parts, self.expected])
+        return _one_line(": ".join([*parts, self.expected]))
 
     def located(self, source: str) -> "InputError":
         """The same error attributed to ``source`` if it has no origin yet."""
@@ -45,3 +48,10 @@ class FieldError(Exception):
         self.field = field
         self.expected = expected
         super().__init__(f"{field}: {expected}")
+
+
+def _one_line(text: str) -> str:
+    return "".join(
+        char.encode("unicode_escape").decode("ascii") if unicodedata.category(char).startswith("C") else char
+        for char in text
+    )

@@ -2,8 +2,7 @@
 
 The run is a SimPy environment with these processes:
 
-* ``daily``: at the start of each day, records the previous day, steps the
-  aggregate users (:mod:`.users`) and the named accounts' followers
+* ``daily``: at the start of each day, steps the aggregate users (:mod:`.users`) and the named accounts' followers
   (:mod:`.following`), then tells each platform's race its new audience;
 * ``launch`` (one per platform): opens the platform on its date and starts
   its adoption channels (:mod:`.adoption`);
@@ -102,8 +101,6 @@ class Run:
         env = self.env
         population = self.scenario.population.total
         for day in range(self.horizon.days):
-            if day:
-                self._record(day - 1)
             self.users.step()
             registered = {name: self.users.registered(k) for k, name in enumerate(self.platform_names)}
             self.following.step(day, registered)
@@ -142,13 +139,24 @@ class Run:
 
     # --- running --------------------------------------------------------------------
     def run(self) -> RunRecords:
-        env, until = self.env, float(self.horizon.days)
-        events = 0
-        step, peek = env.step, env.peek
-        while peek() < until:
+        """Process every event of the horizon, recording each day as it ends.
+
+        Day ``d`` is recorded just before the first event at or after time
+        ``d + 1``, so the record is the state at the end of the day whatever
+        order SimPy gives to simultaneous events.
+        """
+        env, days = self.env, self.horizon.days
+        events, next_end = 0, 1
+        step, peek, record = env.step, env.peek, self._record
+        while (now := peek()) < days:
+            while now >= next_end:
+                record(next_end - 1)
+                next_end += 1
             step()
             events += 1
-        self._record(self.horizon.days - 1)
+        while next_end <= days:
+            record(next_end - 1)
+            next_end += 1
         patterns = self.scenario.outputs.metrics
         metrics = {k: v for k, v in self._metrics.items() if any(fnmatchcase(k, p) for p in patterns)}
         return RunRecords(

@@ -57,6 +57,9 @@ class UserPopulation:
         self.internet_users = int(internet.initial_users)
         n_states = 1 << len(self.platforms)
         self.by_state = np.zeros(n_states, dtype=np.int64)
+        # membership[k, s] = 1 if state s holds an account on platform k
+        self._membership = np.array([[(s >> k) & 1 for s in range(n_states)] for k in range(len(self.platforms))],
+                                    dtype=np.int64)
         self.by_state[0] = self.internet_users
         self._launched = 0  # bit mask of launched platforms
         self.load(scenario)
@@ -73,8 +76,11 @@ class UserPopulation:
     # --- observables ------------------------------------------------------------
     def registered(self, k: int) -> int:
         """People holding an account on platform ``k``."""
-        bit = 1 << k
-        return int(sum(int(n) for s, n in enumerate(self.by_state) if s & bit))
+        return int(self._membership[k] @ self.by_state)
+
+    def registered_all(self) -> np.ndarray:
+        """People holding an account on each platform."""
+        return self._membership @ self.by_state
 
     @property
     def microbloggers(self) -> int:
@@ -100,28 +106,25 @@ class UserPopulation:
         else:
             joined = 0
         # Opening accounts (Bass among internet users, per platform).
-        k_count = len(self.platforms)
-        registered = np.array([self.registered(k) for k in range(k_count)], dtype=float)
-        launched = np.array([(self._launched >> k) & 1 for k in range(k_count)], dtype=bool)
-        base = (self.innovation + self.imitation * registered / max(online, 1)) * launched
+        registered = self.registered_all()
+        launched = self._launched
+        base = (self.innovation + self.imitation * registered / max(online, 1))
         moves = np.zeros_like(self.by_state)
-        for state in range(self.by_state.size):
-            n = int(self.by_state[state])
+        for state, n in enumerate(self.by_state.tolist()):
             if n == 0:
                 continue
-            open_bits = [k for k in range(k_count) if launched[k] and not state >> k & 1]
+            open_bits = [k for k in range(len(self.platforms)) if (launched >> k) & 1 and not (state >> k) & 1]
             if not open_bits:
                 continue
-            factor = self.multihoming[open_bits] if state else 1.0
-            hazards = base[open_bits] * factor
+            hazards = base[open_bits] * (self.multihoming[open_bits] if state else 1.0)
             total = float(hazards.sum())
             if total <= 0.0:
                 continue
             leave = -np.expm1(-total * dt)
             pvals = np.append(hazards / total * leave, 0.0)
             pvals[-1] = max(0.0, 1.0 - pvals[:-1].sum())
-            counts = rng.multinomial(n, pvals)
-            for k, c in zip(open_bits, counts[:-1].tolist()):
+            counts = rng.multinomial(n, pvals)[:-1].tolist()
+            for k, c in zip(open_bits, counts):
                 moves[state] -= c
                 moves[state | 1 << k] += c
         self.by_state += moves

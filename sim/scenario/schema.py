@@ -327,7 +327,7 @@ class Scenario(Frozen):
         if level.spread == "national" and levels[level.parent].spread != "national":
             raise FieldError(field, "expected a national level as the parent of a national level")
         seen, current = {name}, level.parent
-        while current is not None:
+        while current is not None and current in levels:  # a missing ancestor is reported for its child
             if current in seen:
                 raise FieldError(field, f"expected no cycle of parents, got one through {current!r}")
             seen.add(current)
