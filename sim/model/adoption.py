@@ -135,7 +135,8 @@ class LevelRace:
     def _channel(self):
         env, draws, platform = self.env, self.draws, self.platform
         timeout, exponential, uniform = env.timeout, draws.exponential, draws.uniform
-        orders, W_r = self.orders, self.W_r
+        orders, W_r, regional = self.orders, self.W_r, self.regional
+        log_agency, log_time = platform.log_agency.append, platform.log_time.append
         while True:
             level_part = self.W * (self.p + self.q * self.A / self.N + self.a * platform.audience)
             rate = level_part + self.regional_total
@@ -153,18 +154,19 @@ class LevelRace:
             if target < level_part:
                 j = _pick(W_r, target / level_part * self.W)
             else:
-                j = _pick(self.regional, target - level_part)
+                j = _pick(regional, target - level_part)
             agency, weight, exhausted = orders[j].pop()
-            platform.log(agency, env.now)
+            log_agency(agency)
+            log_time(env.now)
             if exhausted:  # re-sum exactly, so no rounding drift survives
                 W_r[j] = 0.0
                 self.W = math.fsum(W_r)
-                self._count(j)
-                self.refresh_regional()
             else:
                 W_r[j] -= weight
                 self.W -= weight
-                self._count(j)
+            self._count(j)
+            if exhausted:
+                self.refresh_regional()
 
     # --- state changes ----------------------------------------------------------------
     def adopt_pinned(self, agency: int, province: str, now: float) -> None:
@@ -174,6 +176,7 @@ class LevelRace:
         self.poke()
 
     def _count(self, j: int) -> None:
+        """One more adopter in province ``j``: update shares and the regional terms that use them."""
         self.A += 1
         a_r = self.A_r[j] = self.A_r[j] + 1
         self.F_r[j] = a_r / self.N_r[j]
@@ -185,10 +188,8 @@ class LevelRace:
                 child.poke()
 
     def _update_regional(self, j: int) -> None:
-        g = self._rho_per_agency[j] * self.A_r[j]
         pj = self.parent_slot[j]
-        if pj >= 0:
-            g += self.u * self.parent.F_r[pj]
+        g = self._rho_per_agency[j] * self.A_r[j] + (self.u * self.parent.F_r[pj] if pj >= 0 else 0.0)
         term = self.W_r[j] * g
         self.regional_total += term - self.regional[j]
         self.regional[j] = term

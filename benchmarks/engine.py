@@ -1,0 +1,206 @@
+"""Speed and memory of the engine, as ratios against baselines measured in the same run.
+
+    python benchmarks/engine.py            # the full benchmark (a minute or two)
+    python benchmarks/engine.py --quick    # a smoke run (CI): small sizes, same code paths
+
+Prints, for one replication of the full-scale baseline (every agency and every
+user represented):
+
+1. wall time, SimPy events processed, events per second;
+2. raw SimPy throughput on this machine, now: a loop of timeouts with as many
+   live processes as the engine had, and the engine's events/s as a ratio of it;
+3. the wall time when every agency count is multiplied by 10, as a ratio;
+4. peak memory (max RSS of a fresh process) of the baseline and of the
+   baseline with ten times the people, as a ratio;
+5. why the engine is built as it is: on a one-level Bass scenario, the
+   channel engine against one SimPy process per agency simulated by
+   Lewis-Shedler thinning (both exact).
+
+Targets (issue 2): <= 2 s per full-scale replication; engine events/s >= half
+of raw SimPy's; x10 agencies <= x10 time; peak memory independent of users
+and < 500 MB.  Machines here are shared and noisy: every timing is the best of
+``--repeat`` runs, and ratios are taken within one run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import simpy
+
+from sim import Scenario, simulate
+from sim.calendar import per_day
+from sim.model.simulation import Run
+from sim.scenario.builders import single_level
+
+ROOT = Path(__file__).resolve().parents[1]
+BASELINE = ROOT / "scenarios" / "baseline.yaml"
+
+
+def best_of(repeat: int, function):
+    """The fastest of ``repeat`` calls: (seconds, result)."""
+    best, result = math.inf, None
+    for _ in range(repeat):
+        started = time.perf_counter()
+        result = function()
+        best = min(best, time.perf_counter() - started)
+    return best, result
+
+
+def count_live_processes(scenario: Scenario) -> int:
+    """SimPy processes of one run: a channel per level and platform, plus launch, account, event, daily."""
+    run = Run(scenario, 0)
+    channels = sum(1 for race in run.races.values() for level in race.levels if level.N)
+    return channels + len(scenario.platforms) + len(scenario.accounts) + 2
+
+
+def raw_simpy_events_per_second(processes: int, events: int) -> float:
+    """A loop of timeouts with ``processes`` live processes: SimPy's own cost per event."""
+    env = simpy.Environment()
+    per_process = max(1, events // processes)
+
+    def loop(env, delay):
+        for _ in range(per_process):
+            yield env.timeout(delay)
+
+    for i in range(processes):
+        env.process(loop(env, 1.0 + i / processes))
+    count, step = 0, env.step
+    started = time.perf_counter()
+    try:
+        while True:
+            step()
+            count += 1
+    except simpy.core.EmptySchedule:
+        pass
+    return count / (time.perf_counter() - started)
+
+
+def scaled_agencies(scenario: Scenario, factor: int) -> Scenario:
+    return scenario.with_overrides({f"agencies.levels.{name}.count": level.count * factor
+                                    for name, level in scenario.agencies.levels.items()})
+
+
+def scaled_people(scenario: Scenario, factor: int) -> Scenario:
+    internet = scenario.population.internet
+    return scenario.with_overrides({
+        "population.total": scenario.population.total * factor,
+        "population.internet.initial_users": internet.initial_users * factor,
+        "population.internet.capacity": internet.capacity * factor,
+    })
+
+
+def peak_rss_mb(scenario: Scenario) -> float:
+    """Peak resident memory of a fresh process running one replication.
+
+    Read from ``VmHWM`` in /proc/self/status: ``ru_maxrss`` would include the
+    parent's peak, which Linux carries across fork and exec.
+    """
+    code = (
+        "import json, sys\n"
+        "from sim import Scenario, simulate\n"
+        "simulate(Scenario.from_dict(json.load(sys.stdin)), 0)\n"
+        "print([l.split()[1] for l in open('/proc/self/status') if l.startswith('VmHWM')][0])\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], input=json.dumps(scenario.to_dict()),
+                            capture_output=True, text=True, check=True)
+    return int(result.stdout.strip()) / 1024  # kB
+
+
+# --- the alternative structure: one process per agency, thinning ---------------------------------
+
+def per_agency_thinning(count: int, innovation: float, imitation: float, days: int, seed: int) -> tuple[int, int]:
+    """Bass adoption with one SimPy process per agency (Lewis-Shedler thinning).
+
+    Each agency proposes adoption times at the bound ``p + q`` (the hazard
+    ``p + q F`` never exceeds it) and accepts with probability
+    ``(p + q F) / (p + q)``.  Exact, but every rejected proposal is an event.
+    Returns (adopted, events).
+    """
+    rng = np.random.default_rng(seed)
+    env = simpy.Environment()
+    p, q = per_day(innovation), per_day(imitation)
+    bound = p + q
+    state = {"adopted": 0}
+    proposals = 4 * count * max(1, math.ceil(bound * days))  # ample: each agency proposes ~bound*days times at most
+    waits = iter(rng.standard_exponential(proposals).tolist())
+    coins = iter(rng.random(proposals).tolist())
+
+    def agency(env):
+        while True:
+            yield env.timeout(next(waits) / bound)
+            if next(coins) * bound < p + q * state["adopted"] / count:
+                state["adopted"] += 1
+                return
+
+    for _ in range(count):
+        env.process(agency(env))
+    events, step, peek = 0, env.step, env.peek
+    while peek() < days:
+        step()
+        events += 1
+    return state["adopted"], events
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="small sizes, for a smoke run")
+    parser.add_argument("--repeat", type=int, default=3, help="timings are the best of this many runs")
+    args = parser.parse_args()
+    repeat = 1 if args.quick else args.repeat
+
+    baseline = Scenario.from_yaml(BASELINE)
+    if args.quick:
+        baseline = scaled_agencies(baseline, 1).with_overrides({"horizon.end": "2011-12-31"})
+    print(f"Bandwagon engine benchmark{' (quick)' if args.quick else ''}: {baseline.name}, "
+          f"{sum(l.count for l in baseline.agencies.levels.values()):,} potential adopters x "
+          f"{len(baseline.platforms)} platforms, {baseline.population.total:,} people, "
+          f"{(baseline.horizon.end - baseline.horizon.start).days + 1} days; best of {repeat}")
+
+    wall, records = best_of(repeat, lambda: simulate(baseline, 0))
+    setup, run = best_of(repeat, lambda: Run(baseline, 0))
+    events_wall, _ = best_of(1, run.run)
+    rate = records.events / events_wall
+    print(f"\n1. one replication: {wall:.2f} s wall ({setup:.2f} s building the population and races), "
+          f"{records.events:,} events, {len(records.adoptions):,} accounts opened   [target <= 2 s]\n"
+          f"   event loop: {events_wall:.2f} s, {rate:,.0f} events/s ({records.events / wall:,.0f} over the whole run)")
+
+    processes = count_live_processes(baseline)
+    raw = max(raw_simpy_events_per_second(processes, records.events) for _ in range(repeat))
+    print(f"2. raw SimPy, {processes} live processes: {raw:,.0f} events/s; "
+          f"engine/raw = {rate / raw:.2f}   [target >= 0.5]")
+    agencies = len(records.adoptions)
+    raw_agencies = raw_simpy_events_per_second(max(agencies, 1), max(records.events, agencies * 2))
+    print(f"   (raw SimPy with one process per account opened, {agencies:,} processes: {raw_agencies:,.0f} events/s)")
+
+    factor = 10
+    big = scaled_agencies(baseline, factor)
+    wall_big, records_big = best_of(1 if args.quick else 2, lambda: simulate(big, 0))
+    print(f"3. agencies x{factor}: {wall_big:.2f} s wall, {records_big.events:,} events; "
+          f"time ratio x{wall_big / wall:.1f}   [target <= x10]")
+
+    rss = peak_rss_mb(baseline)
+    rss_people = peak_rss_mb(scaled_people(baseline, 10))
+    print(f"4. peak memory: {rss:.0f} MB; with ten times the people {rss_people:.0f} MB "
+          f"(ratio {rss_people / rss:.2f})   [target: independent of users, < 500 MB]")
+
+    n, p, q = (5_000, 0.2, 2.0) if args.quick else (50_000, 0.2, 2.0)
+    bass = single_level(count=n, innovation=p, imitation=q, days=3 * 365, seed=3)
+    wall_channel, channel = best_of(repeat, lambda: simulate(bass, 0))
+    wall_agency, (adopted, events) = best_of(1, lambda: per_agency_thinning(n, p, q, 3 * 365, seed=3))
+    print(f"5. structure, one-level Bass model with {n:,} agencies over 3 years:\n"
+          f"   channel per level (this engine): {wall_channel:.2f} s, {channel.events:,} events, "
+          f"{channel.metrics['gov_accounts.sina'][-1]:,} adopted\n"
+          f"   process per agency (thinning):   {wall_agency:.2f} s, {events:,} events, {adopted:,} adopted\n"
+          f"   per-agency / channel: x{wall_agency / wall_channel:.1f} time, x{events / channel.events:.1f} events")
+
+
+if __name__ == "__main__":
+    main()
