@@ -91,11 +91,16 @@ def main(args: argparse.Namespace) -> int:
 
 
 def write_figures(directory: Path, scenario: Scenario, summary: Summary, targets: Targets | None) -> None:
-    from ..output.atomic import atomic_file
-    from ..plotting.figures import adoption_figure
+    """The run's figures (``figures/adoption.png``, ...) and its ``report.html`` / ``report.md``.
 
-    directory.mkdir(parents=True, exist_ok=True)
-    events = {name: e.date for name, e in scenario.events.items() if e.enabled}
-    fig = adoption_figure(summary, f"Verified government accounts: {scenario.name}", targets, events)
-    with atomic_file(directory / "adoption.png", "wb") as handle:
-        fig.savefig(handle, format="png")
+    Drawn by :mod:`sim.report.writing` from the results just computed, exactly
+    as ``bandwagon plot`` redraws them later from the saved files.
+    """
+    from ..plotting.results import Result
+    from ..report.writing import write_run
+
+    run_directory = directory.parent
+    result = Result(label=scenario.name, scenario=scenario.to_dict(), summary=summary, kind="run",
+                    replications=scenario.replications, seed=scenario.seed, targets=targets,
+                    timeseries_path=run_directory / "timeseries.csv")
+    write_run(result, run_directory)

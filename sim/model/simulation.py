@@ -2,8 +2,9 @@
 
 The run is a SimPy environment with these processes:
 
-* ``daily``: at the start of each day, steps the aggregate users (:mod:`.users`) and the named accounts' followers
-  (:mod:`.following`), then tells each platform's race its new audience;
+* ``daily``: at the start of each day, steps the aggregate users
+  (:mod:`.users`) and the named accounts' followers (:mod:`.following`),
+  then tells each platform's race its new audience;
 * ``launch`` (one per platform): opens the platform on its date and starts
   its adoption channels (:mod:`.adoption`);
 * ``account`` (one per named account): opens the account on its date on every
@@ -12,8 +13,9 @@ The run is a SimPy environment with these processes:
 
 Processes scheduled for the same instant run in the order they were created
 (SimPy is FIFO within a priority), so on any day: platform launches, named
-accounts and dated events first, then the users' step.  A run is a pure
-function of (scenario, replication): no I/O, no global random state.
+accounts and dated events first, then the users' step.  Each day is
+recorded as it ends, outside the processes (see :meth:`Run.run`).  A run is a
+pure function of (scenario, replication): no I/O, no global random state.
 """
 
 from __future__ import annotations

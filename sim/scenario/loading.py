@@ -163,7 +163,7 @@ def _relocate_paths(data: dict, path: Path) -> None:
             target = Path(node[key])
             if not target.is_absolute():
                 target = path.parent / target
-            node[key] = os.path.normpath(target)
+            node[key] = str(target.resolve())
 
 
 def load_scenario(path: str | os.PathLike) -> "Scenario":  # noqa: F821

@@ -1,0 +1,208 @@
+"""The data behind the figures: mean curves, bands, monthly flows, differences.
+
+Pure functions of :class:`~sim.plotting.results.Result` objects returning
+:class:`Band` values; the figures only draw them, and the tests check them
+against ``summary.csv`` and ``timeseries.csv``.
+
+Two kinds of band appear, and every figure says which it shows:
+
+* **5-95% of replications** (``summary.csv``'s ``p05``/``p95``, or the same
+  percentiles of monthly flows): where 90% of single simulated histories lie.
+  This is the spread of the process, not an uncertainty about its mean.
+* **90% confidence interval of a mean difference** between two runs, from the
+  replications' standard errors.  Runs of one seed share their random numbers
+  replication by replication (``SeedSequence(seed, spawn_key=(r,))`` spawned
+  into named streams), so replication ``r`` of a counterfactual is the
+  baseline's replication ``r`` with the changed mechanism: the paired
+  differences ``d_r = x_r - y_r`` remove the noise the two share, and the
+  interval is ``mean(d) +- t(0.95, n-1) sd(d) / sqrt(n)``.  Runs with
+  different seeds or numbers of replications are independent: Welch's interval
+  ``+- t(0.95, nu) sqrt(s_x^2/n_x + s_y^2/n_y)`` with Welch-Satterthwaite
+  degrees of freedom ``nu``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import stats
+
+from ..targets import Target
+from .results import Result
+
+PERCENTILES = (5, 95)
+CONFIDENCE = 0.90
+
+
+@dataclass(frozen=True)
+class Band:
+    """A mean curve with an optional band, on days (or on month edges for flows)."""
+
+    dates: np.ndarray
+    """``datetime64[D]``: the days of ``mean``; for monthly flows, the month starts."""
+    mean: np.ndarray
+    low: np.ndarray | None = None
+    high: np.ndarray | None = None
+    what: str = ""
+    """What the band is, in words, for the figure's note."""
+    end: np.datetime64 | None = None
+    """For monthly flows: the day after the last month (the last edge of the steps)."""
+
+    @property
+    def has_band(self) -> bool:
+        return self.low is not None
+
+
+def replicate_band(dates: np.ndarray, values: np.ndarray, what: str = "") -> Band:
+    """Mean and 5-95% percentiles over replications (axis 0), computed as ``summary.csv`` is."""
+    values = np.asarray(values, dtype=float)
+    low, high = np.percentile(values, PERCENTILES, axis=0)
+    return Band(dates, values.mean(axis=0), low, high,
+                what or f"5-95% of {values.shape[0]} replications")
+
+
+def metric_band(result: Result, metric: str) -> Band:
+    """The metric's mean and 5-95% band, as written in ``summary.csv``."""
+    s = result.summary.stats[metric]
+    n = result.replication_count()
+    return Band(result.dates, s["mean"], s["p05"], s["p95"], f"5-95% of {n} runs" if n else "5-95% of runs")
+
+
+# --- monthly flows -----------------------------------------------------------------------
+def month_ends(dates: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.datetime64]:
+    """Indices of the last day of each complete month in ``dates``, the month starts, and the end edge.
+
+    The first month may begin after its first day (the horizon's start); a last
+    month the horizon does not complete is left out.
+    """
+    months = dates.astype("datetime64[M]")
+    last = np.flatnonzero(months[1:] != months[:-1])
+    final_month = months[-1]
+    if dates[-1] + 1 != (final_month + 1).astype("datetime64[D]"):
+        final = last
+    else:
+        final = np.append(last, len(dates) - 1)
+    starts = months[final].astype("datetime64[D]")
+    end = (months[final[-1]] + 1).astype("datetime64[D]") if len(final) else dates[-1] + 1
+    return final, starts, end
+
+
+def monthly_new(result: Result, metric: str) -> Band:
+    """New items per calendar month of a stock that is zero before the horizon (accounts).
+
+    The change of the stock between month ends; the first month counts from
+    zero, which is exact for government accounts because every platform opens
+    within the horizon.  With ``timeseries.csv`` the band is the 5-95% of the
+    replications' monthly counts; without it only the mean is known.
+    """
+    index, starts, end = month_ends(result.dates)
+    series = result.timeseries()
+    if series is not None and metric in series[1]:
+        days, per_run = series
+        if len(days) == len(result.dates) and (days == result.dates).all():
+            at_ends = per_run[metric][:, index]
+            flows = np.diff(at_ends, axis=1, prepend=0.0)
+            band = replicate_band(starts, flows, f"5-95% of {flows.shape[0]} runs' monthly counts")
+            return Band(band.dates, band.mean, band.low, band.high, band.what, end)
+    mean = np.diff(result.summary.stats[metric]["mean"][index], prepend=0.0)
+    return Band(starts, mean, None, None, "no band: timeseries.csv not found", end)
+
+
+# --- differences between runs ------------------------------------------------------------
+def paired(result: Result, reference: Result) -> bool:
+    """Whether replication ``r`` of both runs used the same random numbers (same seed and count)."""
+    return (result.seed is not None and result.seed == reference.seed
+            and result.replication_count() == reference.replication_count())
+
+
+def common_dates(*results: Result) -> np.ndarray:
+    dates = results[0].dates
+    for other in results[1:]:
+        dates = np.intersect1d(dates, other.dates)
+    return dates
+
+
+def _on(result_dates: np.ndarray, dates: np.ndarray) -> np.ndarray:
+    return (dates - result_dates[0]).astype(int)
+
+
+def difference(result: Result, reference: Result, metric: str) -> Band:
+    """``result - reference`` on their common days, with a 90% confidence band when possible."""
+    dates = common_dates(result, reference)
+    mean_x = result.summary.stats[metric]["mean"][_on(result.dates, dates)]
+    mean_y = reference.summary.stats[metric]["mean"][_on(reference.dates, dates)]
+    if len(dates) == 0:
+        return Band(dates, np.array([]), what="no common days")
+    series_x, series_y = result.timeseries(), reference.timeseries()
+    missing = [r.label for r, s in ((result, series_x), (reference, series_y)) if s is None or metric not in s[1]]
+    if missing:
+        whose = f" for {reference.label}" if reference.label in missing else ""
+        return Band(dates, mean_x - mean_y, what=f"no band (no timeseries.csv{whose})")
+    x = series_x[1][metric][:, _on(series_x[0], dates)]
+    y = series_y[1][metric][:, _on(series_y[0], dates)]
+    t_level = 0.5 + CONFIDENCE / 2
+    if paired(result, reference) and x.shape[0] == y.shape[0]:
+        n = x.shape[0]
+        d = x - y
+        mean = d.mean(axis=0)
+        if n < 2:
+            return Band(dates, mean, what="no band: one replication")
+        half = stats.t.ppf(t_level, n - 1) * d.std(axis=0, ddof=1) / np.sqrt(n)
+        what = (f"{CONFIDENCE:.0%} confidence interval of the mean difference, "
+                f"paired by replication (common random numbers, n={n})")
+        return Band(dates, mean, mean - half, mean + half, what)
+    nx, ny = x.shape[0], y.shape[0]
+    mean = x.mean(axis=0) - y.mean(axis=0)
+    if nx < 2 or ny < 2:
+        return Band(dates, mean, what="no band: one replication")
+    vx, vy = x.var(axis=0, ddof=1) / nx, y.var(axis=0, ddof=1) / ny
+    se = np.sqrt(vx + vy)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        nu = (vx + vy) ** 2 / (vx ** 2 / (nx - 1) + vy ** 2 / (ny - 1))
+    nu = np.where(np.isfinite(nu), nu, nx + ny - 2)
+    half = stats.t.ppf(t_level, nu) * se
+    what = (f"{CONFIDENCE:.0%} confidence interval of the difference of means, "
+            f"independent replications (Welch, n={nx} and {ny})")
+    return Band(dates, mean, mean - half, mean + half, what)
+
+
+# --- reported figures ----------------------------------------------------------------------
+@dataclass(frozen=True)
+class TargetValue:
+    """The model's value of a reported figure: mean and, when known, its 5-95% range."""
+
+    mean: float
+    low: float | None
+    high: float | None
+
+
+def target_value(result: Result, target: Target) -> TargetValue | None:
+    """The model's value for ``target`` (None if the run lacks the metric or the dates)."""
+    if target.metric not in result.summary.stats:
+        return None
+    start = result.dates[0].astype(dt.date)
+    end = result.dates[-1].astype(dt.date)
+    needed = [d for d in target.dates_needed() if d != start - dt.timedelta(days=1)]
+    if any(not start <= d <= end for d in needed):
+        return None
+    s = result.summary.stats[target.metric]
+    mean = float(target.model_value(s["mean"], start))
+    if target.date is not None:
+        return TargetValue(mean, float(target.model_value(s["p05"], start)), float(target.model_value(s["p95"], start)))
+    series = result.timeseries()
+    if series is None or target.metric not in series[1]:
+        return TargetValue(mean, None, None)
+    per_run = target.model_value(series[1][target.metric], start)
+    low, high = np.percentile(per_run, PERCENTILES)
+    return TargetValue(mean, float(low), float(high))
+
+
+def plotted_targets(targets, metrics: list[str], dates: np.ndarray) -> list[tuple[str, Target]]:
+    """Targets on a stock (a date, not a period) of one of ``metrics`` within ``dates``."""
+    if targets is None or len(dates) == 0:
+        return []
+    return [(name, t) for name, t in targets.targets.items()
+            if t.metric in metrics and t.date is not None
+            and dates[0] <= np.datetime64(t.date, "D") <= dates[-1]]

@@ -1,0 +1,289 @@
+"""What a report says, independent of how it is written (HTML or Markdown).
+
+A :class:`Report` is a title and a list of :class:`Section` s holding
+paragraphs, :class:`Table` s and :class:`FigureItem` s.  :func:`run_report` and
+:func:`comparison_report` build one from saved results; :mod:`.html` and
+:mod:`.markdown` only lay it out, so the two twins cannot say different things.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass, field
+
+from ..plotting import series as S
+from ..plotting.figures import metric_label
+from ..plotting.results import Result
+from ..targets import Target, Targets
+
+TEXT_FIELDS = {"source", "description", "label"}
+"""Leaf fields left out of parameter tables (free text; the scenario file has them)."""
+
+
+@dataclass(frozen=True)
+class Table:
+    header: list[str]
+    rows: list[list[str]]
+    caption: str = ""
+    numeric: frozenset[int] = frozenset()
+    """Columns aligned right."""
+
+
+@dataclass(frozen=True)
+class FigureItem:
+    name: str
+    caption: str
+    png: bytes
+    file: str
+    """Path of the PNG relative to the report (for the Markdown twin)."""
+
+
+@dataclass
+class Section:
+    title: str
+    paragraphs: list[str] = field(default_factory=list)
+    tables: list[Table] = field(default_factory=list)
+    figures: list[FigureItem] = field(default_factory=list)
+    collapsed: bool = False
+    """Shown folded (HTML ``<details>``): long reference material."""
+
+
+@dataclass
+class Report:
+    title: str
+    sections: list[Section]
+    footer: str = ""
+
+
+# --- numbers -----------------------------------------------------------------------------
+def number(x: float | None) -> str:
+    """Counts with thousands separators; small values with three significant digits."""
+    if x is None:
+        return "\u2013"
+    if abs(x) >= 100 or float(x).is_integer():
+        return f"{x:,.0f}"
+    return f"{x:.3g}"
+
+
+def value_text(value) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, (int, float)):
+        if float(value).is_integer() and abs(value) >= 10000:
+            return f"{value:,.0f}"
+        return f"{value:g}" if isinstance(value, float) else str(value)
+    if isinstance(value, (list, dict)):
+        return json.dumps(value, separators=(", ", ": "))
+    return "" if value is None else str(value)
+
+
+def is_number(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def flatten(node, prefix: str = "") -> dict[str, object]:
+    """Dotted paths of the leaves of a JSON document (lists of mappings by index)."""
+    out: dict[str, object] = {}
+    if isinstance(node, dict):
+        for key, value in node.items():
+            out.update(flatten(value, f"{prefix}.{key}" if prefix else str(key)))
+    elif isinstance(node, list) and node and all(isinstance(v, dict) for v in node):
+        for i, value in enumerate(node):
+            out.update(flatten(value, f"{prefix}.{i}"))
+    else:
+        out[prefix] = node
+    return out
+
+
+# --- reported figures ----------------------------------------------------------------------
+def reported_text(target: Target) -> str:
+    """'5,000 \u00b1 10%', 'at least 410,000', '18,000\u201320,000 (19,500)'."""
+    value = number(target.value)
+    if target.kind == "interval":
+        return f"{number(target.low)}\u2013{number(target.high)} ({value})"
+    slack = f" (slack {target.tolerance:.0%})" if target.tolerance else ""
+    if target.kind == "at_least":
+        return f"at least {value}{slack}"
+    if target.kind == "at_most":
+        return f"at most {value}{slack}"
+    return f"{value} \u00b1 {target.tolerance:.0%}" if target.tolerance else value
+
+
+def when_text(target: Target) -> str:
+    return str(target.date) if target.date is not None else f"{target.period.start} to {target.period.end}"
+
+
+def error_text(target: Target, value: S.TargetValue | None) -> tuple[str, str, str]:
+    """(error relative to the reported figure, the calibration's log error, verdict)."""
+    if value is None:
+        return "\u2013", "\u2013", "not in run"
+    relative = value.mean / target.value - 1
+    outside = target.log_error(value.mean)
+    verdict = "met" if target.met(value.mean) else "missed"
+    return f"{relative:+.1%}", f"{outside:+.3f}" if outside else "0", verdict
+
+
+def model_text(value: S.TargetValue | None) -> str:
+    if value is None:
+        return "\u2013"
+    if value.low is None:
+        return number(value.mean)
+    return f"{number(value.mean)} ({number(value.low)}\u2013{number(value.high)})"
+
+
+def targets_table(result: Result, targets: Targets) -> Table:
+    rows = []
+    for name, target in targets.targets.items():
+        value = S.target_value(result, target)
+        relative, outside, verdict = error_text(target, value)
+        rows.append([name.replace("_", " "), metric_label(target.metric, result.scenario), when_text(target),
+                     reported_text(target), model_text(value), relative, outside, verdict])
+    return Table(["reported figure", "quantity", "date", "reported", "model: mean (5\u201395%)",
+                  "error", "log error", "verdict"], rows,
+                 caption=f"Reported figures ({targets.source or 'targets file'}) against the model's mean and its "
+                         "5-95% range. Error: the mean relative to the reported value. Log error, the calibration's "
+                         "measure (sim.targets.Target.log_error): log(mean / reported) for a figure with a tolerance, "
+                         "log(mean / the bound it violates) for 'at least', 'at most' and ranges, 0 inside them. "
+                         "Verdict: whether the mean lies in the accepted range.", numeric=frozenset({4, 5, 6}))
+
+
+def targets_comparison_table(results: list[Result], targets: Targets) -> Table:
+    rows = []
+    for name, target in targets.targets.items():
+        row = [name.replace("_", " "), when_text(target), reported_text(target)]
+        for result in results:
+            value = S.target_value(result, target)
+            relative, _, verdict = error_text(target, value)
+            row.append("\u2013 (not in run)" if value is None else f"{number(value.mean)} ({relative}, {verdict})")
+        rows.append(row)
+    return Table(["reported figure", "date", "reported", *[r.label for r in results]], rows,
+                 caption="The model's mean for each reported figure, its error relative to the reported value and "
+                         "whether it lies in the accepted range.",
+                 numeric=frozenset(range(3, 3 + len(results))))
+
+
+# --- scenario ------------------------------------------------------------------------------
+def overview_table(result: Result) -> Table:
+    scenario = result.scenario
+    horizon = scenario.get("horizon") or {}
+    rows = [["scenario", result.name], ["kind", result.kind]]
+    if result.path is not None:
+        rows.append(["directory", str(result.path)])
+    rows += [["horizon", f"{horizon.get('start')} to {horizon.get('end')}"],
+             ["seed", "" if result.seed is None else str(result.seed)],
+             ["replications", value_text(result.replication_count())]]
+    for name, value in result.parameters.items():
+        rows.append([f"sweep parameter {name}", value_text(value)])
+    return Table(["", ""], rows)
+
+
+def matrix_table(caption: str, items: dict) -> Table | None:
+    """A mapping of mappings as rows (keys) and columns (their flattened fields)."""
+    if not items:
+        return None
+    flat = {key: {k: v for k, v in flatten(value).items() if k.split(".")[-1] not in TEXT_FIELDS}
+            for key, value in items.items()}
+    columns: list[str] = []
+    for fields in flat.values():
+        columns += [c for c in fields if c not in columns]
+    rows = [[str(key), *[value_text(fields.get(c)) for c in columns]] for key, fields in flat.items()]
+    numeric = frozenset(i for i, c in enumerate(columns, start=1)
+                        if all(is_number(f.get(c)) for f in flat.values() if f.get(c) is not None))
+    return Table(["", *columns], rows, caption=caption, numeric=numeric)
+
+
+def events_table(events: dict) -> Table | None:
+    if not events:
+        return None
+    rows = []
+    for name, event in events.items():
+        changes = "; ".join(
+            f"{c['path']} " + next(f"{sym}{c[op]:g}" for op, sym in (("multiply", "\u00d7"), ("add", "+"), ("set", "="))
+                                   if c.get(op) is not None)
+            for c in event.get("changes", []))
+        rows.append([name, str(event.get("date")), "yes" if event.get("enabled", True) else "no",
+                     event.get("description") or "", changes])
+    return Table(["event", "date", "enabled", "what", "changes"], rows, caption="Dated events.")
+
+
+def parameter_sections(result: Result) -> list[Section]:
+    s = result.scenario
+    tables = [t for t in (
+        matrix_table("Population (people) and internet growth (per year).", {"population": s.get("population") or {}}),
+        matrix_table("Platforms: launch and Bass diffusion among internet users (per year).", s.get("platforms") or {}),
+        matrix_table("Agency levels: counts and adoption hazard (per year).",
+                     (s.get("agencies") or {}).get("levels") or {}),
+        matrix_table("Named accounts: following rates (per day).", s.get("accounts") or {}),
+        events_table(s.get("events") or {}),
+    ) if t is not None]
+    provinces = matrix_table("Provinces: resident population.", s.get("provinces") or {})
+    sections = [Section("Parameters", tables=tables)]
+    if provinces is not None:
+        sections.append(Section(f"Provinces ({len(s.get('provinces') or {})})", tables=[provinces], collapsed=True))
+    return sections
+
+
+def differing_parameters(results: list[Result]) -> Table | None:
+    """Scenario parameters whose values are not the same in every run."""
+    flats = [flatten({k: v for k, v in r.scenario.items() if k not in ("name", "description", "outputs")})
+             for r in results]
+    paths: list[str] = []
+    for flat in flats:
+        paths += [p for p in flat if p not in paths]
+    rows = []
+    for path in paths:
+        values = [flat.get(path, "\u2013") for flat in flats]
+        if any(v != values[0] for v in values[1:]):
+            rows.append([path, *[str(v) if path == "seed" else value_text(v) for v in values]])
+    if not rows:
+        return None
+    return Table(["parameter", *[r.label for r in results]], rows, caption="Parameters that differ between the runs.")
+
+
+# --- whole reports ---------------------------------------------------------------------------
+def footer() -> str:
+    from .. import __version__
+
+    stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    return f"Written by bandwagon {__version__} on {stamp}."
+
+
+def run_report(result: Result, figures: list[FigureItem]) -> Report:
+    intro = Section("Scenario", paragraphs=[result.description] if result.description else [],
+                    tables=[overview_table(result)])
+    intro.paragraphs += result.notes
+    sections = [intro, Section("Figures", figures=figures)]
+    if result.targets is not None:
+        sections.append(Section("Reported figures", tables=[targets_table(result, result.targets)]))
+    sections += parameter_sections(result)
+    return Report(f"Bandwagon run: {result.label}", sections, footer())
+
+
+def comparison_report(results: list[Result], figures: list[FigureItem], metrics: list[str],
+                      missing: dict[str, list[str]], reference: Result | None, notes: list[str]) -> Report:
+    runs = Table(["run", "kind", "horizon", "replications", "seed", "description"],
+                 [[r.label, r.kind, f"{r.dates[0]} to {r.dates[-1]}", value_text(r.replication_count()),
+                   "" if r.seed is None else str(r.seed), r.description] for r in results],
+                 caption="The runs compared" + (f"; differences are from {reference.label}." if reference else "."))
+    intro = Section("Runs", tables=[runs])
+    if len({(str(r.dates[0]), str(r.dates[-1])) for r in results}) > 1:
+        intro.paragraphs.append("The runs cover different horizons: curves are drawn by date, and differences are "
+                                "taken over the days the runs share.")
+    for r in results:
+        intro.paragraphs += [f"{r.label}: {n}" for n in r.notes]
+    intro.paragraphs += notes
+    sections = [intro]
+    if missing:
+        sections.append(Section("Missing metrics", tables=[Table(
+            ["metric", "not in"], [[m, "; ".join(labels)] for m, labels in missing.items()],
+            caption="Metrics some runs do not have: their figures show the runs that have them.")]))
+    sections.append(Section("Figures", figures=figures))
+    targets = next((r.targets for r in results if r.targets is not None), None)
+    if targets is not None:
+        sections.append(Section("Reported figures", tables=[targets_comparison_table(results, targets)]))
+    differing = differing_parameters(results)
+    sections.append(Section("Parameters that differ", tables=[differing] if differing else [],
+                            paragraphs=[] if differing else ["The runs' scenarios have the same parameters."]))
+    title = "Bandwagon comparison: " + "; ".join(r.label for r in results)
+    return Report(title, sections, footer())

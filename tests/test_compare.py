@@ -1,0 +1,221 @@
+"""``bandwagon compare``: overlays aligned by date, differences with their uncertainty, bad input.
+
+Most tests use small synthetic result directories (a few days, known numbers)
+written in the formats ``bandwagon run`` and ``bandwagon sweep`` write, so the
+expected curves and confidence bands can be computed here independently; one
+test compares two real runs of the tiny scenario.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+from types import SimpleNamespace
+
+import matplotlib.dates as mdates
+import numpy as np
+import pytest
+from scipy import stats
+
+from sim.cli import main
+from sim.output.tables import Summary
+from sim.plotting import series as S
+from sim.plotting.figures import comparison_figure
+from sim.plotting.results import load_result, load_results
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+# --- synthetic result directories ------------------------------------------------------------
+def write_result(path: Path, name: str, start: str, series: dict[str, np.ndarray], *, seed: int = 7,
+                 kind: str = "run", timeseries: bool = True, manifest: dict | None = None) -> Path:
+    """A run (or sweep point) directory holding ``series[metric]`` of shape (replications, days)."""
+    path.mkdir(parents=True)
+    n, days = next(iter(series.values())).shape
+    dates = np.datetime64(start, "D") + np.arange(days)
+    runs = [SimpleNamespace(metrics={m: v[r] for m, v in series.items()}, dates=lambda: dates) for r in range(n)]
+    Summary.of(runs).write(path / "summary.csv")
+    if timeseries:
+        with open(path / "timeseries.csv", "w", newline="") as handle:
+            writer = csv.writer(handle, lineterminator="\n")
+            writer.writerow(["replication", "date", "metric", "value"])
+            for r in range(n):
+                for metric, values in series.items():
+                    writer.writerows([r, str(d), metric, repr(float(v))] for d, v in zip(dates, values[r]))
+    scenario = {"name": name, "description": f"synthetic {name}", "seed": seed, "replications": n,
+                "horizon": {"start": str(dates[0]), "end": str(dates[-1])}, "events": {}, "outputs": {}}
+    (path / "manifest.json").write_text(json.dumps({"kind": kind, "scenario": scenario, "seed": seed,
+                                                    "replications": n, **(manifest or {})}))
+    return path
+
+
+def artist(fig, gid: str):
+    found = [a for ax in fig.axes for a in ax.get_children() if a.get_gid() == gid]
+    assert found, f"no artist {gid!r}"
+    return found[0]
+
+
+def band_data(fig, gid: str):
+    vertices = artist(fig, gid).get_paths()[0].vertices
+    xs = np.unique(vertices[:, 0])
+    return (xs, np.array([vertices[vertices[:, 0] == x, 1].min() for x in xs]),
+            np.array([vertices[vertices[:, 0] == x, 1].max() for x in xs]))
+
+
+def days(start: str, n: int) -> np.ndarray:
+    return mdates.date2num(np.datetime64(start, "D") + np.arange(n))
+
+
+@pytest.fixture
+def rng():
+    return np.random.default_rng(20120126)
+
+
+# --- differences -------------------------------------------------------------------------------
+def test_runs_of_one_seed_are_paired_by_replication(tmp_path, rng):
+    shared = rng.normal(1000, 100, size=(6, 30)).cumsum(axis=1)  # the noise both runs share
+    x = shared + rng.normal(50, 5, size=(6, 30))
+    base = write_result(tmp_path / "base", "base", "2010-01-01", {"m": shared})
+    other = write_result(tmp_path / "other", "other", "2010-01-01", {"m": x})
+    runs = load_results([base, other])
+    fig = comparison_figure(runs, "m", reference=runs[0])
+
+    d = x - shared
+    half = stats.t.ppf(0.95, 5) * d.std(axis=0, ddof=1) / np.sqrt(6)
+    line = artist(fig, "mean:difference:m:other")
+    np.testing.assert_allclose(np.asarray(line.get_ydata(), float), d.mean(axis=0), rtol=1e-9)
+    xs, low, high = band_data(fig, "band:difference:m:other")
+    np.testing.assert_array_equal(xs, days("2010-01-01", 30))
+    np.testing.assert_allclose(low, d.mean(axis=0) - half, rtol=1e-9)
+    np.testing.assert_allclose(high, d.mean(axis=0) + half, rtol=1e-9)
+    assert "paired by replication" in fig.get_supxlabel()
+    # pairing removes the shared noise: far tighter than treating the runs as independent
+    assert (high - low).max() < 0.2 * (2 * stats.t.ppf(0.95, 10) * np.sqrt(
+        x.var(axis=0, ddof=1) / 6 + shared.var(axis=0, ddof=1) / 6)).max()
+
+
+def test_runs_of_different_seeds_get_welch_intervals(tmp_path, rng):
+    y = rng.normal(100, 10, size=(5, 12))
+    x = rng.normal(130, 20, size=(8, 12))
+    ref = load_result(write_result(tmp_path / "ref", "ref", "2010-01-01", {"m": y}, seed=1))
+    run = load_result(write_result(tmp_path / "run", "run", "2010-01-01", {"m": x}, seed=2))
+    band = S.difference(run, ref, "m")
+    vx, vy = x.var(axis=0, ddof=1) / 8, y.var(axis=0, ddof=1) / 5
+    nu = (vx + vy) ** 2 / (vx ** 2 / 7 + vy ** 2 / 4)
+    half = stats.t.ppf(0.95, nu) * np.sqrt(vx + vy)
+    np.testing.assert_allclose(band.mean, x.mean(axis=0) - y.mean(axis=0), rtol=1e-9)
+    np.testing.assert_allclose(band.high - band.mean, half, rtol=1e-9)
+    assert "Welch" in band.what
+
+
+def test_without_timeseries_the_difference_has_no_band_and_says_so(tmp_path, rng):
+    y = rng.normal(100, 10, size=(4, 10))
+    ref = load_result(write_result(tmp_path / "ref", "ref", "2010-01-01", {"m": y}))
+    point = load_result(write_result(tmp_path / "sweep" / "points" / "p0001", "base", "2010-01-01", {"m": y + 3},
+                                     kind="sweep-point", timeseries=False,
+                                     manifest={"point": "p0001", "parameters": {"push": 2.0}}))
+    assert point.label == "push=2"
+    band = S.difference(point, ref, "m")
+    assert not band.has_band and band.what == "no band (no timeseries.csv)"
+    np.testing.assert_allclose(band.mean, 3, rtol=1e-9)
+
+
+# --- alignment and missing metrics ------------------------------------------------------------------
+def test_compare_aligns_horizons_by_date_and_reports_missing_metrics(tmp_path, rng, capsys):
+    a = write_result(tmp_path / "a", "early", "2010-01-01",
+                     {"gov_accounts.sina": rng.integers(0, 100, (3, 90)).cumsum(axis=1).astype(float),
+                      "internet_users": rng.normal(1e6, 1e3, (3, 90))})
+    b = write_result(tmp_path / "b", "late", "2010-02-01",
+                     {"gov_accounts.sina": rng.integers(0, 100, (3, 120)).cumsum(axis=1).astype(float),
+                      "microbloggers": rng.normal(1e5, 1e3, (3, 120))})
+    out = tmp_path / "out"
+    assert main(["compare", str(a), str(b), "--relative-to", str(a), "--out", str(out)]) == 0
+    err = capsys.readouterr().err
+    assert "internet_users is not in late" in err and "microbloggers is not in early" in err
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["missing"] == {"microbloggers": ["early"], "internet_users": ["late"]}
+    assert sorted(p.name for p in (out / "figures").iterdir()) == [
+        "gov_accounts.sina.png", "internet_users.png", "microbloggers.png"]
+    report = (out / "report.md").read_text()
+    assert "| internet_users | late |" in report and "| microbloggers | early |" in report
+
+    runs = load_results([a, b])
+    fig = comparison_figure(runs, "gov_accounts.sina", reference=runs[0])
+    for run, start, n in ((runs[0], "2010-01-01", 90), (runs[1], "2010-02-01", 120)):
+        line = artist(fig, f"mean:gov_accounts.sina:{run.label}")
+        np.testing.assert_array_equal(mdates.date2num(line.get_xdata()), days(start, n))
+        np.testing.assert_allclose(line.get_ydata(), run.summary.stats["gov_accounts.sina"]["mean"])
+    diff = artist(fig, "mean:difference:gov_accounts.sina:late")
+    np.testing.assert_array_equal(mdates.date2num(diff.get_xdata()), days("2010-02-01", 59))  # Feb 1 to Mar 31
+    expected = (runs[1].summary.stats["gov_accounts.sina"]["mean"][:59]
+                - runs[0].summary.stats["gov_accounts.sina"]["mean"][31:])
+    np.testing.assert_allclose(diff.get_ydata(), expected, rtol=1e-9)
+    lonely = comparison_figure(runs, "internet_users", reference=runs[0])
+    assert [line.get_gid() for line in lonely.axes[0].lines if str(line.get_gid()).startswith("mean:")] == [
+        "mean:internet_users:early"]
+    assert "Not in late" in lonely.get_supxlabel()
+
+
+def test_compare_two_tiny_runs_with_legend_by_scenario(tmp_path):
+    tiny = ROOT / "tests" / "data" / "tiny.yaml"
+    push_off = tmp_path / "tiny-no-push.yaml"
+    push_off.write_text(f"extends: {tiny}\nreplications: 3\nevents: {{policy_push: {{enabled: false}}}}\n"
+                        "outputs: {adoptions: false}\n")
+    runs = []
+    for scenario, name in ((tiny, "tiny"), (push_off, "no-push")):
+        runs.append(tmp_path / name)
+        assert main(["run", str(scenario), "--replications", "3", "--out", str(runs[-1]), "--workers", "1",
+                     "--no-progress"]) == 0
+    out = tmp_path / "compared"
+    assert main(["compare", *map(str, runs), "--metric", "gov_accounts.sina", "--relative-to", str(runs[0]),
+                 "--out", str(out)]) == 0
+    assert (out / "figures" / "gov_accounts.sina.png").is_file()
+
+    results = load_results(runs)
+    fig = comparison_figure(results, "gov_accounts.sina", reference=results[0])
+    legend = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    assert legend[:2] == ["tiny", "tiny-no-push"]
+    for result in results:
+        s = result.summary.stats["gov_accounts.sina"]
+        xs, low, high = band_data(fig, f"band:gov_accounts.sina:{result.label}")
+        np.testing.assert_allclose(low, s["p05"])
+        np.testing.assert_allclose(high, s["p95"])
+    _, per_run = results[1].timeseries()
+    _, per_ref = results[0].timeseries()
+    d = per_run["gov_accounts.sina"] - per_ref["gov_accounts.sina"]
+    np.testing.assert_allclose(artist(fig, "mean:difference:gov_accounts.sina:tiny-no-push").get_ydata(),
+                               d.mean(axis=0))
+    assert "paired by replication (common random numbers, n=3)" in fig.get_supxlabel()
+
+
+# --- bad input ----------------------------------------------------------------------------------
+@pytest.fixture
+def two_runs(tmp_path, rng):
+    return [write_result(tmp_path / n, n, "2010-01-01", {"gov_accounts.sina": rng.normal(10, 1, (2, 5))})
+            for n in ("one", "two")]
+
+
+@pytest.mark.parametrize("extra, expected", [
+    (["--metric", "followers.nobody.all"], "--metric: expected a metric of at least one run"),
+    (["--metric", "gov_accounts.sina", "--metric", "gov_accounts.weibo.*"], "got 'gov_accounts.weibo.*'"),
+    (["{tmp}/not-a-run"], "it does not exist"),
+    (["{tmp}"], "it has no manifest.json"),
+    (["--relative-to", "{tmp}/elsewhere"], "it does not exist"),
+])
+def test_compare_refuses_bad_input_in_one_line_writing_nothing(tmp_path, two_runs, capsys, extra, expected):
+    out = tmp_path / "out"
+    args = [a.format(tmp=tmp_path) for a in extra]
+    assert main(["compare", *map(str, two_runs), *args, "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("bandwagon compare: error: ") and expected in err
+    assert not out.exists()
+
+
+def test_compare_does_not_overwrite_without_force(tmp_path, two_runs, capsys):
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "keep.txt").write_text("mine")
+    assert main(["compare", *map(str, two_runs), "--out", str(out)]) == 2
+    assert "--force" in capsys.readouterr().err
+    assert [p.name for p in out.iterdir()] == ["keep.txt"]
