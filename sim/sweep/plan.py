@@ -1,0 +1,97 @@
+"""The plan: every point's scenario and every run's key.
+
+A run is identified by a content hash of what determines its result: the
+canonical JSON of the point's resolved scenario, the replication index and
+the model version.  Replication ``r`` of every point uses the sweep's seed and
+``SeedSequence(seed, spawn_key=(r,))`` (common random numbers across points),
+so a run's numbers depend on nothing but its key: not on the worker, the
+executor, or the order in which runs finish.
+
+Points are checked (every scenario re-validated) when the plan is made, before
+any output exists; the plan keeps only overrides and keys, and rebuilds a
+point's scenario when its runs are sent out, so memory does not grow with the
+size of the scenarios.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from dataclasses import dataclass
+
+from .. import __version__
+from ..scenario import Scenario
+from .design import Design, build
+from .resolve import Sweep
+
+
+def canonical_json(document) -> str:
+    """Sorted keys, no whitespace, ASCII: equal documents give equal text."""
+    return json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=True, allow_nan=False)
+
+
+def run_key(scenario_document: dict, replication: int, model_version: str = __version__) -> str:
+    """SHA-256 of (resolved scenario, replication, model version)."""
+    text = canonical_json({"scenario": scenario_document, "replication": replication, "model_version": model_version})
+    return hashlib.sha256(text.encode("ascii")).hexdigest()
+
+
+def point_ids(count: int) -> list[str]:
+    width = max(4, len(str(count - 1)))
+    return [f"p{i:0{width}d}" for i in range(count)]
+
+
+@dataclass(frozen=True, eq=False)
+class Point:
+    id: str
+    index: int
+    values: tuple
+    """Parameter values, in parameter order."""
+    overrides: dict
+    keys: tuple[str, ...]
+    """Run key of each replication."""
+
+
+class Plan:
+    def __init__(self, sweep: Sweep, design: Design, points: list[Point]):
+        self.sweep = sweep
+        self.design = design
+        self.points = points
+
+    @classmethod
+    def make(cls, sweep: Sweep) -> "Plan":
+        design = build(sweep)
+        points = []
+        replications = range(sweep.spec.replications)
+        for index, (pid, values) in enumerate(zip(point_ids(len(design.points)), design.points)):
+            overrides = {}
+            for parameter, value in zip(sweep.parameters, values):
+                overrides.update(parameter.overrides(value))
+            document = sweep.base.with_overrides(overrides, source=f"{sweep.source}: point {pid}").to_dict()
+            points.append(Point(pid, index, values, overrides, tuple(run_key(document, r) for r in replications)))
+        return cls(sweep, design, points)
+
+    @property
+    def runs(self) -> int:
+        return len(self.points) * self.sweep.spec.replications
+
+    def scenario(self, point: Point) -> Scenario:
+        return self.sweep.base.with_overrides(point.overrides, source=f"{self.sweep.source}: point {point.id}")
+
+    def parameter_values(self, point: Point) -> dict[str, object]:
+        return {p.name: json_value(v) for p, v in zip(self.sweep.parameters, point.values)}
+
+    def unique_runs(self) -> list[tuple[str, Point, int]]:
+        """``(key, point, replication)`` of each distinct run, in point and replication order."""
+        seen, runs = set(), []
+        for point in self.points:
+            for r, key in enumerate(point.keys):
+                if key not in seen:
+                    seen.add(key)
+                    runs.append((key, point, r))
+        return runs
+
+
+def json_value(value):
+    return value.isoformat() if isinstance(value, dt.date) else value

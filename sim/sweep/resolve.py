@@ -1,0 +1,208 @@
+"""A spec checked against its base scenario: the :class:`Sweep`.
+
+Everything a sweep needs is checked here, before any output exists: parameter
+paths lead to values of the base scenario, outcomes name metrics the model
+writes and dates within the horizon, figure choices name parameters and
+outcome columns.  Errors are one line naming the spec file and the field.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import json
+import math
+from dataclasses import dataclass
+from fnmatch import fnmatchcase
+from pathlib import Path
+
+from ..errors import InputError
+from ..scenario import Scenario
+from ..scenario import paths
+from .outcomes import Column, columns_of
+from .spec import SweepSpec
+
+
+def model_metrics(scenario: Scenario) -> list[str]:
+    """The metric names :func:`sim.simulate` returns for ``scenario`` (see :mod:`sim.model.records`)."""
+    platforms, levels = list(scenario.platforms), list(scenario.agencies.levels)
+    names = ["internet_users", "microbloggers", *(f"registered_users.{p}" for p in platforms)]
+    for p in platforms:
+        names += [f"gov_accounts.{p}", *(f"gov_accounts.{p}.{level}" for level in levels)]
+    for account, spec in scenario.accounts.items():
+        names += [*(f"followers.{account}.{p}" for p in spec.platforms), f"followers.{account}.all"]
+    patterns = scenario.outputs.metrics
+    return [n for n in names if any(fnmatchcase(n, p) for p in patterns)]
+
+
+def default_summaries(scenario: Scenario) -> list[str]:
+    """Platform totals of accounts and users, people online and on micro-blogs, followers of named accounts."""
+    platforms = list(scenario.platforms)
+    return ["internet_users", "microbloggers", *(f"registered_users.{p}" for p in platforms),
+            *(f"gov_accounts.{p}" for p in platforms), *(f"followers.{a}.all" for a in scenario.accounts)]
+
+
+@dataclass(frozen=True)
+class Parameter:
+    """A varied parameter with the concrete scenario paths it sets."""
+
+    name: str
+    path: str
+    apply: str
+    spacing: str
+    label: str
+    paths: tuple[str, ...]
+    base_values: tuple
+    integer: bool
+    """The base values are integers (counts): numeric values are rounded."""
+
+    def overrides(self, value) -> dict[str, object]:
+        """Scenario overrides for ``value`` of this parameter."""
+        if self.apply == "multiply":
+            return {p: self._number(base * value) for p, base in zip(self.paths, self.base_values)}
+        return {p: self._number(value) for p in self.paths}
+
+    def _number(self, value):
+        if self.integer and isinstance(value, float):
+            return int(round(value))
+        return value
+
+    def default_baseline(self, source: str):
+        if self.apply == "multiply":
+            return 1.0
+        first = self.base_values[0]
+        if any(v != first for v in self.base_values):
+            raise InputError(f"expected a baseline: the {len(self.paths)} values matched by {self.path} differ",
+                             source=source, field=f"parameters.{self.name}.baseline")
+        return first
+
+
+@dataclass(frozen=True)
+class Sweep:
+    spec: SweepSpec
+    source: str
+    """The spec file."""
+    base: Scenario
+    """The base scenario with the sweep's seed and replications."""
+    parameters: tuple[Parameter, ...]
+    columns: tuple[Column, ...]
+    summaries: tuple[str, ...]
+    curve: str
+    colour_by: str
+    heatmap: str | None
+    sensitivity: tuple[str, ...]
+
+    @property
+    def name(self) -> str:
+        return self.spec.name
+
+    @property
+    def start(self) -> dt.date:
+        return self.base.horizon.start
+
+    @property
+    def days(self) -> int:
+        return (self.base.horizon.end - self.base.horizon.start).days + 1
+
+    def document(self) -> dict:
+        """What determines the results: the spec and the resolved base scenario (JSON-compatible)."""
+        return {"spec": self.spec.model_dump(mode="json"), "base": self.base.to_dict()}
+
+
+def resolve(spec: SweepSpec, source: str, base_path: str | Path | None = None) -> Sweep:
+    """Check ``spec`` against its base scenario (``base_path`` overrides the spec's ``base``)."""
+    if base_path is None:
+        base_path = Path(source).parent / spec.base
+    base = Scenario.from_yaml(base_path).with_overrides(
+        {"seed": spec.seed, "replications": spec.replications}, source=source)
+    data = base.to_dict()
+    parameters = tuple(_parameter(name, p, data, source) for name, p in spec.parameters.items())
+    seen: dict[str, str] = {}
+    for parameter in parameters:
+        for concrete in parameter.paths:
+            if concrete in seen:
+                raise InputError(f"expected each scenario value varied by one parameter, but {concrete} is also "
+                                 f"varied by {seen[concrete]}", source=source, field=f"parameters.{parameter.name}.path")
+            seen[concrete] = parameter.name
+
+    metrics = model_metrics(base)
+    h = base.horizon
+    columns: list[Column] = []
+    for name, outcome in spec.outcomes.items():
+        _check_metric(outcome.metric, metrics, source, f"outcomes.{name}.metric")
+        if outcome.at is not None and not h.start <= outcome.at <= h.end:
+            raise InputError(f"expected a date within the horizon {h.start}..{h.end}, got {outcome.at}",
+                             source=source, field=f"outcomes.{name}.at")
+        columns += columns_of(name, outcome, h.start)
+
+    if spec.summaries is None:
+        summaries = [m for m in default_summaries(base) if m in metrics]
+    else:
+        summaries = []
+        for i, pattern in enumerate(spec.summaries):
+            matched = [m for m in metrics if fnmatchcase(m, pattern)]
+            if not matched:
+                raise InputError(f"expected a pattern matching a metric (e.g. {', '.join(metrics[:3])}), got {pattern!r}",
+                                 source=source, field=f"summaries.{i}")
+            summaries += [m for m in matched if m not in summaries]
+
+    figures = spec.figures
+    curve = figures.curve or f"gov_accounts.{next(iter(base.platforms))}"
+    _check_metric(curve, metrics, source, "figures.curve")
+    names = [p.name for p in parameters]
+    colour_by = figures.colour_by or names[0]
+    if colour_by not in names:
+        raise InputError(f"expected one of the parameters {', '.join(names)}, got {colour_by!r}",
+                         source=source, field="figures.colour_by")
+    column_names = [c.name for c in columns]
+    heatmap = figures.heatmap
+    two_parameter_grid = spec.design == "grid" and len(parameters) == 2
+    if heatmap is not None and heatmap not in column_names:
+        raise InputError(f"expected one of the outcome columns {', '.join(column_names)}, got {heatmap!r}",
+                         source=source, field="figures.heatmap")
+    if heatmap is not None and not two_parameter_grid:
+        raise InputError("expected no heatmap: it is drawn for grids over two parameters only",
+                         source=source, field="figures.heatmap")
+    if two_parameter_grid:
+        heatmap = heatmap or column_names[0]
+    sensitivity = figures.sensitivity or column_names[:6]
+    for i, name in enumerate(sensitivity):
+        if name not in column_names:
+            raise InputError(f"expected one of the outcome columns {', '.join(column_names)}, got {name!r}",
+                             source=source, field=f"figures.sensitivity.{i}")
+    return Sweep(spec=spec, source=source, base=base, parameters=parameters, columns=tuple(columns),
+                 summaries=tuple(summaries), curve=curve, colour_by=colour_by, heatmap=heatmap,
+                 sensitivity=tuple(sensitivity))
+
+
+def _check_metric(metric: str, metrics: list[str], source: str, field: str) -> None:
+    if metric not in metrics:
+        raise InputError(f"expected a metric the model writes (e.g. {', '.join(metrics[:4])}, ...), got {metric!r}",
+                         source=source, field=field)
+
+
+def _parameter(name: str, spec, data: dict, source: str) -> Parameter:
+    field = f"parameters.{name}.path"
+    try:
+        matches = paths.expand(data, spec.path)
+    except ValueError:
+        raise InputError(f"expected a dotted path like agencies.levels.county.hazard.imitation, got {spec.path!r}",
+                         source=source, field=field) from None
+    if not matches:
+        try:  # let the path module say what was expected where the path went wrong
+            paths.assign(copy.deepcopy(data), spec.path, None, source=source)
+        except InputError as exc:
+            raise InputError(f"{exc.expected} (in {spec.path})", source=source, field=field) from None
+    base_values = tuple(paths.get(data, p) for p in matches)
+    numeric = all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in base_values)
+    if spec.apply == "multiply" and not numeric:
+        raise InputError(f"expected a path to numbers for apply: multiply, got {json.dumps(base_values[0])} at {matches[0]}",
+                         source=source, field=field)
+    integer = numeric and all(isinstance(v, int) for v in base_values)
+    if spec.range is not None and not numeric:
+        raise InputError(f"expected a path to numbers for a range, got {json.dumps(base_values[0])} at {matches[0]}",
+                         source=source, field=field)
+    if any(isinstance(v, float) and not math.isfinite(v) for v in base_values):
+        raise InputError("expected finite base values", source=source, field=field)
+    return Parameter(name=name, path=spec.path, apply=spec.apply, spacing=spec.spacing, label=spec.label or name,
+                     paths=tuple(matches), base_values=base_values, integer=integer)
