@@ -133,3 +133,16 @@ def test_paths_expand_and_get():
     assert paths.expand(data, "a.*") == []  # sections are not values
     with pytest.raises(KeyError):
         paths.get(data, "a.z.v")
+
+
+def test_named_account_needs_a_body_in_its_province(tmp_path, baseline_path):
+    # Provincial bodies are spread equally: with 5 of them, Shanghai (9th province) gets none.
+    path = write(tmp_path / "few.yaml", f"""
+        extends: {baseline_path}
+        agencies: {{levels: {{provincial: {{count: 5}}}}}}
+    """)
+    with pytest.raises(InputError) as info:
+        Scenario.from_yaml(path)
+    assert info.value.field == "agencies.levels.provincial.count"
+    assert info.value.source == str(path)  # the file that set the count, not the one naming the account
+    assert "shanghai" in info.value.line()

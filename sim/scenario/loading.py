@@ -236,7 +236,8 @@ def _allowed_keys(model: type[BaseModel], loc: tuple) -> list[str]:
     for part in loc:
         annotation = _unwrap(annotation)
         if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-            field = annotation.model_fields.get(str(part))
+            fields = {f.alias or n: f for n, f in annotation.model_fields.items()}
+            field = fields.get(str(part))
             if field is None:
                 return []
             annotation = field.annotation
@@ -248,7 +249,7 @@ def _allowed_keys(model: type[BaseModel], loc: tuple) -> list[str]:
             return []
     annotation = _unwrap(annotation)
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return list(annotation.model_fields)
+        return [field.alias or name for name, field in annotation.model_fields.items()]
     return []
 
 

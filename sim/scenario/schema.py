@@ -345,6 +345,16 @@ class Scenario(Frozen):
         elif account.province not in self.provinces:
             raise FieldError(f"{prefix}.province", f"expected one of the provinces, got {account.province!r}")
         within(f"{prefix}.launch", account.launch)
+        from ..model.population import level_provinces  # the split the engine will use
+
+        names, counts = level_provinces(self, account.level)
+        pinned_here = sum(1 for other in self.accounts.values()
+                          if (other.level, other.province) == (account.level, account.province))
+        available = int(counts[names.index(account.province)]) if account.province in names else 0
+        if pinned_here > available:
+            raise FieldError(f"agencies.levels.{account.level}.count",
+                             f"expected a count giving {account.province} at least {pinned_here} bodies for its "
+                             f"named accounts ({name}), but it gives {account.province} {available}")
         for platform in account.platforms:
             if platform not in self.platforms:
                 raise FieldError(f"{prefix}.platforms.{platform}", f"expected one of the platforms {sorted(self.platforms)}")

@@ -1,0 +1,254 @@
+"""Evaluating candidates: the mean field and the stochastic model, the budget, the history.
+
+Every evaluation, of either model, is recorded in the :class:`History`
+(``history.csv``) and cached by its unit coordinates, so least squares asking
+twice for the same point costs nothing.  The stochastic model runs the same
+replication indices for every candidate (common random numbers, the spec's
+``first_replication`` onwards), on the :class:`Workers` pool; the mean field
+runs in the calling process or, for batches (a population of the global
+search, the profiles), on the pool too.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..errors import InputError
+from ..model import simulate
+from .meanfield import MeanFieldRecords, meanfield
+from .objective import Point, point
+from .problem import Problem
+
+INVALID_ERROR = 10.0
+"""Log error given to every target of a candidate the scenario format refuses (e.g. a ceiling below
+the starting value): far worse than any real fit, yet finite for the optimisers."""
+
+
+class BudgetExhausted(Exception):
+    """The calibration's budget is spent: stop and report the best point so far."""
+
+
+class Budget:
+    """Evaluations of the stochastic model and wall-clock time, whichever runs out first."""
+
+    def __init__(self, evaluations: int | None, minutes: float | None):
+        self.evaluations = evaluations
+        self.seconds = None if minutes is None else 60.0 * minutes
+        self.started = time.perf_counter()
+        self.used = 0
+        self.durations: list[float] = []
+        self.stopped: str | None = None
+        """Why a stage stopped early, if it did."""
+
+    def elapsed(self) -> float:
+        return time.perf_counter() - self.started
+
+    def remaining(self) -> float:
+        return math.inf if self.seconds is None else self.seconds - self.elapsed()
+
+    def typical(self) -> float:
+        """Median wall time of one stochastic evaluation so far (0 before the first)."""
+        return float(np.median(self.durations)) if self.durations else 0.0
+
+    def evaluations_left(self) -> float:
+        return math.inf if self.evaluations is None else self.evaluations - self.used
+
+    def check(self, reserve: float = 0.0, evaluations: int = 0) -> None:
+        """Raise :class:`BudgetExhausted` unless one more stochastic evaluation fits, keeping ``reserve``
+        seconds and ``evaluations`` evaluations back."""
+        if self.evaluations_left() - evaluations < 1:
+            self.stopped = self.stopped or f"evaluation budget ({self.evaluations}) spent"
+            raise BudgetExhausted(self.stopped)
+        if self.remaining() - reserve < self.typical():
+            self.stopped = self.stopped or f"time budget ({self.seconds / 60:g} min) reached"
+            raise BudgetExhausted(self.stopped)
+
+    def charge(self, seconds: float) -> None:
+        self.used += 1
+        self.durations.append(seconds)
+
+
+@dataclass
+class Record:
+    stage: str
+    model: str
+    elapsed: float
+    seconds: float
+    point: Point
+
+
+@dataclass
+class History:
+    """Every evaluation, in order."""
+
+    records: list[Record] = field(default_factory=list)
+    started: float = field(default_factory=time.perf_counter)
+
+    def add(self, stage: str, model: str, p: Point, seconds: float) -> None:
+        self.records.append(Record(stage, model, time.perf_counter() - self.started, seconds, p))
+
+    def count(self, model: str) -> int:
+        return sum(1 for r in self.records if r.model == model)
+
+
+def _key(z: np.ndarray) -> tuple:
+    return tuple(np.round(np.asarray(z, float), 12).tolist())
+
+
+# --- workers ------------------------------------------------------------------------------
+_WORKER_PROBLEM: Problem | None = None
+
+
+def _install(problem: Problem) -> None:
+    global _WORKER_PROBLEM
+    _WORKER_PROBLEM = problem
+
+
+def _replicate(args) -> dict[str, np.ndarray]:
+    scenario, replication = args
+    return simulate(scenario, replication).metrics
+
+
+def _meanfield_values(z: np.ndarray) -> np.ndarray | None:
+    return meanfield_values(_WORKER_PROBLEM, z)
+
+
+def meanfield_values(problem: Problem, z: np.ndarray) -> np.ndarray | None:
+    """The mean field's target values at ``z``; None for a candidate the scenario format refuses."""
+    try:
+        scenario = problem.scenario(z)
+    except InputError:
+        return None
+    return problem.targets.values(meanfield(scenario, days=problem.days).metrics)
+
+
+class Workers:
+    """The calibration's process pool (or none, for one worker), holding the problem."""
+
+    def __init__(self, problem: Problem, workers: int):
+        self.workers = max(1, int(workers))
+        self.problem = problem
+        self._pool = None
+        if self.workers > 1:
+            self._pool = ProcessPoolExecutor(max_workers=self.workers, initializer=_install, initargs=(problem,))
+
+    def map(self, fn, items: list, chunksize: int = 1) -> list:
+        if self._pool is None:
+            _install(self.problem)
+            return [fn(item) for item in items]
+        return list(self._pool.map(fn, items, chunksize=chunksize))
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(cancel_futures=True)
+            self._pool = None
+
+    def __enter__(self) -> "Workers":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+# --- the two models -------------------------------------------------------------------------
+class MeanFieldModel:
+    """The mean-field objective (:mod:`.meanfield`), cached and recorded."""
+
+    name = "meanfield"
+
+    def __init__(self, problem: Problem, history: History, workers: Workers | None = None):
+        self.problem = problem
+        self.history = history
+        self.workers = workers
+        self.cache: dict[tuple, Point] = {}
+
+    def _point(self, z: np.ndarray, values: np.ndarray | None) -> Point:
+        targets = self.problem.targets
+        if values is None:
+            values = np.array([t.value * math.exp(INVALID_ERROR) for t in targets.targets])
+        return point(targets, z, values)
+
+    def __call__(self, z: np.ndarray, stage: str) -> Point:
+        key = _key(z)
+        if key not in self.cache:
+            started = time.perf_counter()
+            p = self._point(z, meanfield_values(self.problem, z))
+            self.cache[key] = p
+            self.history.add(stage, self.name, p, time.perf_counter() - started)
+        return self.cache[key]
+
+    def batch(self, zs: list[np.ndarray], stage: str) -> list[Point]:
+        """Many candidates at once, on the worker pool if there is one."""
+        todo = [z for z in dict((_key(z), z) for z in zs).values() if _key(z) not in self.cache]
+        if todo:
+            started = time.perf_counter()
+            if self.workers is not None and self.workers.workers > 1 and len(todo) > 1:
+                chunk = max(1, len(todo) // (4 * self.workers.workers))
+                results = self.workers.map(_meanfield_values, todo, chunksize=chunk)
+            else:
+                results = [meanfield_values(self.problem, z) for z in todo]
+            # One evaluation's time on one worker (the batch ran on all of them at once).
+            parallel = self.workers.workers if self.workers is not None and len(todo) > 1 else 1
+            each = (time.perf_counter() - started) * min(parallel, len(todo)) / len(todo)
+            for z, values in zip(todo, results):
+                p = self._point(z, values)
+                self.cache[_key(z)] = p
+                self.history.add(stage, self.name, p, each)
+        return [self.cache[_key(z)] for z in zs]
+
+    def records(self, z: np.ndarray, full: bool = True) -> MeanFieldRecords:
+        """Every metric of the mean field at ``z`` (the whole base horizon if ``full``)."""
+        scenario = self.problem.full_scenario(z) if full else self.problem.scenario(z)
+        return meanfield(scenario)
+
+
+class StochasticModel:
+    """The replication mean of the stochastic model, with common random numbers."""
+
+    name = "stochastic"
+
+    def __init__(self, problem: Problem, history: History, budget: Budget, workers: Workers):
+        self.problem = problem
+        self.history = history
+        self.budget = budget
+        self.workers = workers
+        self.cache: dict[tuple, Point] = {}
+        self.series: dict[tuple, dict[str, np.ndarray]] = {}
+        """Daily series ``(R, days)`` of the target metrics at each evaluated point."""
+        self.reserve = 0.0
+        """Seconds the budget keeps back for the analysis and the outputs."""
+        self.reserve_evaluations = 0
+        """Stochastic evaluations the budget keeps back (a Jacobian at the fit)."""
+
+    def __call__(self, z: np.ndarray, stage: str) -> Point:
+        key = _key(z)
+        if key in self.cache:
+            return self.cache[key]
+        self.budget.check(self.reserve + self.reserve_evaluations * self.budget.typical(),
+                          evaluations=self.reserve_evaluations)
+        started = time.perf_counter()
+        targets = self.problem.targets
+        try:
+            scenario = self.problem.scenario(z)
+        except InputError:
+            values = np.array([t.value * math.exp(INVALID_ERROR) for t in targets.targets])
+            p = point(targets, z, values)
+        else:
+            runs = self.workers.map(_replicate, [(scenario, r) for r in self.problem.replications])
+            series = {m: np.stack([run[m] for run in runs]) for m in targets.metrics}
+            replicates = targets.values(series)
+            p = point(targets, z, replicates.mean(axis=0), replicates)
+            self.series[key] = series
+        seconds = time.perf_counter() - started
+        self.budget.charge(seconds)
+        self.cache[key] = p
+        self.history.add(stage, self.name, p, seconds)
+        return p
+
+    def series_at(self, z: np.ndarray) -> dict[str, np.ndarray] | None:
+        return self.series.get(_key(z))

@@ -1,0 +1,85 @@
+"""The files of a calibration: calibrated.yaml, report.md, fit.png, profiles.png, history.csv.
+
+Every file goes through :mod:`sim.output.atomic`; the command writes them into
+a staged directory that appears complete or not at all.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import os
+from pathlib import Path
+
+import yaml
+
+from .. import __version__
+from ..output.atomic import atomic_file, write_text
+from ..output.manifest import git_state
+from .pipeline import Result
+
+
+def provenance(result: Result, spec_path: str) -> str:
+    git = git_state()
+    commit = f", git {git['commit'][:12]}{' (uncommitted changes)' if git['dirty'] else ''}" if git else ""
+    stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    return f"produced by `bandwagon calibrate {spec_path}` on {stamp} (bandwagon {__version__}{commit})."
+
+
+def calibrated_yaml(result: Result, spec_path: str, out_dir: Path) -> str:
+    """A scenario that extends the base and sets the fitted values, with a provenance comment."""
+    problem = result.problem
+    base = os.path.relpath(problem.base_path.resolve(), out_dir.resolve())
+    values = problem.space.values(result.z)
+    lines = [
+        f"# Calibrated {problem.base.name}: {provenance(result, spec_path)}",
+        f"# Objective (weighted sum of squared log errors of the mean of {len(problem.replications)} replications): "
+        f"{result.prior_stochastic.objective if result.prior_stochastic else float('nan'):.4g} at the prior, "
+        f"{result.point.objective:.4g} fitted.",
+        "# Fitted parameters (value, approximate "
+        f"{problem.spec.analysis.level:.0%} interval, verdict; see report.md):",
+    ]
+    for p, v in zip(problem.space, result.identifiability.parameters):
+        lines.append(f"#   {p.name}: {p.path} {'x' if p.apply == 'multiply' else '='} {v.value:.6g} "
+                     f"[{v.low:.4g}, {v.high:.4g}] {v.verdict}")
+    overrides = problem.space.overrides(values)
+    document = {"extends": base, "name": f"{problem.base.name}-calibrated",
+                "description": f"{problem.base.name} with the values fitted by {problem.name}.",
+                "set": {path: _round(value) for path, value in overrides.items()}}
+    return "\n".join(lines) + "\n" + yaml.safe_dump(document, sort_keys=False, width=120)
+
+
+def _round(value):
+    return value if isinstance(value, int) else float(f"{value:.6g}")
+
+
+def write_history(path: Path, result: Result) -> None:
+    problem = result.problem
+    names = problem.space.names
+    targets = problem.targets.names
+    header = ["evaluation", "stage", "model", "elapsed_s", "seconds", "objective", *names,
+              *(f"unit.{n}" for n in names), *(f"value.{t}" for t in targets), *(f"se.{t}" for t in targets)]
+    with atomic_file(path, "w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle, lineterminator="\n")
+        writer.writerow(header)
+        for i, r in enumerate(result.history.records):
+            p = r.point
+            values = problem.space.values(p.z)
+            writer.writerow([i, r.stage, r.model, f"{r.elapsed:.3f}", f"{r.seconds:.4f}", f"{p.objective:.6g}",
+                             *(f"{v:.8g}" for v in values), *(f"{z:.6f}" for z in p.z),
+                             *(f"{v:.8g}" for v in p.values), *(f"{s:.4g}" for s in p.se)])
+
+
+def write_all(directory: Path, result: Result, *, spec_path: str, final_dir: Path) -> None:
+    """Write the five files of a calibration into ``directory`` (the staged ``final_dir``)."""
+    from .figures import fit_figure, profiles_figure
+    from .report import render
+
+    write_text(directory / "calibrated.yaml", calibrated_yaml(result, spec_path, final_dir))
+    stamp = provenance(result, spec_path)
+    write_text(directory / "report.md", render(result, spec_path=spec_path, provenance=stamp[0].upper() + stamp[1:]))
+    for name, build in (("fit.png", fit_figure), ("profiles.png", profiles_figure)):
+        fig = build(result)
+        with atomic_file(directory / name, "wb") as handle:
+            fig.savefig(handle, format="png")
+    write_history(directory / "history.csv", result)

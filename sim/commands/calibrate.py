@@ -1,0 +1,64 @@
+"""``bandwagon calibrate SPEC``: fit free parameters to the reported figures and say what they identify.
+
+A global search on the mean-field model, least squares on the stochastic model
+with common random numbers, then the Jacobian's singular values and a profile
+of the objective over each parameter's range.  Writes calibrated.yaml (a
+scenario extending the base with the fitted values), report.md, fit.png,
+profiles.png and history.csv.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+from pathlib import Path
+
+from ..errors import InputError
+from ..output.atomic import check_writable_dir, staged_directory
+from ..runner import default_workers
+
+ORDER = 35
+
+
+def register(subparsers) -> None:
+    parser = subparsers.add_parser("calibrate", help="calibrate free parameters against reported figures",
+                                   description=__doc__)
+    parser.add_argument("spec", type=Path, help="calibration spec (YAML), e.g. experiments/calibrate-baseline.yaml")
+    parser.add_argument("--workers", type=int, help="worker processes (default: all cores)")
+    parser.add_argument("--base", type=Path, help="another base scenario (e.g. a small one for a quick trial)")
+    parser.add_argument("--out", type=Path, help="output directory (default: results/<spec name>/<UTC timestamp>)")
+    parser.add_argument("--force", action="store_true", help="replace a non-empty output directory")
+    parser.add_argument("--evaluations", type=int, help="budget of stochastic evaluations (default: the spec's)")
+    parser.add_argument("--minutes", type=float, help="time budget in minutes (default: the spec's)")
+    parser.add_argument("--no-progress", action="store_true", help="no progress bars")
+    parser.set_defaults(handler=main)
+
+
+def main(args: argparse.Namespace) -> int:
+    from ..calibration import calibrate, load_problem
+    from ..calibration.outputs import write_all
+
+    if args.workers is not None and args.workers < 1:
+        raise InputError(f"expected at least 1 worker, got {args.workers}", source="--workers")
+    if args.evaluations is not None and args.evaluations < 1:
+        raise InputError(f"expected at least 1 evaluation, got {args.evaluations}", source="--evaluations")
+    if args.minutes is not None and not args.minutes > 0:
+        raise InputError(f"expected a positive number of minutes, got {args.minutes}", source="--minutes")
+    problem = load_problem(args.spec, base=args.base)
+    stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    out = args.out or Path("results") / problem.name / stamp
+    check_writable_dir(out, force=args.force)
+
+    result = calibrate(problem, workers=args.workers or default_workers(), progress=not args.no_progress,
+                       evaluations=args.evaluations, minutes=args.minutes)
+    with staged_directory(out, force=args.force) as staging:
+        write_all(staging, result, spec_path=str(args.spec), final_dir=out)
+    verdicts = [v.verdict for v in result.identifiability.parameters]
+    met = sum(bool(t.met(v)) for t, v in zip(problem.targets.targets, result.point.values))
+    print(f"{problem.name}: objective {result.point.objective:.4g} "
+          f"({met}/{len(problem.targets)} targets met); "
+          f"{verdicts.count('identified')} identified, {verdicts.count('weakly identified')} weakly, "
+          f"{verdicts.count('not identified')} not identified; {result.history.count('stochastic')} stochastic and "
+          f"{result.history.count('meanfield')} mean-field evaluations in {result.budget.elapsed():.0f} s"
+          f"{' (stopped at its budget)' if result.stopped else ''} -> {out}")
+    return 0
