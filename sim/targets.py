@@ -15,10 +15,10 @@ import os
 from typing import Annotated, Literal
 
 import numpy as np
-from pydantic import Field, ValidationError, model_validator
+from pydantic import Field, model_validator
 
-from .errors import FieldError, InputError
-from .scenario.loading import as_input_error, read_yaml_mapping
+from .errors import InputError
+from .scenario.loading import load_model
 from .scenario.schema import Frozen
 
 
@@ -123,12 +123,7 @@ class Targets(Frozen):
 
     @classmethod
     def from_yaml(cls, path: str | os.PathLike) -> "Targets":
-        source = str(path)
-        data = read_yaml_mapping(path, what="a targets mapping")
-        try:
-            return cls.model_validate(data)
-        except (FieldError, ValidationError) as exc:
-            raise as_input_error(exc, cls, source) from None
+        return load_model(cls, path, what="a targets mapping")
 
     def check_against(self, metrics: set[str], start: dt.date, end: dt.date, source: str) -> None:
         """Refuse targets the model cannot answer: unknown metric, date outside the horizon."""

@@ -81,7 +81,7 @@ def test_recovers_known_parameters(tmp_path):
 def test_flags_innovation_imitation_and_population_from_two_points(tmp_path):
     """Two points on one Bass curve cannot separate p, q and N: at least one is not identified."""
     scenario = single_level(count=4000, innovation=0.05, imitation=1.5, days=2 * 365, replications=1)
-    base_path = write_yaml(tmp_path / "bass.yaml", scenario.to_dict())
+    write_yaml(tmp_path / "bass.yaml", scenario.to_dict())
     targets = synthetic_targets(scenario, {"gov_accounts.sina": ["2010-02-14", "2010-12-31"]}, range(50, 58))
     spec = write_yaml(tmp_path / "bass-spec.yaml", {
         "base": "bass.yaml", "extra_targets": targets, "replications": 4,

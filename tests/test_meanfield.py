@@ -22,7 +22,8 @@ from scipy.stats import t as t_dist
 
 from sim import Scenario, simulate
 from sim.calendar import DAYS_PER_YEAR
-from sim.calibration.meanfield import meanfield, metric_names
+from sim.calibration.meanfield import meanfield
+from sim.model.records import metric_names
 from sim.scenario.builders import single_level
 
 

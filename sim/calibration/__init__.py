@@ -15,8 +15,8 @@ One module per stage of the pipeline (``bandwagon calibrate SPEC``):
 ``report``, ``figures``, ``outputs``   report.md, fit.png and profiles.png, the files
 """
 
-from .meanfield import MeanFieldRecords, meanfield, metric_names
+from .meanfield import MeanFieldRecords, meanfield
 from .pipeline import Result, calibrate
 from .problem import Problem, load_problem
 
-__all__ = ["MeanFieldRecords", "Problem", "Result", "calibrate", "load_problem", "meanfield", "metric_names"]
+__all__ = ["MeanFieldRecords", "Problem", "Result", "calibrate", "load_problem", "meanfield"]

@@ -64,11 +64,12 @@ from scipy.integrate import solve_ivp
 
 from ..calendar import Horizon, per_day
 from ..model.population import level_provinces
+from ..model.records import DailyMetrics
 from ..model.simulation import apply_event
 from ..scenario.schema import NATIONAL, Scenario
 
 @dataclass(frozen=True)
-class MeanFieldRecords:
+class MeanFieldRecords(DailyMetrics):
     """Expected daily metrics; the same names and layout as ``RunRecords.metrics`` (floats)."""
 
     scenario: str
@@ -76,29 +77,6 @@ class MeanFieldRecords:
     metrics: dict[str, np.ndarray]
     ode_steps: int
     """Right-hand-side evaluations of the agencies' ODE (0 without network terms)."""
-
-    @property
-    def days(self) -> int:
-        return len(next(iter(self.metrics.values())))
-
-    def dates(self) -> np.ndarray:
-        return np.datetime64(self.start, "D") + np.arange(self.days)
-
-    def value(self, metric: str, date: dt.date) -> float:
-        return float(self.metrics[metric][(date - self.start).days])
-
-
-def metric_names(scenario: Scenario) -> list[str]:
-    """Every metric the engine writes for ``scenario`` (the contract of :mod:`sim.model.records`)."""
-    platforms = list(scenario.platforms)
-    names = ["internet_users", "microbloggers", *(f"registered_users.{p}" for p in platforms)]
-    for p in platforms:
-        names.append(f"gov_accounts.{p}")
-        names += [f"gov_accounts.{p}.{level}" for level in scenario.agencies.levels]
-    for account, spec in scenario.accounts.items():
-        names += [f"followers.{account}.{p}" for p in spec.platforms]
-        names.append(f"followers.{account}.all")
-    return names
 
 
 def schedule(scenario: Scenario) -> list[tuple[int, Scenario]]:

@@ -8,8 +8,6 @@ its singular values are comparable across parameters ("scaled Jacobian").
 
 from __future__ import annotations
 
-import copy
-import json
 import math
 from dataclasses import dataclass
 from typing import Sequence
@@ -17,8 +15,8 @@ from typing import Sequence
 import numpy as np
 
 from ..errors import InputError
-from ..model.population import level_provinces
-from ..scenario import Scenario, paths
+from ..scenario import Scenario
+from ..scenario.binding import Binding, bind, check_disjoint
 from .spec import ParameterSpec
 
 _NOT_PARAMETERS = ("seed", "replications")
@@ -26,22 +24,16 @@ _NOT_PARAMETERS = ("seed", "replications")
 
 
 @dataclass(frozen=True)
-class FreeParameter:
-    """One free parameter and the concrete scenario values it sets."""
+class FreeParameter(Binding):
+    """One free parameter: a binding (the scenario values it sets) with a range to search."""
 
     name: str
     label: str
-    path: str
-    apply: str
     low: float
     high: float
     spacing: str
     start: float
     """The prior value: the base scenario's (set) or 1 (multiply), unless the spec says otherwise."""
-    paths: tuple[str, ...]
-    base_values: tuple[float, ...]
-    integer: tuple[bool, ...]
-    """Which concrete values are integers (counts): they are rounded."""
 
     @property
     def log(self) -> bool:
@@ -59,14 +51,6 @@ class FreeParameter:
         if self.log:
             return (math.log(value) - math.log(self.low)) / (math.log(self.high) - math.log(self.low))
         return (value - self.low) / (self.high - self.low)
-
-    def overrides(self, value: float) -> dict[str, float | int]:
-        """Scenario values for the parameter at ``value``."""
-        out = {}
-        for path, base, integer in zip(self.paths, self.base_values, self.integer):
-            x = base * value if self.apply == "multiply" else value
-            out[path] = int(round(x)) if integer else float(x)
-        return out
 
     def describe(self) -> str:
         what = "x base" if self.apply == "multiply" else "="
@@ -115,57 +99,22 @@ def resolve_parameters(specs: dict[str, ParameterSpec], base: Scenario, source: 
     """Check every parameter against the base scenario; one-line errors naming the spec's field."""
     data = base.to_dict()
     parameters = [_resolve(name, spec, data, source) for name, spec in specs.items()]
-    seen: dict[str, str] = {}
-    for p in parameters:
-        for concrete in p.paths:
-            if concrete in seen:
-                raise InputError(f"expected each scenario value set by one parameter, but {concrete} is also set by "
-                                 f"{seen[concrete]}", source=source, field=f"parameters.{p.name}.path")
-            seen[concrete] = p.name
-    space = ParameterSpace(tuple(parameters))
+    check_disjoint(((p.name, p) for p in parameters), source=source)
     for p in parameters:  # each end of each range must give a valid scenario
         for end, value in (("low", p.low), ("high", p.high)):
             try:
-                check_named_accounts(base.with_overrides(p.overrides(value), source=source))
+                base.with_overrides(p.overrides(value), source=source)
             except InputError as exc:
                 raise InputError(f"expected the {end} end of the range ({value:g}) to give a valid scenario, but "
                                  f"{exc.field or ''}: {exc.expected}", source=source,
                                  field=f"parameters.{p.name}.range") from None
-    return space
-
-
-def check_named_accounts(scenario: Scenario) -> None:
-    """Every named account needs an agency of its level in its province to be pinned to."""
-    wanted: dict[tuple[str, str], int] = {}
-    for account in scenario.accounts.values():
-        wanted[(account.level, account.province)] = wanted.get((account.level, account.province), 0) + 1
-    for (level, province), needed in wanted.items():
-        names, counts = level_provinces(scenario, level)
-        have = int(counts[names.index(province)]) if province in names else 0
-        if have < needed:
-            raise InputError(f"expected at least {needed} agencies of level {level} in {province} for its named "
-                             f"account(s), got {have}", field=f"agencies.levels.{level}.count")
+    return ParameterSpace(tuple(parameters))
 
 
 def _resolve(name: str, spec: ParameterSpec, data: dict, source: str) -> FreeParameter:
     field = f"parameters.{name}.path"
-    try:
-        matches = paths.expand(data, spec.path)
-    except ValueError:
-        raise InputError(f"expected a dotted path like agencies.levels.county.hazard.imitation, got {spec.path!r}",
-                         source=source, field=field) from None
-    if not matches:
-        try:  # let the path module say where the path went wrong
-            paths.assign(copy.deepcopy(data), spec.path, None, source=source)
-        except InputError as exc:
-            raise InputError(f"unknown parameter path {spec.path!r}: {exc.expected}", source=source,
-                             field=field) from None
-        raise InputError(f"unknown parameter path {spec.path!r}", source=source, field=field)
-    base_values = [paths.get(data, p) for p in matches]
-    for concrete, value in zip(matches, base_values):
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise InputError(f"expected a path to numbers, got {json.dumps(value)} at {concrete}",
-                             source=source, field=field)
+    binding = bind(spec.path, spec.apply, data, source=source, field=field, numbers=True)
+    for concrete in binding.paths:
         if concrete in _NOT_PARAMETERS:
             raise InputError(f"expected a model parameter, not the run setting {concrete!r}", source=source,
                              field=field)
@@ -174,9 +123,9 @@ def _resolve(name: str, spec: ParameterSpec, data: dict, source: str) -> FreePar
     elif spec.apply == "multiply":
         start = 1.0
     else:
-        start = float(np.median(base_values))
+        start = float(np.median(binding.base_values))
     low, high = spec.range
     return FreeParameter(
-        name=name, label=spec.label or name, path=spec.path, apply=spec.apply, low=float(low), high=float(high),
-        spacing=spec.spacing, start=float(min(max(start, low), high)), paths=tuple(matches),
-        base_values=tuple(float(v) for v in base_values), integer=tuple(isinstance(v, int) for v in base_values))
+        path=binding.path, apply=binding.apply, paths=binding.paths, base_values=binding.base_values,
+        name=name, label=spec.label or name, low=float(low), high=float(high), spacing=spec.spacing,
+        start=float(min(max(start, low), high)))

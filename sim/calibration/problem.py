@@ -18,7 +18,7 @@ import numpy as np
 from ..errors import InputError
 from ..scenario import Scenario
 from ..targets import Targets
-from .meanfield import metric_names
+from ..model.records import metric_names
 from .objective import TargetSet
 from .parameters import ParameterSpace, resolve_parameters
 from .spec import CalibrationSpec
@@ -102,7 +102,7 @@ def load_problem(path: str | Path, base: str | Path | None = None) -> Problem:
     except InputError as exc:
         name = (exc.field or "").split(".")[1] if exc.field else ""
         if name in spec.extra_targets:  # the offending target came from the spec
-            exc = InputError(exc.expected, source=source, field=f"extra_" + exc.field)
+            exc = InputError(exc.expected, source=source, field="extra_" + exc.field)
         raise exc from None
     target_set = TargetSet(names=tuple(found), targets=tuple(found.values()), start=h.start,
                            precision=spec.analysis.figure_precision)

@@ -20,10 +20,9 @@ import os
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import ConfigDict, Field, ValidationError, model_validator
+from pydantic import ConfigDict, Field, model_validator
 
-from ..errors import FieldError
-from ..scenario.loading import as_input_error, read_yaml_mapping
+from ..scenario.loading import load_model
 from ..scenario.schema import Frozen, Key, ScenarioName
 from ..targets import Target
 
@@ -131,13 +130,5 @@ class CalibrationSpec(Frozen):
 
     @classmethod
     def from_yaml(cls, path: str | os.PathLike) -> "CalibrationSpec":
-        source = str(path)
-        data = read_yaml_mapping(path, what="a calibration spec mapping")
-        try:
-            spec = cls.model_validate(data)
-        except (FieldError, ValidationError) as exc:
-            raise as_input_error(exc, cls, source) from None
-        if spec.name is None:
-            spec = spec.model_copy(update={"name": Path(path).stem})
-        return spec
+        return load_model(cls, path, what="a calibration spec mapping", defaults={"name": Path(path).stem})
 

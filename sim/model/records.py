@@ -19,8 +19,30 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from fnmatch import fnmatchcase
 
 import numpy as np
+
+from ..scenario.schema import Scenario
+
+
+def metric_names(scenario: Scenario) -> list[str]:
+    """Every metric a run of ``scenario`` computes, in the order they are written."""
+    platforms = list(scenario.platforms)
+    names = ["internet_users", "microbloggers", *(f"registered_users.{p}" for p in platforms)]
+    for p in platforms:
+        names.append(f"gov_accounts.{p}")
+        names += [f"gov_accounts.{p}.{level}" for level in scenario.agencies.levels]
+    for account, spec in scenario.accounts.items():
+        names += [f"followers.{account}.{p}" for p in spec.platforms]
+        names.append(f"followers.{account}.all")
+    return names
+
+
+def written_metrics(scenario: Scenario) -> list[str]:
+    """The metrics a run returns: those matching ``outputs.metrics``."""
+    patterns = scenario.outputs.metrics
+    return [name for name in metric_names(scenario) if any(fnmatchcase(name, p) for p in patterns)]
 
 
 @dataclass(frozen=True)
@@ -54,8 +76,27 @@ class Adoptions:
         ]
 
 
+class DailyMetrics:
+    """Access to ``metrics`` (one value per day from ``start``), shared by the
+    engine's records and the calibration's mean field."""
+
+    start: dt.date
+    metrics: dict[str, np.ndarray]
+
+    @property
+    def days(self) -> int:
+        return len(next(iter(self.metrics.values())))
+
+    def dates(self) -> np.ndarray:
+        return np.datetime64(self.start, "D") + np.arange(self.days)
+
+    def value(self, metric: str, date: dt.date) -> float:
+        """A metric at the end of ``date``."""
+        return self.metrics[metric][(date - self.start).days].item()
+
+
 @dataclass(frozen=True)
-class RunRecords:
+class RunRecords(DailyMetrics):
     scenario: str
     replication: int
     seed: int
@@ -65,14 +106,3 @@ class RunRecords:
     adoptions: Adoptions
     events: int
     """SimPy events processed by the run."""
-
-    @property
-    def days(self) -> int:
-        return len(next(iter(self.metrics.values())))
-
-    def dates(self) -> np.ndarray:
-        return np.datetime64(self.start, "D") + np.arange(self.days)
-
-    def value(self, metric: str, date: dt.date) -> int:
-        """A metric at the end of ``date``."""
-        return int(self.metrics[metric][(date - self.start).days])

@@ -20,8 +20,6 @@ pure function of (scenario, replication): no I/O, no global random state.
 
 from __future__ import annotations
 
-from fnmatch import fnmatchcase
-
 import numpy as np
 import simpy
 
@@ -32,7 +30,7 @@ from ..streams import DrawBuffer, Streams
 from .adoption import PlatformRace
 from .following import FollowerBook
 from .population import build_population
-from .records import Adoptions, RunRecords
+from .records import Adoptions, RunRecords, metric_names, written_metrics
 from .users import UserPopulation
 
 
@@ -112,15 +110,7 @@ class Run:
 
     # --- records ------------------------------------------------------------------
     def _allocate_metrics(self) -> dict[str, np.ndarray]:
-        names = ["internet_users", "microbloggers"]
-        names += [f"registered_users.{p}" for p in self.platform_names]
-        for p in self.platform_names:
-            names.append(f"gov_accounts.{p}")
-            names += [f"gov_accounts.{p}.{level}" for level in self.population.level_names]
-        for account, spec in self.scenario.accounts.items():
-            names += [f"followers.{account}.{p}" for p in spec.platforms]
-            names.append(f"followers.{account}.all")
-        return {name: np.zeros(self.horizon.days, dtype=np.int64) for name in names}
+        return {name: np.zeros(self.horizon.days, dtype=np.int64) for name in metric_names(self.scenario)}
 
     def _record(self, day: int) -> None:
         m = self._metrics
@@ -159,8 +149,7 @@ class Run:
         while next_end <= days:
             record(next_end - 1)
             next_end += 1
-        patterns = self.scenario.outputs.metrics
-        metrics = {k: v for k, v in self._metrics.items() if any(fnmatchcase(k, p) for p in patterns)}
+        metrics = {name: self._metrics[name] for name in written_metrics(self.scenario)}
         return RunRecords(
             scenario=self.scenario.name,
             replication=self.replication,

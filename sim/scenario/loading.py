@@ -20,13 +20,16 @@ import copy
 import datetime as dt
 import os
 from pathlib import Path
-from typing import Any, get_args, get_origin
+from typing import TYPE_CHECKING, Any, get_args, get_origin
 
 import yaml
 from pydantic import BaseModel, ValidationError
 
 from ..errors import FieldError, InputError
 from . import paths
+
+if TYPE_CHECKING:
+    from .schema import Scenario
 
 DIRECTIVES = ("extends", "set")
 
@@ -61,7 +64,7 @@ def read_yaml_mapping(path: str | os.PathLike, *, what: str = "a YAML mapping") 
     except FileNotFoundError:
         raise InputError("file not found", source=source) from None
     except IsADirectoryError:
-        raise InputError(f"expected a file, got a directory", source=source) from None
+        raise InputError("expected a file, got a directory", source=source) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError(f"cannot read file ({exc.__class__.__name__}: {exc})", source=source) from None
     try:
@@ -166,7 +169,7 @@ def _relocate_paths(data: dict, path: Path) -> None:
             node[key] = str(target.resolve())
 
 
-def load_scenario(path: str | os.PathLike) -> "Scenario":  # noqa: F821
+def load_scenario(path: str | os.PathLike) -> "Scenario":
     """Resolve and validate the scenario file at ``path``."""
     path = Path(path)
     origins = Origins(str(path))
@@ -181,7 +184,7 @@ def load_scenario(path: str | os.PathLike) -> "Scenario":  # noqa: F821
     return scenario
 
 
-def validate_document(data: dict, *, source: str, origins: Origins | None = None) -> "Scenario":  # noqa: F821
+def validate_document(data: dict, *, source: str, origins: Origins | None = None) -> "Scenario":
     """Build a :class:`Scenario` from a resolved document, or raise one-line errors."""
     from .schema import Scenario
 
@@ -190,6 +193,20 @@ def validate_document(data: dict, *, source: str, origins: Origins | None = None
         return Scenario.model_validate(data)
     except (FieldError, ValidationError) as exc:
         raise as_input_error(exc, Scenario, origins) from None
+
+
+def load_model(model: type[BaseModel], path: str | os.PathLike, *, what: str, defaults: dict | None = None):
+    """Read a YAML mapping and validate it as ``model``: the way every file format here is loaded.
+
+    ``defaults`` fill keys the file leaves out (e.g. a name from the file's stem).
+    """
+    data = read_yaml_mapping(path, what=what)
+    for key, value in (defaults or {}).items():
+        data.setdefault(key, value)
+    try:
+        return model.model_validate(data)
+    except (FieldError, ValidationError) as exc:
+        raise as_input_error(exc, model, str(path)) from None
 
 
 def as_input_error(exc: FieldError | ValidationError, model: type[BaseModel],

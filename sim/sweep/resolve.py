@@ -8,31 +8,17 @@ outcome columns.  Errors are one line naming the spec file and the field.
 
 from __future__ import annotations
 
-import copy
 import datetime as dt
-import json
-import math
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from pathlib import Path
 
 from ..errors import InputError
+from ..model.records import written_metrics
 from ..scenario import Scenario
-from ..scenario import paths
+from ..scenario.binding import Binding, bind, check_disjoint
 from .outcomes import Column, columns_of
 from .spec import SweepSpec
-
-
-def model_metrics(scenario: Scenario) -> list[str]:
-    """The metric names :func:`sim.simulate` returns for ``scenario`` (see :mod:`sim.model.records`)."""
-    platforms, levels = list(scenario.platforms), list(scenario.agencies.levels)
-    names = ["internet_users", "microbloggers", *(f"registered_users.{p}" for p in platforms)]
-    for p in platforms:
-        names += [f"gov_accounts.{p}", *(f"gov_accounts.{p}.{level}" for level in levels)]
-    for account, spec in scenario.accounts.items():
-        names += [*(f"followers.{account}.{p}" for p in spec.platforms), f"followers.{account}.all"]
-    patterns = scenario.outputs.metrics
-    return [n for n in names if any(fnmatchcase(n, p) for p in patterns)]
 
 
 def default_summaries(scenario: Scenario) -> list[str]:
@@ -43,29 +29,12 @@ def default_summaries(scenario: Scenario) -> list[str]:
 
 
 @dataclass(frozen=True)
-class Parameter:
-    """A varied parameter with the concrete scenario paths it sets."""
+class Parameter(Binding):
+    """A varied parameter: a binding (the scenario values it sets) with a name, label and spacing."""
 
     name: str
-    path: str
-    apply: str
     spacing: str
     label: str
-    paths: tuple[str, ...]
-    base_values: tuple
-    integer: bool
-    """The base values are integers (counts): numeric values are rounded."""
-
-    def overrides(self, value) -> dict[str, object]:
-        """Scenario overrides for ``value`` of this parameter."""
-        if self.apply == "multiply":
-            return {p: self._number(base * value) for p, base in zip(self.paths, self.base_values)}
-        return {p: self._number(value) for p in self.paths}
-
-    def _number(self, value):
-        if self.integer and isinstance(value, float):
-            return int(round(value))
-        return value
 
     def default_baseline(self, source: str):
         if self.apply == "multiply":
@@ -117,15 +86,9 @@ def resolve(spec: SweepSpec, source: str, base_path: str | Path | None = None) -
         {"seed": spec.seed, "replications": spec.replications}, source=source)
     data = base.to_dict()
     parameters = tuple(_parameter(name, p, data, source) for name, p in spec.parameters.items())
-    seen: dict[str, str] = {}
-    for parameter in parameters:
-        for concrete in parameter.paths:
-            if concrete in seen:
-                raise InputError(f"expected each scenario value varied by one parameter, but {concrete} is also "
-                                 f"varied by {seen[concrete]}", source=source, field=f"parameters.{parameter.name}.path")
-            seen[concrete] = parameter.name
+    check_disjoint(((p.name, p) for p in parameters), source=source)
 
-    metrics = model_metrics(base)
+    metrics = written_metrics(base)
     h = base.horizon
     columns: list[Column] = []
     for name, outcome in spec.outcomes.items():
@@ -182,27 +145,7 @@ def _check_metric(metric: str, metrics: list[str], source: str, field: str) -> N
 
 
 def _parameter(name: str, spec, data: dict, source: str) -> Parameter:
-    field = f"parameters.{name}.path"
-    try:
-        matches = paths.expand(data, spec.path)
-    except ValueError:
-        raise InputError(f"expected a dotted path like agencies.levels.county.hazard.imitation, got {spec.path!r}",
-                         source=source, field=field) from None
-    if not matches:
-        try:  # let the path module say what was expected where the path went wrong
-            paths.assign(copy.deepcopy(data), spec.path, None, source=source)
-        except InputError as exc:
-            raise InputError(f"{exc.expected} (in {spec.path})", source=source, field=field) from None
-    base_values = tuple(paths.get(data, p) for p in matches)
-    numeric = all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in base_values)
-    if spec.apply == "multiply" and not numeric:
-        raise InputError(f"expected a path to numbers for apply: multiply, got {json.dumps(base_values[0])} at {matches[0]}",
-                         source=source, field=field)
-    integer = numeric and all(isinstance(v, int) for v in base_values)
-    if spec.range is not None and not numeric:
-        raise InputError(f"expected a path to numbers for a range, got {json.dumps(base_values[0])} at {matches[0]}",
-                         source=source, field=field)
-    if any(isinstance(v, float) and not math.isfinite(v) for v in base_values):
-        raise InputError("expected finite base values", source=source, field=field)
-    return Parameter(name=name, path=spec.path, apply=spec.apply, spacing=spec.spacing, label=spec.label or name,
-                     paths=tuple(matches), base_values=base_values, integer=integer)
+    binding = bind(spec.path, spec.apply, data, source=source, field=f"parameters.{name}.path",
+                   numbers=spec.range is not None)
+    return Parameter(path=binding.path, apply=binding.apply, paths=binding.paths, base_values=binding.base_values,
+                     name=name, spacing=spec.spacing, label=spec.label or name)

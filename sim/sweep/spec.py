@@ -24,7 +24,7 @@ from typing import Annotated, Literal, Union
 from pydantic import Field, StrictBool, StrictFloat, StrictInt, StringConstraints, ValidationError, model_validator
 
 from ..errors import FieldError
-from ..scenario.loading import as_input_error, read_yaml_mapping
+from ..scenario.loading import as_input_error, load_model
 from ..scenario.schema import Frozen, Key, ScenarioName
 
 DESIGNS = ("grid", "lhs", "sobol", "one_at_a_time")
@@ -202,12 +202,8 @@ def _spread(values: list, k: int) -> list:
 def load_spec(path: str | os.PathLike) -> SweepSpec:
     """Read and validate a sweep spec file, or raise a one-line :class:`InputError`."""
     source = str(path)
-    data = read_yaml_mapping(path, what="a sweep spec mapping")
-    data.setdefault("name", os.path.splitext(os.path.basename(source))[0])
-    try:
-        return SweepSpec.model_validate(data)
-    except (FieldError, ValidationError) as exc:
-        raise as_input_error(exc, SweepSpec, source) from None
+    return load_model(SweepSpec, path, what="a sweep spec mapping",
+                      defaults={"name": os.path.splitext(os.path.basename(source))[0]})
 
 
 def validated(spec: SweepSpec, source: str, **changes) -> SweepSpec:
