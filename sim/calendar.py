@@ -32,13 +32,6 @@ class Horizon:
         """Index of ``date``: 0 for the first day of the horizon."""
         return (date - self.start).days
 
-    def contains(self, date: dt.date) -> bool:
-        return self.start <= date <= self.end
-
-    def date(self, day: float) -> dt.date:
-        """Calendar date on which model time ``day`` falls."""
-        return self.start + dt.timedelta(days=int(np.floor(day)))
-
     def dates(self) -> np.ndarray:
         """Every date of the horizon as ``datetime64[D]``."""
         start = np.datetime64(self.start, "D")

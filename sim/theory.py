@@ -23,18 +23,3 @@ def bass_share(t, innovation: float, imitation: float = 0.0):
     decay = np.exp(-(p + q) * t)
     return (1 - decay) / (1 + (q / p) * decay)
 
-
-def bass_difference_recursion(steps: int, innovation: float, imitation: float, dt: float,
-                              start: float = 0.0) -> np.ndarray:
-    """Mean share under a tau-leap that freezes the hazard over each step.
-
-    ``x' = x + (1 - x) (1 - exp(-(p + q x) dt))``: the expectation of the
-    aggregate step of :mod:`sim.model.users` in the large-population limit.
-    Returns the share after each of ``steps`` steps.
-    """
-    x = start
-    out = np.empty(steps)
-    for i in range(steps):
-        x = x + (1 - x) * -np.expm1(-(innovation + imitation * x) * dt)
-        out[i] = x
-    return out

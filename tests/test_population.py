@@ -63,16 +63,26 @@ def test_lazy_race_order_equals_the_full_sort():
 
 
 def test_race_order_is_weighted_sampling_without_replacement():
-    """The first pick among agencies of weights w is agency i with probability w_i / sum(w)."""
+    """First and second picks: P(i then j) = w_i / W * w_j / (W - w_i), for every ordered pair."""
     weights = np.array([1.0, 2.0, 3.0, 4.0])
     trials = 20_000
     rng = np.random.default_rng(8)
-    firsts = np.zeros(4)
     agencies = np.arange(4)
+    pairs = np.zeros((4, 4))
     for _ in range(trials):
         keys = rng.standard_exponential(4) / weights  # as PlatformRace draws them
-        first, _, _ = RaceOrder(agencies, keys, weights).pop()
-        firsts[first] += 1
-    expected = weights / weights.sum()
+        order = RaceOrder(agencies, keys, weights)
+        first, _, _ = order.pop()
+        second, _, _ = order.pop()
+        pairs[first, second] += 1
+    total = weights.sum()
+    expected = np.array([[0.0 if i == j else weights[i] / total * weights[j] / (total - weights[i])
+                          for j in range(4)] for i in range(4)])
+    observed = pairs / trials
     se = np.sqrt(expected * (1 - expected) / trials)
-    assert np.all(np.abs(firsts / trials - expected) < 4 * se)
+    assert np.all(np.diag(pairs) == 0)  # no agency is picked twice
+    off = ~np.eye(4, dtype=bool)
+    assert np.all(np.abs(observed[off] - expected[off]) < 4 * se[off])
+    # Power: picking with replacement (w_i w_j / W^2) would be rejected.
+    with_replacement = np.outer(weights, weights) / total**2
+    assert np.max(np.abs(observed[off] - with_replacement[off]) / se[off]) > 4

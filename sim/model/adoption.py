@@ -131,10 +131,6 @@ class LevelRace:
             self.process = self.env.process(self._channel())
 
     # --- the channel ------------------------------------------------------------------
-    def rate(self) -> float:
-        """Total adoption hazard of the level's un-adopted agencies, per day."""
-        return self.W * (self.p + self.q * self.A / self.N + self.a * self.platform.audience) + self.regional_total
-
     def _channel(self):
         env, draws, platform = self.env, self.draws, self.platform
         timeout, exponential, uniform = env.timeout, draws.exponential, draws.uniform
