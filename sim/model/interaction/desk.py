@@ -1,0 +1,253 @@
+"""The staff who answer an account's messages: SimPy priority resources with rotas.
+
+One account has one desk, shared by its platforms: its own **staff** (a
+``simpy.PriorityResource`` whose capacity is the team's size) and, optionally,
+the **department** responsible for substantive matters (another resource).
+A message asks the staff for a server, urgent ones first (priority 0, others
+1); a substantive one is then forwarded to the department, where it queues
+again with its priority.  It is *answered* when the last of them finishes.
+
+Patience.  A sender gives up when no one has started on the message by its
+deadline (arrival + patience), in either queue; a message being handled is
+never abandoned.  Abandonment is resolved lazily, which is exact: an expired
+request stays in the resource's queue until it reaches the head, and is then
+granted and released at once, taking no one's time, so the order of the
+others is unchanged (the queue is FIFO within a priority); its exit is booked
+at its deadline.  At each day's end the expired requests are swept out, so
+every abandonment is counted on the day it happened and the backlog is exact.
+No message needs a SimPy process or a patience timer of its own: a message
+costs its arrival, a grant, a service timeout and a release per stage.
+
+Rotas.  Off-duty staff are *absence* requests of the highest priority (-1)
+holding a server: when a shift ends, that many absences are requested, and
+each is granted as soon as a member of staff finishes the message in hand (no
+pre-emption); when a shift starts, absences still waiting are withdrawn first,
+then granted ones released.
+"""
+
+from __future__ import annotations
+
+import simpy
+
+from ...scenario.schema import Desk as DeskSpec
+from ...scenario.schema import Team as TeamSpec
+from .durations import DurationSampler
+from .schedule import Rota
+from .tally import StreamTally
+
+ABSENT, URGENT, NORMAL = -1, 0, 1
+
+
+class Message:
+    __slots__ = ("tally", "arrived", "deadline", "priority", "substantive")
+
+    def __init__(self, tally: StreamTally, arrived: float, deadline: float, priority: int, substantive: bool):
+        self.tally = tally
+        self.arrived = arrived
+        self.deadline = deadline
+        self.priority = priority
+        self.substantive = substantive
+
+
+class Team:
+    """One team: a priority resource, its rota, and the time its staff are busy and present.
+
+    Staff present at time t: ``max(on duty, busy)`` (someone finishing a message
+    after the end of a shift is still there); utilisation is busy over present.
+    A team with nothing to do sleeps: its rota process stops, and it wakes up,
+    on the rota's current count, when the next message reaches it.  Shift
+    changes matter only to messages, so skipping them while there are none is
+    exact, and it saves a quiet desk its shift events (the sampled ordinary
+    accounts have hundreds of quiet desks).
+    """
+
+    def __init__(self, env: simpy.Environment, spec: TeamSpec, rota: Rota, service: DurationSampler, name: str):
+        self.env = env
+        self.name = name
+        self.size = spec.size
+        self.rota = rota
+        self.service = service
+        self.resource = simpy.PriorityResource(env, capacity=max(spec.size, 1))
+        self.absences: list[simpy.resources.resource.PriorityRequest] = []
+        self.work = 0
+        """Messages queued at or being handled by this team."""
+        self.busy = 0
+        self.last = env.now
+        self.busy_area = 0.0
+        self.present_area = 0.0
+        self.fixed = rota.always
+        """A rota that never changes needs no process: the team is always awake."""
+        self.awake = self.fixed
+        self.on_duty = rota.counts[0] if self.fixed else 0
+        if self.size == 0:
+            self._absent(1)  # a team of none: its placeholder server is never there
+        elif self.fixed:
+            self._set_on_duty(self.on_duty)
+
+    # --- time accounting ------------------------------------------------------------------------
+    def advance(self, t: float) -> None:
+        dt = t - self.last
+        if dt <= 0:
+            return
+        if self.awake:
+            self.busy_area += self.busy * dt
+            self.present_area += max(self.on_duty, self.busy) * dt
+        else:
+            self.present_area += self.rota.staff_days(self.last, t)
+        self.last = t
+
+    def close(self, end: float) -> tuple[float, float]:
+        """(busy, present) staff-days since the last close; counters restart."""
+        self.advance(end)
+        out = (self.busy_area, self.present_area)
+        self.busy_area = self.present_area = 0.0
+        return out
+
+    # --- work ---------------------------------------------------------------------------------------
+    def take(self) -> None:
+        """A message joins this team's queue."""
+        if not self.awake:
+            now = self.env.now
+            self.advance(now)
+            self.awake = True
+            self.on_duty = self.rota.on_duty(now)
+            self._set_on_duty(self.on_duty)
+            self.env.process(self._rota())
+        self.work += 1
+
+    def start(self) -> None:
+        self.advance(self.env.now)
+        self.busy += 1
+
+    def finish(self) -> None:
+        self.advance(self.env.now)
+        self.busy -= 1
+        self.work -= 1
+
+    def drop(self) -> None:
+        """A queued message's sender gave up."""
+        self.work -= 1
+
+    # --- the rota ---------------------------------------------------------------------------------
+    def _rota(self):
+        env = self.env
+        segments = self.rota.segments(env.now)
+        next(segments)  # the current one, already applied when the team woke
+        for begin, _, count in segments:
+            yield env.timeout(begin - env.now)
+            self.advance(env.now)
+            self.on_duty = count
+            self._set_on_duty(count)
+            if self.work == 0:
+                self.awake = False
+                return
+
+    def _set_on_duty(self, count: int) -> None:
+        wanted = self.size - count
+        if wanted > len(self.absences):
+            self._absent(wanted - len(self.absences))
+        while len(self.absences) > wanted:
+            pending = [r for r in self.absences if not r.triggered]
+            request = pending[-1] if pending else self.absences[-1]
+            self.absences.remove(request)
+            if request.triggered:
+                self.resource.release(request)
+            else:
+                request.cancel()
+
+    def _absent(self, n: int) -> None:
+        for _ in range(n):
+            self.absences.append(self.resource.request(priority=ABSENT))
+
+
+class DeskEngine:
+    """An account's desk: its staff, its department, and the ledgers of its streams."""
+
+    def __init__(self, env: simpy.Environment, spec: DeskSpec, staff_rota: Rota, staff_service: DurationSampler,
+                 department_rota: Rota | None = None, department_service: DurationSampler | None = None,
+                 name: str = "desk"):
+        self.env = env
+        self.name = name
+        self.staff = Team(env, spec.staff, staff_rota, staff_service, f"{name}.staff")
+        self.department = (Team(env, spec.department, department_rota, department_service, f"{name}.department")
+                           if spec.department is not None else None)
+        self.tallies: list[StreamTally] = []
+
+    def teams(self) -> list[Team]:
+        return [self.staff] + ([self.department] if self.department is not None else [])
+
+    # --- a message's way through ------------------------------------------------------------------
+    def arrive(self, message: Message) -> None:
+        message.tally.arrive(message.arrived)
+        self._queue(self.staff, message, self._staff_granted)
+
+    def _queue(self, team: Team, message: Message, granted) -> None:
+        team.take()
+        request = team.resource.request(priority=message.priority)
+        request.message = message
+        request.callbacks.append(granted)
+
+    def _start(self, team: Team, request, done) -> bool:
+        """Begin handling a granted message; False if its sender had already given up."""
+        message, now = request.message, self.env.now
+        if now > message.deadline:
+            message.tally.abandon(message.arrived, message.deadline, now)
+            team.drop()
+            team.resource.release(request)
+            return False
+        team.start()
+        timeout = self.env.timeout(team.service.draw(), value=request)
+        timeout.callbacks.append(done)
+        return True
+
+    def _finish(self, team: Team, request) -> None:
+        team.finish()
+        team.resource.release(request)
+
+    def _staff_granted(self, request) -> None:
+        self._start(self.staff, request, self._staff_done)
+
+    def _staff_done(self, event) -> None:
+        request = event.value
+        self._finish(self.staff, request)
+        message = request.message
+        if message.substantive and self.department is not None:
+            self._queue(self.department, message, self._department_granted)
+        else:
+            message.tally.answer(message.arrived, self.env.now)
+
+    def _department_granted(self, request) -> None:
+        self._start(self.department, request, self._department_done)
+
+    def _department_done(self, event) -> None:
+        request = event.value
+        self._finish(self.department, request)
+        message = request.message
+        message.tally.answer(message.arrived, self.env.now)
+
+    # --- the end of a day ---------------------------------------------------------------------------
+    def sweep(self, end: float) -> None:
+        """Book every sender who gave up by ``end`` and drop their requests from the queues."""
+        for team in self.teams():
+            queue = team.resource.queue
+            kept = []
+            for request in queue:
+                message = getattr(request, "message", None)
+                if message is not None and message.deadline <= end:
+                    message.tally.abandon(message.arrived, message.deadline, end)
+                    team.drop()
+                else:
+                    kept.append(request)
+            if len(kept) != len(queue):
+                queue[:] = kept
+
+    def close_day(self, day: int):
+        """End day ``day``: book the day's abandonments, then each stream's and team's record.
+
+        Call it when every event before ``day + 1`` has been processed and none after.
+        """
+        end = day + 1.0
+        self.sweep(end)
+        streams = [tally.close(day) for tally in self.tallies]
+        teams = [team.close(end) for team in self.teams()]
+        return streams, teams

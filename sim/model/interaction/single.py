@@ -1,0 +1,70 @@
+"""One desk on its own: the queueing core run without the rest of the model.
+
+``run_single_desk`` wires one account's desk to one stream of messages with a
+given follower count and runs it day by day, exactly as the model does (the
+day's arrivals are drawn at its start, every day is closed at its end).  It is
+what the tests hold against queueing theory, and a quick way to try a staffing
+plan.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+import simpy
+
+from ...scenario.schema import Desk, Messages
+from .desk import DeskEngine
+from .durations import DurationSampler
+from .feeder import Feeder, Stream
+from .intensity import Profile, Surge
+from .schedule import Rota
+from .tally import StreamDay, StreamTally
+
+
+@dataclass(frozen=True)
+class SingleDeskRun:
+    days: list[StreamDay]
+    staff: list[tuple[float, float]]
+    """(busy, present) staff-days of the account's staff, per day."""
+    department: list[tuple[float, float]]
+    desk: DeskEngine
+
+
+def build_desk(env: simpy.Environment, spec: Desk, rng: np.random.Generator, first_weekday: int,
+               name: str = "desk", desk_class: type[DeskEngine] = DeskEngine) -> DeskEngine:
+    """A desk whose teams draw their service times from their own streams spawned from ``rng``."""
+    staff_rng, department_rng = rng.spawn(2)
+    staff_rota = Rota.of(spec.staff.size, spec.staff.shifts, first_weekday)
+    department = spec.department
+    return desk_class(
+        env, spec, staff_rota, DurationSampler(spec.staff.service, staff_rng),
+        Rota.of(department.size, department.shifts, first_weekday) if department else None,
+        DurationSampler(department.service, department_rng) if department else None, name=name)
+
+
+def run_single_desk(spec: Desk, messages: Messages, followers: Callable[[], float] | float, days: int,
+                    seed: int | np.random.SeedSequence, first_weekday: int = 0, surges: tuple[Surge, ...] = (),
+                    prompt_within_days: float = 1.0, desk_class: type[DeskEngine] = DeskEngine) -> SingleDeskRun:
+    """Run one desk for ``days`` days; ``followers`` is a count or a callable read at each day's start."""
+    rng = np.random.default_rng(seed)
+    arrivals_rng, desk_rng = rng.spawn(2)
+    env = simpy.Environment()
+    desk = build_desk(env, spec, desk_rng, first_weekday, desk_class=desk_class)
+    tally = StreamTally("stream", prompt_within_days)
+    desk.tallies.append(tally)
+    count = followers if callable(followers) else (lambda: float(followers))
+    feeder = Feeder(env, messages, Profile.of(messages, first_weekday), [Stream(tally, desk, "platform", count)],
+                    list(surges), np.ones((len(surges), 1)), arrivals_rng)
+    records, staff, department = [], [], []
+    for day in range(days):
+        feeder.start_day(day)
+        env.run(until=day + 1)
+        streams, teams = desk.close_day(day)
+        records.append(streams[0])
+        staff.append(teams[0])
+        if len(teams) > 1:
+            department.append(teams[1])
+    return SingleDeskRun(days=records, staff=staff, department=department, desk=desk)
