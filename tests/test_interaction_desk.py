@@ -191,6 +191,9 @@ def test_a_server_off_at_night_matches_the_periodic_chain():
     for what, (values, expected) in checks.items():
         mean, se = batch_means(np.asarray(values, dtype=float), day, 5, days, 5)
         assert_close(mean, se, expected, what)
+    _, arrived, wait = waits_of(result)
+    started_hour = ((arrived + wait) % 1) * 24
+    assert np.all((started_hour >= 9 - 1e-9) & (started_hour < 17))  # nobody starts a message off duty
     present = np.array([p for _, p in result.staff])
     assert np.all(present >= 8 / 24 - 1e-9)  # on duty 8 hours a day, plus the message finished after 17:00
     assert np.all(present <= 8 / 24 + np.array([b for b, _ in result.staff]) + 1e-9)
@@ -217,6 +220,43 @@ def test_weekends_off_match_the_weekly_periodic_chain():
             mean, se = batch_means(values, np.arange(values.size), 0, values.size, 5)
             assert_close(mean, se, expected, f"{what} on weekday {weekday}")
     assert served[0] > served[2]  # Monday catches up on the weekend's messages
+    _, arrived, wait = waits_of(result)
+    assert np.all(np.floor(arrived + wait) % 7 < 5)  # nobody starts a message at the weekend
+
+
+class AlwaysAwakeDesk(LoggingDesk):
+    """The desk with its teams' rota processes never stopping (the reference for sleeping)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for team in self.teams():
+            team.take()  # one phantom message keeps the team awake for ever
+            team.drop, team.finish = _never_idle(team, team.drop), _never_idle(team, team.finish)
+
+
+def _never_idle(team, method):
+    def wrapped():
+        method()
+        team.work = max(team.work, 1)
+    return wrapped
+
+
+def test_a_quiet_team_sleeps_and_sleeping_changes_nothing():
+    spec = desk(2, 1.0, shifts=["mon-fri 09:00-17:00", "sat 10:00-12:00 x1"],
+                department={"size": 1, "shifts": ["mon-fri 09:00-17:00"], "service": {"mean_hours": 2.0}})
+    msgs = messages(6.0, patience_hours=30.0, substantive_share=0.5, urgent_share=0.2)
+    followers = iter([FOLLOWERS] * 60 + [0.0] * 30)  # the account falls silent for the last month
+    quiet = run_single_desk(spec, msgs, lambda: next(followers), 90, 21, desk_class=LoggingDesk)
+    followers = iter([FOLLOWERS] * 60 + [0.0] * 30)
+    awake = run_single_desk(spec, msgs, lambda: next(followers), 90, 21, desk_class=AlwaysAwakeDesk)
+    assert quiet.desk.waits == awake.desk.waits
+    for a, b in zip(quiet.days, awake.days):
+        assert (a.received, a.answered, a.abandoned, a.backlog) == (b.received, b.answered, b.abandoned, b.backlog)
+        assert a.area == pytest.approx(b.area, abs=1e-12)
+    assert [busy for busy, _ in quiet.staff] == pytest.approx([busy for busy, _ in awake.staff], abs=1e-12)
+    assert [p for _, p in quiet.staff] == pytest.approx([p for _, p in awake.staff], abs=1e-12)
+    for team in quiet.desk.teams():
+        assert team.work == 0 and not team.awake, team.name  # nothing left to do: asleep
 
 
 # --- forwarding ------------------------------------------------------------------------------------
