@@ -91,14 +91,19 @@ def intensity(t, base: float, profile: Profile, surges: tuple[Surge, ...] = ()) 
     return base * profile.cycle(t) * factor
 
 
-def expected_messages(day: int, base: float, profile: Profile, surges: tuple[Surge, ...] = ()) -> float:
-    """Integral of ``lambda`` over day ``day``: the mean number of messages that day (exact)."""
+def hourly_expected(day: int, base: float, profile: Profile, surges: tuple[Surge, ...] = ()) -> np.ndarray:
+    """Integral of ``lambda`` over each hour of day ``day``: the mean number of messages in each hour (exact)."""
     weekly = profile.weekly[profile.weekday(day)]
-    total = 0.0
+    hours = np.empty(HOURS)
     for h in range(HOURS):
         start, end = day + h / HOURS, day + (h + 1) / HOURS
-        total += profile.hourly[h] * ((end - start) + sum(s.integral(start, end) for s in surges))
-    return base * weekly * total
+        hours[h] = profile.hourly[h] * ((end - start) + sum(s.integral(start, end) for s in surges))
+    return base * weekly * hours
+
+
+def expected_messages(day: int, base: float, profile: Profile, surges: tuple[Surge, ...] = ()) -> float:
+    """Integral of ``lambda`` over day ``day``: the mean number of messages that day (exact)."""
+    return float(hourly_expected(day, base, profile, surges).sum())
 
 
 def day_bound(day: int, base: float, profile: Profile, surges: tuple[Surge, ...] = ()) -> float:
