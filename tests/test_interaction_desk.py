@@ -15,9 +15,9 @@ import math
 import numpy as np
 import pytest
 
-from sim.model.interaction.desk import DeskEngine
-from sim.model.interaction.intensity import Profile, Surge, expected_messages
-from sim.model.interaction.single import run_single_desk
+from sim.model.mechanisms.interaction.desk import DeskEngine
+from sim.model.mechanisms.interaction.intensity import Profile, Surge, expected_messages
+from sim.model.mechanisms.interaction.single import run_single_desk
 from sim.queueing_theory import MMc, erlang_a, periodic_single_server
 from sim.scenario.schema import Desk, Messages
 

@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from sim.model.interaction.feedback import adoption_multiplier, appeal, unfollow_probability
+from sim.model.mechanisms.interaction.feedback import adoption_multiplier, appeal, unfollow_probability
 from sim.scenario.schema import Feedback
 
 

@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 
-from sim.model.interaction.sampling import draw_sample, scale_up
+from sim.model.mechanisms.interaction.sampling import draw_sample, scale_up
 
 
 def test_scale_up_is_unbiased_and_its_standard_error_matches_the_spread_of_estimates():

@@ -32,6 +32,8 @@ class StreamDay:
     received: int
     answered: int
     abandoned: int
+    prompt: int
+    """Answers of the day given within the prompt delay of their message's arrival."""
     backlog: int
     """Messages waiting or being handled at the end of the day."""
     responses: np.ndarray
@@ -47,14 +49,14 @@ class StreamDay:
 class StreamTally:
     """The running ledgers of one stream (see the module's docstring)."""
 
-    __slots__ = ("name", "received", "answered", "abandoned", "responses", "closed",
+    __slots__ = ("name", "received", "answered", "abandoned", "prompt", "responses", "closed",
                  "in_system", "arrival_sum", "last", "area", "arrived_on", "prompt_on", "prompt_within")
 
     def __init__(self, name: str, prompt_within: float):
         self.name = name
         self.prompt_within = prompt_within
         """An answer within this many days counts as prompt (for the feedback)."""
-        self.received = self.answered = self.abandoned = 0
+        self.received = self.answered = self.abandoned = self.prompt = 0
         self.responses: list[float] = []
         self.closed = 0.0
         self.in_system = 0
@@ -84,6 +86,7 @@ class StreamTally:
         response = t - arrived
         self.responses.append(response)
         if response <= self.prompt_within:
+            self.prompt += 1
             day = int(arrived)
             self.prompt_on[day] = self.prompt_on.get(day, 0) + 1
 
@@ -107,9 +110,9 @@ class StreamTally:
         end = day + 1.0
         self._advance(end)
         record = StreamDay(day=day, received=self.received, answered=self.answered, abandoned=self.abandoned,
-                           backlog=self.in_system, responses=np.asarray(self.responses), area=self.area,
+                           prompt=self.prompt, backlog=self.in_system, responses=np.asarray(self.responses), area=self.area,
                            closed=self.closed, open_age=self.open_age(end))
-        self.received = self.answered = self.abandoned = 0
+        self.received = self.answered = self.abandoned = self.prompt = 0
         self.responses = []
         self.closed = self.area = 0.0
         return record

@@ -15,7 +15,7 @@ from typing import Callable
 import numpy as np
 import simpy
 
-from ...scenario.schema import Desk, Messages
+from ....scenario.schema import Desk, Messages
 from .desk import DeskEngine
 from .durations import DurationSampler
 from .feeder import Feeder, Stream

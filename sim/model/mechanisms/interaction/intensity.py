@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ...scenario.schema import Messages
+from ....scenario.schema import Messages
 
 HOURS = 24
 
@@ -93,12 +93,15 @@ def intensity(t, base: float, profile: Profile, surges: tuple[Surge, ...] = ()) 
 
 def hourly_expected(day: int, base: float, profile: Profile, surges: tuple[Surge, ...] = ()) -> np.ndarray:
     """Integral of ``lambda`` over each hour of day ``day``: the mean number of messages in each hour (exact)."""
-    weekly = profile.weekly[profile.weekday(day)]
-    hours = np.empty(HOURS)
-    for h in range(HOURS):
-        start, end = day + h / HOURS, day + (h + 1) / HOURS
-        hours[h] = profile.hourly[h] * ((end - start) + sum(s.integral(start, end) for s in surges))
-    return base * weekly * hours
+    hours = np.full(HOURS, 1.0 / HOURS)
+    starts = day + np.arange(HOURS) / HOURS
+    for s in surges:
+        if s.onset < day + 1:
+            lo = np.maximum(starts, s.onset)
+            hi = starts + 1.0 / HOURS
+            tau = s.decay
+            hours += np.where(lo < hi, s.excess * tau * (np.exp(-(lo - s.onset) / tau) - np.exp(-(hi - s.onset) / tau)), 0.0)
+    return base * profile.weekly[profile.weekday(day)] * profile.hourly * hours
 
 
 def expected_messages(day: int, base: float, profile: Profile, surges: tuple[Surge, ...] = ()) -> float:

@@ -11,7 +11,7 @@ import math
 
 import numpy as np
 
-from ...scenario.schema import Duration
+from ....scenario.schema import Duration
 
 HOURS_PER_DAY = 24.0
 

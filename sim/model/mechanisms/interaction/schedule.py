@@ -12,7 +12,7 @@ import math
 from bisect import bisect_right
 from dataclasses import dataclass
 
-from ...scenario.shifts import parse_shift
+from ....scenario.shifts import parse_shift
 
 WEEK = 7.0
 

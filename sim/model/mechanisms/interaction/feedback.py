@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import math
 
-from ...scenario.schema import Feedback
+from ....scenario.schema import Feedback
 
 
 def appeal(feedback: Feedback, prompt_share: float | None, median_hours: float | None) -> float:

@@ -17,8 +17,8 @@ from typing import Callable
 import numpy as np
 import simpy
 
-from ...scenario.schema import Messages
-from ...streams import DrawBuffer
+from ....scenario.schema import Messages
+from ....streams import DrawBuffer
 from .arrivals import StreamArrivals
 from .desk import NORMAL, URGENT, DeskEngine, Message
 from .durations import DurationSampler

@@ -29,8 +29,8 @@ from __future__ import annotations
 
 import simpy
 
-from ...scenario.schema import Desk as DeskSpec
-from ...scenario.schema import Team as TeamSpec
+from ....scenario.schema import Desk as DeskSpec
+from ....scenario.schema import Team as TeamSpec
 from .durations import DurationSampler
 from .schedule import Rota
 from .tally import StreamTally
@@ -172,12 +172,15 @@ class DeskEngine:
         self.department = (Team(env, spec.department, department_rota, department_service, f"{name}.department")
                            if spec.department is not None else None)
         self.tallies: list[StreamTally] = []
+        self.active = False
+        """Whether anything arrived since the last close or is still in the system."""
 
     def teams(self) -> list[Team]:
         return [self.staff] + ([self.department] if self.department is not None else [])
 
     # --- a message's way through ------------------------------------------------------------------
     def arrive(self, message: Message) -> None:
+        self.active = True
         message.tally.arrive(message.arrived)
         self._queue(self.staff, message, self._staff_granted)
 
@@ -250,4 +253,14 @@ class DeskEngine:
         self.sweep(end)
         streams = [tally.close(day) for tally in self.tallies]
         teams = [team.close(end) for team in self.teams()]
+        self.active = any(tally.in_system for tally in self.tallies)
         return streams, teams
+
+    def close_streams(self, day: int):
+        """:meth:`close_day` for the streams only, or None for a desk that had nothing to do all day."""
+        if not self.active:
+            return None
+        self.sweep(day + 1.0)
+        streams = [tally.close(day) for tally in self.tallies]
+        self.active = any(tally.in_system for tally in self.tallies)
+        return streams

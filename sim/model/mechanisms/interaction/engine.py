@@ -1,0 +1,323 @@
+"""The interaction loop's part of a run: desks, their messages, and the feedback on followers.
+
+Each named account has a desk (:mod:`.desk`) fed by one stream of messages
+per platform it is on; a sample of each listed level's agencies has desks too
+(:mod:`.sampling`), opened the day after the agency's account opens.  The
+day's arrivals of every stream are drawn at the start of the day, after the
+followers' step (:mod:`.feeder`), so they see the day's followers.
+
+Feedback, at the start of day ``d`` (this mechanism runs after following and
+adoption): the appeal the following mechanism used today
+(``following.appeal``) also sets today's unfollowing, drawn here from the
+stream ``interaction.unfollow``; then the appeal for tomorrow is computed
+from the responsiveness of the days closed so far (:mod:`.feedback`) and
+handed to the following mechanism.  So the appeal of day ``d`` rests on the
+messages of the week before day ``d - 1``, and the twin (:mod:`.meanfield`)
+keeps the same lag.  Optionally, a level's adoption hazard is scaled by its
+sampled accounts' prompt share (``feedback.adoption_elasticity``, off by
+default), through the races' ``set_coefficients``.
+
+Random streams: ``interaction.arrivals`` (arrival times, urgency, substance,
+patience), ``interaction.desk.<account>`` (a named desk's service times),
+``interaction.sample`` (which agencies are sampled, and their desks' service
+times), ``interaction.unfollow``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+from functools import partial
+
+import numpy as np
+
+from ....scenario.schema import Scenario
+from ...mechanism import Engine
+from ..adoption.hazard import Coefficients, coefficients
+from .feedback import adoption_multiplier, appeal, unfollow_probability
+from .feeder import Feeder, Stream
+from .intensity import Profile, Surge
+from .metrics import COUNTS, LEVEL, account_metrics, level_metrics, percentiles_hours
+from .sampling import draw_sample, scale_up
+from .single import build_desk
+from .tally import StreamTally
+
+
+class NamedStream:
+    """A named account on one platform: its ledger, its cumulative counts, its recent answers."""
+
+    def __init__(self, account: str, platform: str, tally: StreamTally, window: int):
+        self.entry = (account, platform)
+        self.tally = tally
+        self.totals = dict.fromkeys(COUNTS, 0)
+        self.recent: deque[np.ndarray] = deque(maxlen=window)
+        """Response times of the last ``window`` closed days."""
+        self.area = self.closed = self.open_age = 0.0
+        """Little's law, summed over the closed days: area = closed + open_age (message-days)."""
+        self.appeal_today = 1.0
+
+
+class SampledAgency:
+    """One sampled agency of a level: its desk and, per platform, whether its account is open."""
+
+    def __init__(self, agency: int, desk, tallies: list[StreamTally]):
+        self.agency = agency
+        self.desk = desk
+        self.tallies = tallies
+        self.open = [False] * len(tallies)
+        self.totals = dict.fromkeys(COUNTS, 0)
+        self.backlog = 0
+
+
+class Interaction(Engine):
+    """Every desk of the run, the feeder of their messages, and the feedback."""
+
+    def __init__(self, run) -> None:
+        super().__init__(run)
+        scenario = run.scenario
+        self.spec = scenario.interaction
+        if self.spec is None:
+            return
+        env, streams = run.env, run.streams
+        self.following = run.mechanism("following")
+        self.users = run.mechanism("users")
+        self.adoption = run.mechanism("adoption")
+        self.platforms = list(scenario.platforms)
+        self.first_weekday = scenario.horizon.start.weekday()
+        feedback = self.spec.feedback
+        within = feedback.within_hours / 24
+        self.lag = math.ceil(within)
+        """Days after its arrival day at which a message's promptness is known."""
+        self.unfollow_rng = streams.generator("interaction.unfollow")
+
+        feed: list[Stream] = []
+        self.named: list[NamedStream] = []
+        self.named_desks = []
+        for account, acc in scenario.accounts.items():
+            desk = build_desk(env, self.spec.accounts[account], streams.generator(f"interaction.desk.{account}"),
+                              self.first_weekday, name=account)
+            self.named_desks.append((account, desk))
+            for platform in acc.platforms:
+                tally = StreamTally(f"{account}.{platform}", within)
+                desk.tallies.append(tally)
+                self.named.append(NamedStream(account, platform, tally, feedback.window_days))
+                feed.append(Stream(tally, desk, platform, partial(self._named_followers, (account, platform))))
+
+        self.levels: dict[str, list[SampledAgency]] = {}
+        self.frame: dict[str, int] = {}
+        self.sampled: dict[int, SampledAgency] = {}
+        if self.spec.sample_per_level > 0:
+            rng = streams.generator("interaction.sample")
+            population = run.population
+            pinned = np.array(sorted(population.pinned.values()), dtype=np.int64)
+            for level, level_spec in self.spec.levels.items():
+                members = np.flatnonzero(population.level_of == population.level_names.index(level))
+                frame = np.setdiff1d(members, pinned)
+                self.frame[level] = int(frame.size)
+                chosen = draw_sample(frame, self.spec.sample_per_level, rng)
+                agencies = []
+                for agency, desk_rng in zip(chosen.tolist(), rng.spawn(len(chosen))):
+                    desk = build_desk(env, level_spec.desk, desk_rng, self.first_weekday, name=f"{level}.{agency}")
+                    tallies = [StreamTally(f"{level}.{agency}.{p}", within) for p in self.platforms]
+                    desk.tallies.extend(tallies)
+                    sampled = SampledAgency(agency, desk, tallies)
+                    for k, (platform, tally) in enumerate(zip(self.platforms, tallies)):
+                        feed.append(Stream(tally, desk, platform,
+                                           partial(self._sampled_followers, sampled, k, level_spec.follower_share)))
+                    agencies.append(sampled)
+                    self.sampled[agency] = sampled
+                self.levels[level] = agencies
+        self._seen = [0] * len(self.platforms)
+
+        surges, hits = self._surges(scenario, feed)
+        self.feeder = Feeder(env, self.spec.messages, Profile.of(self.spec.messages, self.first_weekday), feed,
+                             surges, hits, streams.generator("interaction.arrivals"))
+        self._outputs(run)
+        self.multipliers = dict.fromkeys(self.levels, 1.0)
+
+    # --- structure ---------------------------------------------------------------------------------
+    def _surges(self, scenario: Scenario, feed: list[Stream]) -> tuple[list[Surge], np.ndarray]:
+        issues = list(self.spec.hot_issues.values())
+        hits = np.zeros((len(issues), len(feed)))
+        level_of_stream = {}
+        for level, agencies in self.levels.items():
+            for sampled in agencies:
+                for tally in sampled.tallies:
+                    level_of_stream[id(tally)] = level
+        account_of_stream = {id(s.tally): s.entry[0] for s in self.named}
+        surges = []
+        for i, issue in enumerate(issues):
+            surges.append(Surge(onset=scenario.horizon.day(issue.date) + issue.hour / 24,
+                                excess=issue.surge - 1.0, decay=issue.decay_days))
+            for k, stream in enumerate(feed):
+                key = id(stream.tally)
+                if account_of_stream.get(key) in issue.accounts or level_of_stream.get(key) in issue.levels:
+                    hits[i, k] = 1.0
+        return surges, hits
+
+    def _outputs(self, run) -> None:
+        metric = run.metric
+        self.out_named = []
+        for stream in self.named:
+            a, p = stream.entry
+            self.out_named.append((stream, {c: metric(f"messages.{a}.{p}.{c}") for c in COUNTS},
+                                   metric(f"backlog.{a}.{p}"), metric(f"response_hours.{a}.{p}.p50"),
+                                   metric(f"response_hours.{a}.{p}.p90"), metric(f"appeal.{a}.{p}")))
+        names = set(account_metrics(run.scenario)) | set(level_metrics(run.scenario))
+        self.out_utilisation = []
+        for account, desk in self.named_desks:
+            outs = [metric(f"utilisation.{account}.staff")]
+            if desk.department is not None:
+                outs.append(metric(f"utilisation.{account}.department"))
+            self.out_utilisation.append((desk, outs))
+        self.out_levels = {}
+        for level in self.levels:
+            prefix = f"messages.{LEVEL}.{level}"
+            if f"{prefix}.received" in names:
+                self.out_levels[level] = (
+                    {c: (metric(f"{prefix}.{c}"), metric(f"{prefix}.{c}.se")) for c in COUNTS},
+                    (metric(f"backlog.{LEVEL}.{level}"), metric(f"backlog.{LEVEL}.{level}.se")),
+                    metric(f"response_hours.{LEVEL}.{level}.p50"), metric(f"response_hours.{LEVEL}.{level}.p90"))
+
+    def _named_followers(self, entry: tuple[str, str]) -> float:
+        return float(self.following.followers[entry])
+
+    def _sampled_followers(self, sampled: SampledAgency, k: int, share: float) -> float:
+        return share * self.users.registered[k] if sampled.open[k] else 0.0
+
+    # --- the day -----------------------------------------------------------------------------------
+    def start_day(self, day: int) -> None:
+        if self.spec is None:
+            return
+        self._open_sampled()
+        self._feedback(day)
+        self.feeder.start_day(day)
+
+    def _open_sampled(self) -> None:
+        """Sampled agencies whose accounts opened since yesterday start receiving messages today."""
+        if not self.sampled:
+            return
+        for k, race in enumerate(self.adoption.races):
+            log = race.log_agency
+            for agency in log[self._seen[k]:]:
+                sampled = self.sampled.get(agency)
+                if sampled is not None:
+                    sampled.open[k] = True
+            self._seen[k] = len(log)
+
+    def _feedback(self, day: int) -> None:
+        feedback = self.spec.feedback
+        appeals = self.following.appeal
+        followers = self.following.followers
+        for stream in self.named:
+            entry = stream.entry
+            today = appeals[entry]
+            stream.appeal_today = today
+            if feedback.unfollow_rate_per_day > 0 and today < 1.0 and followers[entry] > 0:
+                followers[entry] -= int(self.unfollow_rng.binomial(followers[entry],
+                                                                   unfollow_probability(feedback, today)))
+            appeals[entry] = appeal(feedback, *self.responsiveness(stream, day))
+        if feedback.adoption_elasticity > 0 and self.levels:
+            self._adoption_feedback(day)
+
+    def responsiveness(self, stream: NamedStream, day: int) -> tuple[float | None, float | None]:
+        """(prompt share, median response in hours) of the days closed before ``day``; None without messages."""
+        window = self.spec.feedback.window_days
+        last = day - 1 - self.lag
+        received, prompt = stream.tally.prompt_share(last - window + 1, last)
+        share = prompt / received if received else None
+        recent = [r for r in stream.recent if r.size]
+        median = float(np.median(np.concatenate(recent))) * 24 if recent else None
+        return share, median
+
+    def _adoption_feedback(self, day: int) -> None:
+        window, last = self.spec.feedback.window_days, day - 1 - self.lag
+        changed = False
+        for level, agencies in self.levels.items():
+            received = prompt = 0
+            for sampled in agencies:
+                for tally in sampled.tallies:
+                    r, p = tally.prompt_share(last - window + 1, last)
+                    received, prompt = received + r, prompt + p
+            m = adoption_multiplier(self.spec.feedback, prompt / received if received else None)
+            changed |= m != self.multipliers[level]
+            self.multipliers[level] = m
+        if changed:
+            self._apply_multipliers()
+
+    def _apply_multipliers(self) -> None:
+        scenario, now = self.run.scenario, self.run.env.now
+        for race in self.adoption.races:
+            race.set_coefficients([Coefficients(*(x * self.multipliers.get(level.name, 1.0) for x in
+                                                  coefficients(scenario, race.platform, level.name)))
+                                   for level in race.levels], now)
+
+    def reload(self, scenario: Scenario) -> None:
+        if self.spec is None:
+            return
+        self.spec = scenario.interaction
+        self.feeder.load(self.spec.messages)
+        if any(m != 1.0 for m in self.multipliers.values()):
+            self._apply_multipliers()  # the adoption mechanism has just reset the coefficients
+
+    # --- records -----------------------------------------------------------------------------------
+    def record(self, day: int) -> None:
+        if self.spec is None:
+            return
+        days = {}
+        for account, desk in self.named_desks:
+            streams, teams = desk.close_day(day)
+            for tally, record in zip(desk.tallies, streams):
+                days[id(tally)] = record
+            days[account] = teams
+        for stream, counts, backlog, p50, p90, appeal_out in self.out_named:
+            record = days[id(stream.tally)]
+            for c in COUNTS:
+                stream.totals[c] += getattr(record, c)
+                counts[c][day] = stream.totals[c]
+            backlog[day] = record.backlog
+            stream.area += record.area
+            stream.closed += record.closed
+            stream.open_age = record.open_age
+            p50[day], p90[day] = percentiles_hours(record.responses)
+            stream.recent.append(record.responses)
+            appeal_out[day] = stream.appeal_today
+        for desk, outs in self.out_utilisation:
+            for out, (busy, present) in zip(outs, days[desk.name]):
+                out[day] = busy / present if present > 0 else math.nan
+        for level, agencies in self.levels.items():
+            self._record_level(day, level, agencies)
+
+    def _record_level(self, day: int, level: str, agencies: list[SampledAgency]) -> None:
+        changed, responses = False, []
+        for sampled in agencies:
+            streams = sampled.desk.close_streams(day)
+            if streams is None:
+                continue
+            changed = True
+            sampled.backlog = 0
+            for record in streams:
+                for c in COUNTS:
+                    sampled.totals[c] += getattr(record, c)
+                sampled.backlog += record.backlog
+                if record.responses.size:
+                    responses.append(record.responses)
+        outs = self.out_levels.get(level)
+        if outs is None:
+            return
+        counts, (backlog, backlog_se), p50, p90 = outs
+        if changed or day == 0:
+            frame = self.frame[level]
+            for c in COUNTS:
+                counts[c][0][day], counts[c][1][day] = _rounded(scale_up([s.totals[c] for s in agencies], frame))
+            backlog[day], backlog_se[day] = _rounded(scale_up([s.backlog for s in agencies], frame))
+        else:  # nothing happened at any sampled desk: the estimates stand
+            for c in COUNTS:
+                counts[c][0][day], counts[c][1][day] = counts[c][0][day - 1], counts[c][1][day - 1]
+            backlog[day], backlog_se[day] = backlog[day - 1], backlog_se[day - 1]
+        p50[day], p90[day] = percentiles_hours(np.concatenate(responses) if responses else np.empty(0))
+
+
+def _rounded(estimate: tuple[float, float]) -> tuple[int, float]:
+    total, se = estimate
+    return int(round(total)), se
