@@ -31,3 +31,13 @@ def test_adoption_multiplier_is_off_by_default():
     fb = Feedback(reference_share=0.8, adoption_elasticity=1.0)
     assert adoption_multiplier(fb, 0.4) == pytest.approx(0.5)
     assert adoption_multiplier(fb, None) == 1.0
+
+
+def test_a_handful_of_messages_cannot_swing_the_prompt_share():
+    from sim.model.mechanisms.interaction.feedback import prompt_share
+
+    fb = Feedback(reference_share=0.8, prior_messages=10)
+    assert prompt_share(fb, 2, 0) == pytest.approx((0 + 8) / 12)  # two late answers: 0.67, not 0
+    assert prompt_share(fb, 1000, 500) == pytest.approx(508 / 1010)  # many messages: the measured share
+    assert prompt_share(Feedback(prior_messages=0), 0, 0) is None
+    assert prompt_share(Feedback(prior_messages=0), 4, 3) == 0.75

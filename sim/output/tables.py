@@ -48,8 +48,8 @@ def write_timeseries(path: str | os.PathLike, runs: Iterable[RunRecords]) -> Non
             dates = _iso_dates(run.dates())
             rep = str(run.replication)
             for metric, values in run.metrics.items():
-                writer.writerows(zip([rep] * len(dates), dates, [metric] * len(dates),
-                                     map(str, values.tolist())))
+                text = map(str, values.tolist()) if values.dtype.kind in "iu" else map(_number, values.tolist())
+                writer.writerows(zip([rep] * len(dates), dates, [metric] * len(dates), text))
 
 
 @dataclass(frozen=True)
@@ -70,8 +70,7 @@ class Summary:
         stats = {}
         for metric in metrics:
             values = np.stack([run.metrics[metric] for run in runs]).astype(float)
-            p05, p50, p95 = np.percentile(values, [5, 50, 95], axis=0)
-            stats[metric] = {"mean": values.mean(axis=0), "p05": p05, "p50": p50, "p95": p95}
+            stats[metric] = _statistics(values)
         return cls(dates=runs[0].dates(), stats=stats, replications=len(runs))
 
     @property
@@ -109,6 +108,26 @@ class Summary:
                                  source=str(path))
             stats[metric] = {s: np.array([float(r[2 + i]) for r in metric_rows]) for i, s in enumerate(STATISTICS)}
         return cls(dates=dates, stats=stats, replications=0)
+
+
+def _statistics(values: np.ndarray) -> dict[str, np.ndarray]:
+    """Mean and percentiles across replications (rows), day by day.
+
+    Float metrics are NaN where undefined (a response time on a day without
+    answers): statistics are over the replications where they are defined,
+    and NaN on days where none is.
+    """
+    if not np.isnan(values).any():
+        p05, p50, p95 = np.percentile(values, [5, 50, 95], axis=0)
+        return {"mean": values.mean(axis=0), "p05": p05, "p50": p50, "p95": p95}
+    defined = ~np.isnan(values)
+    out = {s: np.full(values.shape[1], np.nan) for s in STATISTICS}
+    some = defined.any(axis=0)
+    if some.any():
+        part = values[:, some]
+        out["mean"][some] = np.nanmean(part, axis=0)
+        out["p05"][some], out["p50"][some], out["p95"][some] = np.nanpercentile(part, [5, 50, 95], axis=0)
+    return out
 
 
 def read_timeseries(path: str | os.PathLike) -> tuple[np.ndarray, dict[str, np.ndarray]]:

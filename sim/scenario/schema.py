@@ -309,13 +309,17 @@ class Feedback(Frozen):
     """Responsiveness earns (or costs) followers.
 
     Responsiveness over the last ``window_days`` complete days: ``share``, the share of messages answered
-    within ``within_hours``, and ``median``, the median response time.  The account's appeal multiplies its
+    within ``within_hours`` (shrunk towards the reference by ``prior_messages`` pseudo-messages, so that a
+    handful of messages cannot swing it), and ``median``, the median response time.  The account's appeal multiplies its
     follow hazard: ``min(1, share / reference_share)^elasticity * min(1, reference_median_hours /
     median)^delay_elasticity`` (1 for an account at least as responsive as the reference, which the calibrated
     follow rates describe), and followers unfollow at ``unfollow_rate_per_day * (1 - appeal)``.
     """
 
     window_days: Annotated[int, Field(ge=1)] = Field(7, description="Days over which responsiveness is measured.")
+    prior_messages: Annotated[float, Field(ge=0, allow_inf_nan=False)] = Field(
+        10.0, description="Followers judge a share from few messages cautiously: the prompt share is "
+        "(prompt + prior_messages * reference_share) / (received + prior_messages).")
     within_hours: Positive = Field(24.0, description="An answer within this many hours counts as prompt.")
     reference_share: Annotated[float, Field(gt=0, le=1, allow_inf_nan=False)] = Field(
         0.9, description="Share answered promptly at which appeal is full.")

@@ -34,7 +34,7 @@ import numpy as np
 from ....scenario.schema import Scenario
 from ...mechanism import Engine
 from ..adoption.hazard import Coefficients, coefficients
-from .feedback import adoption_multiplier, appeal, unfollow_probability
+from .feedback import adoption_multiplier, appeal, prompt_share, unfollow_probability
 from .feeder import Feeder, Stream
 from .intensity import Profile, Surge
 from .metrics import COUNTS, LEVEL, account_metrics, level_metrics, percentiles_hours
@@ -225,7 +225,7 @@ class Interaction(Engine):
         window = self.spec.feedback.window_days
         last = day - 1 - self.lag
         received, prompt = stream.tally.prompt_share(last - window + 1, last)
-        share = prompt / received if received else None
+        share = prompt_share(self.spec.feedback, received, prompt) if received else None
         recent = [r for r in stream.recent if r.size]
         median = float(np.median(np.concatenate(recent))) * 24 if recent else None
         return share, median
@@ -239,7 +239,8 @@ class Interaction(Engine):
                 for tally in sampled.tallies:
                     r, p = tally.prompt_share(last - window + 1, last)
                     received, prompt = received + r, prompt + p
-            m = adoption_multiplier(self.spec.feedback, prompt / received if received else None)
+            m = adoption_multiplier(self.spec.feedback, prompt_share(self.spec.feedback, received, prompt)
+                                    if received else None)
             changed |= m != self.multipliers[level]
             self.multipliers[level] = m
         if changed:

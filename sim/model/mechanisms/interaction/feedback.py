@@ -3,7 +3,9 @@
 The article's theme is "better interaction": accounts that answer citizens
 earn their audience.  Over the last ``window_days`` complete days an account
 (on one platform) has a *prompt share*, the share of its messages answered
-within ``within_hours``, and a *median response time*.  Its appeal multiplies
+within ``within_hours`` (:func:`prompt_share`: shrunk towards the reference by
+``prior_messages`` pseudo-messages, as a follower who has seen three answers
+does not yet conclude much), and a *median response time*.  Its appeal multiplies
 the follow hazard of :mod:`sim.model.mechanisms.following`:
 
     appeal = min(1, share / reference_share) ** elasticity
@@ -26,6 +28,14 @@ from __future__ import annotations
 import math
 
 from ....scenario.schema import Feedback
+
+
+def prompt_share(feedback: Feedback, received: float, prompt: float) -> float | None:
+    """The prompt share followers perceive from ``prompt`` of ``received`` messages; None with nothing to go on."""
+    weight = received + feedback.prior_messages
+    if weight <= 0:
+        return None
+    return (prompt + feedback.prior_messages * feedback.reference_share) / weight
 
 
 def appeal(feedback: Feedback, prompt_share: float | None, median_hours: float | None) -> float:

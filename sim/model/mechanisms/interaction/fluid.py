@@ -178,13 +178,14 @@ def hour_shares(pieces: list[tuple[float, float, tuple[float, ...]]]) -> np.ndar
 
 
 def responsiveness(received: float, closed: float, answered: float, waiting: float, mean_service: float,
-                   within: float) -> tuple[float | None, float | None]:
-    """(prompt share, median response in hours) of a fluid desk over some days; None without messages.
+                   within: float) -> tuple[float, float] | None:
+    """(prompt messages, median response in hours) of a fluid desk over some days; None without messages.
 
     Arguments are the days' sums.  Mean response ``R`` = waiting area / received
-    + mean service (Little's law); responses read as exponential with mean ``R``.
+    + mean service (Little's law); responses read as exponential with mean ``R``,
+    so the prompt messages are ``received * (answered / closed) * (1 - exp(-H / R))``.
     """
     if received <= 0 or closed <= 0:
-        return None, None
+        return None
     mean = waiting / received + mean_service
-    return answered / closed * -math.expm1(-within / mean), mean * math.log(2) * 24
+    return received * answered / closed * -math.expm1(-within / mean), mean * math.log(2) * 24

@@ -27,7 +27,7 @@ import numpy as np
 from ....scenario.schema import Scenario
 from ...mechanism import MeanField
 from ..following import expected_gain
-from .feedback import appeal, unfollow_probability
+from .feedback import appeal, prompt_share, unfollow_probability
 from .fluid import FluidDesk, responsiveness
 from .intensity import Profile, Surge, base_rate, hourly_expected
 
@@ -72,8 +72,12 @@ class InteractionMeanField(MeanField):
                 followers[p] += expected_gain(entry, registered[index[p]][d], followers[p], d - launch, today[p])
                 followers[p] -= followers[p] * unfollow_probability(feedback, today[p])
                 received, answered, abandoned, waiting = (flows[p][d] - flows[p][first]).tolist()  # days first..d-1
-                tomorrow[p] = appeal(feedback, *responsiveness(received, answered + abandoned, answered, waiting,
-                                                               fluid.mean_service, within))
+                measured = responsiveness(received, answered + abandoned, answered, waiting, fluid.mean_service, within)
+                if measured is None:
+                    tomorrow[p] = 1.0
+                else:
+                    prompt, median = measured
+                    tomorrow[p] = appeal(feedback, prompt_share(feedback, received, prompt), median)
             hourly = [hourly_expected(d, base_rate(followers[p], messages, p), profile, surges) for p in platforms]
             arrivals = [float(h.sum()) for h in hourly]
             day = fluid.day(d, sum(hourly))
