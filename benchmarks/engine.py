@@ -17,7 +17,12 @@ Prints, for the full-scale baseline (every agency and every user represented):
 5. why the adoption race is built as it is: on a one-level Bass scenario,
    this engine against one SimPy process per agency simulated by
    Lewis-Shedler thinning (both exact);
-6. the mean-field twin: one evaluation, and its ratio to one replication.
+6. the mean-field twin: one evaluation, and its ratio to one replication;
+7. the interaction loop (issue 10): one replication with the loop (the
+   baseline as shipped) against the same scenario without it
+   (``interaction: null``), timed alternately; the messages simulated and the
+   cost of each, split between the named accounts and the sampled ordinary
+   accounts; and the twin with and without the loop.  Target: <= 1.5x.
 
 Targets (issue 8): <= 0.5 s per full-scale replication and <= 5 ms per twin
 evaluation on this machine idle; x10 agencies <= x10 time; peak memory
@@ -200,7 +205,43 @@ def main() -> None:
     print(f"6. mean-field twin of the baseline: {twin_wall * 1e3:.1f} ms per evaluation "
           f"({twin.diagnostics.get('adoption_ode_evaluations', 0)} ODE right-hand sides); "
           f"replication / twin = x{wall / twin_wall:.0f}   [target <= 5 ms]")
+    interaction_section(baseline, repeat)
     print(f"\nload average while measuring: {' '.join(f'{x:.2f}' for x in os.getloadavg())} (2 cores)")
+
+
+def interaction_section(baseline: Scenario, repeat: int) -> None:
+    """Section 7: what the interaction loop costs a replication and the twin (issue 10)."""
+    if baseline.interaction is None:
+        print("7. interaction loop: the baseline has none")
+        return
+    data = baseline.to_dict()
+    without = Scenario.from_dict({**data, "interaction": None}, source="baseline without the loop")
+    named_only = baseline.with_overrides({"interaction.sample_per_level": 0})
+    variants = {"without the loop": without, "named accounts only": named_only, "with the loop": baseline}
+    best = dict.fromkeys(variants, math.inf)
+    for _ in range(repeat):  # alternately, so that a change of load hits all three alike
+        for label, scenario in variants.items():
+            started = time.perf_counter()
+            simulate(scenario, 0)
+            best[label] = min(best[label], time.perf_counter() - started)
+    messages = {}
+    for label in ("named accounts only", "with the loop"):
+        run = Run(variants[label], 0)
+        records = run.run()
+        messages[label] = (run.mechanism("interaction").feeder.delivered, records.events)
+    named, named_events = messages["named accounts only"]
+    total, events = messages["with the loop"]
+    base = best["without the loop"]
+    print(f"7. interaction loop (one replication, best of {repeat}, timed alternately):\n"
+          f"   without the loop {base:.3f} s; named accounts only {best['named accounts only']:.3f} s "
+          f"({named:,} messages, {named_events:,} SimPy events); with the loop {best['with the loop']:.3f} s "
+          f"({total:,} messages: {total - named:,} at {baseline.interaction.sample_per_level} sampled agencies "
+          f"per level; {events:,} events)\n"
+          f"   {(best['with the loop'] - base) / max(total, 1) * 1e6:.1f} us per message; "
+          f"with / without = x{best['with the loop'] / base:.2f}   [target <= x1.5]")
+    twin_on, _ = best_of(repeat * 5, lambda: meanfield(baseline))
+    twin_off, _ = best_of(repeat * 5, lambda: meanfield(without))
+    print(f"   twin: {twin_on * 1e3:.1f} ms with the loop, {twin_off * 1e3:.1f} ms without (x{twin_on / twin_off:.2f})")
 
 
 if __name__ == "__main__":

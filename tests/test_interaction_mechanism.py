@@ -7,12 +7,14 @@ import math
 
 import numpy as np
 import pytest
+from scipy.integrate import quad
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sim import Scenario, simulate
 from sim.model import meanfield
 from sim.model.mechanisms.following import expected_gain, follow_probability
+from sim.model.mechanisms.interaction.arrivals import StreamArrivals
 from sim.model.mechanisms.interaction.feedback import appeal, unfollow_probability
 from sim.model.mechanisms.interaction.fluid import FluidDesk
 from sim.model.mechanisms.interaction.intensity import Profile, Surge, base_rate, hourly_expected
@@ -164,10 +166,20 @@ def test_engine_and_twin_agree_on_the_message_rate(tiny, day, followers, surge, 
     profile = Profile.of(messages, tiny.horizon.start.weekday())
     surges = (Surge(onset=day + onset, excess=surge - 1, decay=decay),)
     base = base_rate(followers, messages, "sina")
-    twin = hourly_expected(day, base, profile, surges)  # what the twin integrates
-    t = day + (np.arange(24 * 600) + 0.5) / (24 * 600)  # the engine's intensity, integrated finely
-    engine = (base * profile.cycle(t) * (1 + surges[0].at(t))).reshape(24, 600).mean(axis=1) / 24
-    assert np.allclose(engine, twin, rtol=1e-3)
+    twin = hourly_expected(day, base, profile, surges)  # what the twin integrates, exactly
+    arrivals = StreamArrivals(profile, list(surges), np.ones((1, 1)), np.random.default_rng(0))
+    streams = np.zeros(1, dtype=np.int64)
+
+    def engine_intensity(t):  # what the engine's thinning accepts against its bound
+        times = np.array([t])
+        return float(base * profile.cycle(times)[0] * arrivals.surge_factor(times, streams)[0])
+
+    engine = [quad(engine_intensity, day + h / 24, day + (h + 1) / 24, points=[surges[0].onset], limit=200)[0]
+              for h in range(24)]
+    assert np.allclose(engine, twin, rtol=1e-7)
+    bound = arrivals.bounds(day, np.array([base]))[0]
+    grid = day + np.linspace(0, 1, 2001)[:-1]
+    assert bound >= max(engine_intensity(t) for t in grid)  # thinning needs a true bound
 
 
 @settings_

@@ -240,6 +240,7 @@ class AdoptionMeanField(MeanField):
         by_level = A @ (lev[:, None] == np.arange(L)[None, :])                            # (P, D, L)
         metrics = {}
         twin.shared["gov_accounts"] = by_level.sum(axis=2)                               # (P, D)
+        twin.shared["gov_accounts_by_level"] = by_level                                  # (P, D, L)
         for k, name in enumerate(platforms):
             metrics[f"gov_accounts.{name}"] = by_level[k].sum(axis=1)
             for li, level in enumerate(levels):

@@ -126,6 +126,10 @@ class FluidDay:
     area: float
     waiting: float
     """Message-days spent waiting (in either queue)."""
+    busy: tuple[float, ...] = ()
+    """Staff-days busy, per team (staff, then department)."""
+    present: tuple[float, ...] = ()
+    """Staff-days on duty, per team."""
 
 
 class FluidDesk:
@@ -151,12 +155,15 @@ class FluidDesk:
         weekday = (self.first_weekday + day) % 7
         per_piece = (self.shares[weekday] @ hourly_arrivals).tolist()
         answered = abandoned = area = waiting = 0.0
+        busy, present = [0.0, 0.0], [0.0, 0.0]
         for (h0, h1, staff), arrivals in zip(self.pieces[weekday], per_piece):
             duration = (h1 - h0) / HOURS
             served, lost, a, w = self.staff.advance(duration, arrivals, staff[0])
             abandoned += lost
             area += a
             waiting += w
+            busy[0] += a - w
+            present[0] += staff[0] * duration
             if self.department is not None:
                 answered += served * (1 - self.substantive)
                 served2, lost2, a2, w2 = self.department.advance(duration, served * self.substantive, staff[1])
@@ -164,11 +171,15 @@ class FluidDesk:
                 abandoned += lost2
                 area += a2
                 waiting += w2
+                busy[1] += a2 - w2
+                present[1] += staff[1] * duration
             else:
                 answered += served
         backlog = self.staff.x + (self.department.x if self.department is not None else 0.0)
+        teams = 2 if self.department is not None else 1
         return FluidDay(received=float(hourly_arrivals.sum()), answered=answered, abandoned=abandoned,
-                        backlog=backlog, area=area, waiting=waiting)
+                        backlog=backlog, area=area, waiting=waiting, busy=tuple(busy[:teams]),
+                        present=tuple(present[:teams]))
 
 
 def hour_shares(pieces: list[tuple[float, float, tuple[float, ...]]]) -> np.ndarray:

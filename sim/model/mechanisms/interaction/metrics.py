@@ -75,6 +75,11 @@ def is_float(name: str) -> bool:
     return name.startswith(("response_hours.", "appeal.", "utilisation.")) or name.endswith(".se")
 
 
+def is_stock(name: str) -> bool:
+    """False for the loop's metrics that may fall: backlogs, response times, shares, standard errors."""
+    return not (name.startswith(("backlog.", "response_hours.", "appeal.", "utilisation.")) or name.endswith(".se"))
+
+
 def float_metrics(scenario: Scenario) -> list[str]:
     return [name for name in metric_names(scenario) if is_float(name)]
 
