@@ -146,6 +146,25 @@ def erlang_a(lam: float, mu: float, c: int, theta: float, tail: float = 1e-15) -
     return ErlangA(lam=lam, mu=mu, c=c, theta=theta, distribution=p / p.sum())
 
 
+# --- standard errors of a simulation's estimates -----------------------------------------------
+def batch_means(values: np.ndarray, days: np.ndarray, first: int, last: int, block: int,
+                weights: np.ndarray | None = None) -> tuple[float, float]:
+    """Mean and standard error of ``values`` by batch means over blocks of ``block`` days in [first, last).
+
+    Observations of one queue are correlated; means over blocks much longer
+    than the queue's memory are nearly independent, so their spread gives the
+    standard error (Law and Kelton, *Simulation Modeling and Analysis*, 3rd
+    ed., 2000, section 9.5.3).  With ``weights`` each block's value is the
+    ratio ``sum(values) / sum(weights)`` (a share, or a mean per message).
+    """
+    means = []
+    for start in range(first, last, block):
+        inside = (days >= start) & (days < start + block)
+        means.append(values[inside].mean() if weights is None else values[inside].sum() / weights[inside].sum())
+    means = np.asarray(means)
+    return float(means.mean()), float(means.std(ddof=1) / np.sqrt(means.size))
+
+
 # --- Little's law ----------------------------------------------------------------------------
 def littles_identity(arrivals: np.ndarray, exits: np.ndarray, start: float, end: float) -> float:
     """``integral of N(t) over [start, end)`` computed from the customers' times.

@@ -15,10 +15,9 @@ import math
 import numpy as np
 import pytest
 
-from sim.model.mechanisms.interaction.desk import DeskEngine
 from sim.model.mechanisms.interaction.intensity import Profile, Surge, expected_messages
-from sim.model.mechanisms.interaction.single import run_single_desk
-from sim.queueing_theory import MMc, erlang_a, periodic_single_server
+from sim.model.mechanisms.interaction.single import WaitLoggingDesk, run_single_desk
+from sim.queueing_theory import MMc, batch_means, erlang_a, periodic_single_server
 from sim.scenario.schema import Desk, Messages
 
 Z = 4.0
@@ -26,25 +25,7 @@ FOLLOWERS = 1000.0
 HOUR = 1 / 24
 
 
-class LoggingDesk(DeskEngine):
-    """The desk, noting each message's wait in each queue when someone starts on it (tests only)."""
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.waits: list[tuple[str, int, float, float]] = []  # team, priority, arrival, wait in this queue
-        self._queued: dict[tuple[int, str], float] = {}
-
-    def _queue(self, team, message, granted) -> None:
-        self._queued[id(message), team.name] = self.env.now
-        super()._queue(team, message, granted)
-
-    def _start(self, team, request, done) -> bool:
-        started = super()._start(team, request, done)
-        message = request.message
-        queued = self._queued.pop((id(message), team.name))
-        if started:
-            self.waits.append((team.name, message.priority, message.arrived, self.env.now - queued))
-        return started
+LoggingDesk = WaitLoggingDesk
 
 
 def messages(lam_per_day: float, patience_hours: float | None = None, **extra) -> Messages:
@@ -72,28 +53,13 @@ def assert_littles_law(days) -> None:
         previous = record.open_age
 
 
-def batch_means(values: np.ndarray, days: np.ndarray, first: int, last: int, block: int,
-                weights: np.ndarray | None = None) -> tuple[float, float]:
-    """Mean and standard error of ``values`` by batch means over blocks of days [first, last)."""
-    means = []
-    for start in range(first, last, block):
-        inside = (days >= start) & (days < start + block)
-        if weights is None:
-            means.append(values[inside].mean())
-        else:
-            means.append(values[inside].sum() / weights[inside].sum())
-    means = np.asarray(means)
-    return float(means.mean()), float(means.std(ddof=1) / math.sqrt(means.size))
-
-
 def assert_close(observed: float, se: float, expected: float, what: str) -> None:
     assert abs(observed - expected) <= Z * se, f"{what}: observed {observed:.5g} +- {se:.2g} (SE), theory {expected:.5g}"
 
 
 def waits_of(result, team="desk.staff"):
     """(priority, arrival, wait) of the messages someone started on at ``team``."""
-    rows = np.array([w[1:] for w in result.desk.waits if w[0] == team])
-    return rows[:, 0].astype(int), rows[:, 1], rows[:, 2]
+    return result.desk.waits_at(team)
 
 
 # --- Erlang C -----------------------------------------------------------------------------------

@@ -24,6 +24,37 @@ from .schedule import Rota
 from .tally import StreamDay, StreamTally
 
 
+class WaitLoggingDesk(DeskEngine):
+    """The desk, noting each message's wait in each queue when someone starts on it.
+
+    For the checks against theory (tests, ``experiments/interaction_theory.py``);
+    the model itself keeps no per-message log.  ``waits`` holds ``(team name,
+    priority, arrival, wait in that team's queue)``.
+    """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.waits: list[tuple[str, int, float, float]] = []
+        self._queued: dict[tuple[int, str], float] = {}
+
+    def _queue(self, team, message, granted) -> None:
+        self._queued[id(message), team.name] = self.env.now
+        super()._queue(team, message, granted)
+
+    def _start(self, team, request, done) -> bool:
+        started = super()._start(team, request, done)
+        message = request.message
+        queued = self._queued.pop((id(message), team.name))
+        if started:
+            self.waits.append((team.name, message.priority, message.arrived, self.env.now - queued))
+        return started
+
+    def waits_at(self, team: str = "desk.staff") -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(priority, arrival, wait) of the messages someone started on at ``team``."""
+        rows = np.array([w[1:] for w in self.waits if w[0] == team])
+        return rows[:, 0].astype(int), rows[:, 1], rows[:, 2]
+
+
 @dataclass(frozen=True)
 class SingleDeskRun:
     days: list[StreamDay]
