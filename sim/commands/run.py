@@ -7,6 +7,7 @@ import datetime as dt
 from pathlib import Path
 
 from ..errors import InputError
+from ..execution import add_arguments, check_arguments, executor_from
 from ..output.atomic import check_writable_dir, staged_directory
 from ..output.manifest import environment, write_manifest
 from ..output.tables import Summary, write_adoptions, write_timeseries
@@ -23,7 +24,7 @@ def register(subparsers) -> None:
     parser.add_argument("scenario", type=Path, help="scenario YAML file")
     parser.add_argument("--replications", type=int, help="number of replications (default: the scenario's)")
     parser.add_argument("--seed", type=int, help="root seed (default: the scenario's)")
-    parser.add_argument("--workers", type=int, help="worker processes (default: all cores)")
+    add_arguments(parser)
     parser.add_argument("--out", type=Path, help="output directory (default: results/<scenario>/<UTC timestamp>)")
     parser.add_argument("--force", action="store_true", help="replace a non-empty output directory")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
@@ -47,8 +48,7 @@ def prepare(args: argparse.Namespace) -> Scenario:
         if args.seed < 0:
             raise InputError(f"expected a non-negative seed, got {args.seed}", source="--seed")
         overrides["seed"] = args.seed
-    if args.workers is not None and args.workers < 1:
-        raise InputError(f"expected at least 1 worker, got {args.workers}", source="--workers")
+    check_arguments(args)
     return scenario.with_overrides(overrides, source="command line") if overrides else scenario
 
 
@@ -62,8 +62,9 @@ def main(args: argparse.Namespace) -> int:
     out = args.out or default_out(scenario)
     check_writable_dir(out, force=args.force)
 
-    result = run_replications(scenario, range(scenario.replications), workers=args.workers,
-                              progress=not args.no_progress)
+    with executor_from(args, tasks=scenario.replications) as executor:  # a Dask address fails here, before any write
+        result = run_replications(scenario, range(scenario.replications), executor=executor,
+                                  progress=not args.no_progress)
     runs = result.runs
     summary = Summary.of(runs)
     with staged_directory(out, force=args.force) as staging:
@@ -80,13 +81,14 @@ def main(args: argparse.Namespace) -> int:
             "seed": scenario.seed,
             "replications": scenario.replications,
             "workers": result.workers,
+            "executor": result.executor,
             "wall_seconds": round(result.wall_seconds, 3),
             "events": [run.events for run in runs],
             "environment": environment(),
         })
     events = sum(run.events for run in runs)
     print(f"{scenario.name}: {len(runs)} replications, {events:,} events in {result.wall_seconds:.1f} s "
-          f"on {result.workers} worker(s) -> {out}")
+          f"on {result.executor} -> {out}")
     return 0
 
 
