@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
+import pytest
 
 from sim import Scenario, simulate
 
@@ -14,15 +17,28 @@ def run_cli(*args, cwd=None):
     return subprocess.run([sys.executable, "-m", "sim", *map(str, args)], capture_output=True, text=True, cwd=cwd)
 
 
-def test_timeseries_identical_with_one_and_two_workers(tiny_path, tmp_path):
-    outputs = []
-    for workers in (1, 2):
-        out = tmp_path / f"w{workers}"
-        result = run_cli("run", tiny_path, "--replications", 4, "--workers", workers, "--out", out, "--no-progress")
+def table_bytes(out: Path) -> dict[str, bytes]:
+    """Every file of a run directory but its manifest (which records the wall time and the executor)."""
+    return {str(p.relative_to(out)): p.read_bytes() for p in sorted(out.rglob("*"))
+            if p.is_file() and p.name != "manifest.json"}
+
+
+@pytest.mark.parametrize("tables", ["csv.gz", "parquet"])
+def test_run_files_identical_on_one_worker_two_workers_and_a_dask_local_cluster(tiny_path, tmp_path, tables):
+    outputs = {}
+    for name, options in {"1 worker": ["--workers", 1], "2 workers": ["--workers", 2],
+                          "LocalCluster": ["--scheduler", "local", "--workers", 2]}.items():
+        out = tmp_path / name.replace(" ", "-")
+        result = run_cli("run", tiny_path, "--replications", 4, *options, "--tables", tables, "--out", out,
+                         "--no-progress")
         assert result.returncode == 0, result.stderr
-        outputs.append(out)
-    for name in ("timeseries.csv", "summary.csv", "adoptions.csv"):
-        assert (outputs[0] / name).read_bytes() == (outputs[1] / name).read_bytes(), name
+        assert json.loads((out / "manifest.json").read_text())["executor"].startswith(
+            {"1 worker": "in-process", "2 workers": "local process pool", "LocalCluster": "Dask LocalCluster"}[name])
+        outputs[name] = table_bytes(out)
+    reference = outputs["1 worker"]
+    assert set(reference) == {f"timeseries.{tables}", "summary.csv", f"adoptions.{tables}"}  # tiny: no figures
+    for name, produced in outputs.items():
+        assert produced == reference, name
 
 
 def test_different_seeds_differ(tiny_path):
