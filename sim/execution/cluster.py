@@ -107,6 +107,11 @@ class DaskCluster(Pooled):
         finally:
             future.release()
 
+    def _cancel(self, futures):
+        futures = list(futures)
+        if futures and self.client.status == "running":  # a generator dropped after close() has nothing to cancel
+            self.client.cancel(futures)
+
     def _wait_first(self, pending):
         from distributed import as_completed
 
