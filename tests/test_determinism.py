@@ -80,3 +80,37 @@ def test_global_random_state_is_untouched(tiny_path):
     np.random.seed(123)
     simulate(Scenario.from_yaml(tiny_path), 0)
     assert (random.random(), np.random.random()) == before
+
+
+def test_a_calibration_is_the_same_on_one_worker_two_workers_and_a_dask_local_cluster(tmp_path):
+    """A shortened calibration (stopped by its number of evaluations, never by the clock): the same
+    fitted point and every evaluation of either model with the same values, in the same order."""
+    import yaml
+
+    from sim.calibration import calibrate, load_problem
+    from sim.scenario.builders import single_level
+
+    scenario = single_level(count=2000, innovation=0.08, imitation=1.0, days=500, replications=1)
+    (tmp_path / "one.yaml").write_text(yaml.safe_dump(scenario.to_dict(), sort_keys=False), encoding="utf-8")
+    spec = {"base": "one.yaml", "replications": 3, "budget": {"evaluations": 5}, "global": {"evaluations": 24},
+            "analysis": {"profile_points": 3},
+            "extra_targets": {"mid": {"metric": "gov_accounts.sina", "date": "2010-04-30", "value": 300,
+                                      "tolerance": 0.1}},
+            "parameters": {"imitation": {"path": "agencies.levels.*.hazard.imitation", "apply": "multiply",
+                                         "range": [0.5, 2.0], "spacing": "log"},
+                           "innovation": {"path": "agencies.levels.*.hazard.innovation", "apply": "multiply",
+                                          "range": [0.5, 2.0]}}}
+    (tmp_path / "spec.yaml").write_text(yaml.safe_dump(spec, sort_keys=False), encoding="utf-8")
+
+    def history(**executor) -> tuple:
+        result = calibrate(load_problem(tmp_path / "spec.yaml"), progress=False, **executor)
+        evaluations = [(r.stage, r.model, r.point.objective, r.point.z.tolist(), r.point.values.tolist())
+                       for r in result.history.records]
+        return result.z.tolist(), result.point.values.tolist(), evaluations
+
+    reference = history(workers=1)
+    stages = {(stage, model) for stage, model, *_ in reference[2]}
+    assert {("global", "meanfield"), ("profile", "meanfield"), ("jacobian", "stochastic")} <= stages  # every kind of work
+    assert history(workers=2) == reference
+    pytest.importorskip("distributed")
+    assert history(workers=2, scheduler="local") == reference
