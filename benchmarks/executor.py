@@ -38,15 +38,16 @@ CALIBRATION = ROOT / "experiments" / "calibrate-baseline.yaml"
 SWEEP_SPEC = """\
 name: bench-executor
 base: {base}
-design: grid
+design: lhs
+samples: 12
 replications: {replications}
 seed: 1
 parameters:
-  imitation: {{path: agencies.levels.*.hazard.imitation, apply: multiply, values: [0.5, 0.8, 1.2, 2.0]}}
-  push: {{path: events.policy_push.changes.*.multiply, values: [1.0, 2.0, 3.0]}}
+  imitation: {{path: agencies.levels.*.hazard.imitation, apply: multiply, range: [0.5, 2.0], spacing: log}}
+  push: {{path: events.policy_push.changes.*.multiply, range: [1.0, 3.0]}}
 outcomes:
   oct: {{metric: gov_accounts.sina, at: 2011-10-31}}
-  sina: {{metric: gov_accounts.sina, curve: all}}
+  t50: {{metric: gov_accounts.sina, curve: [t50]}}
 """
 
 
