@@ -103,9 +103,9 @@ def test_an_interrupted_pool_stops_its_running_tasks_at_once():
     started = time.perf_counter()
     with pytest.raises(KeyboardInterrupt):
         with executor:
-            stream = executor.map(sleep_long, range(4))
-            time.sleep(0.5)  # both workers are now inside a 60-second task
-            stream.close()
+            running = [executor._submit(sleep_long, x) for x in range(2)]  # what map() submits first
+            time.sleep(1.0)  # both workers are now inside a 60-second task
+            assert not any(future.done() for future in running)
             raise KeyboardInterrupt
     assert time.perf_counter() - started < 15
 
