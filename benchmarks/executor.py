@@ -62,10 +62,24 @@ def simulate_task(task):
     return simulate(scenario, replication).events
 
 
-def timed(function) -> float:
+STARTUP: dict[str, float] = {}
+"""Seconds the last timed variant spent starting its executor (a Dask LocalCluster's processes)."""
+
+
+def timed(function) -> tuple[float, float]:
+    """``(wall seconds, of which starting the executor)``."""
+    STARTUP.clear()
     started = time.perf_counter()
     function()
-    return time.perf_counter() - started
+    return time.perf_counter() - started, STARTUP.get("seconds", 0.0)
+
+
+def started(make):
+    """``make()``, its start-up time recorded in :data:`STARTUP`."""
+    begun = time.perf_counter()
+    executor = make()
+    STARTUP["seconds"] = time.perf_counter() - begun
+    return executor
 
 
 def bare(tasks) -> dict:
@@ -82,7 +96,7 @@ def run_variants(scenario, replications: int, dask: bool) -> tuple[dict, str]:
 
     def through(**options):
         def go():
-            with make_executor(tasks=replications, **options) as executor:
+            with started(lambda: make_executor(tasks=replications, **options)) as executor:
                 run_replications(scenario, range(replications), executor=executor, progress=False)
         return go
 
@@ -107,7 +121,7 @@ def calibrate_variants(candidates: int, dask: bool) -> tuple[dict, str]:
 
     def through(**options):
         def go():
-            with Workers(problem, **options) as workers:
+            with started(lambda: Workers(problem, **options)) as workers:
                 model = StochasticModel(problem, History(), Budget(None, 60.0), workers)
                 for z in zs:
                     model(z, "refine")
@@ -134,7 +148,8 @@ def sweep_variants(work: Path, replications: int, dask: bool) -> tuple[dict, str
         def go():
             directory = work / "sweep"
             shutil.rmtree(directory, ignore_errors=True)
-            with make_executor(**options) as executor, SweepStore(directory).opened(manifest(plan)) as store:
+            with started(lambda: make_executor(**options)) as executor, \
+                    SweepStore(directory).opened(manifest(plan)) as store:
                 run_sweep(plan, store, executor, progress=False)
         return go
 
@@ -152,10 +167,15 @@ def measure(name: str, what: str, variants: dict, rounds: int) -> None:
     for round_ in range(rounds):
         order = names if round_ % 2 == 0 else names[::-1]
         before = os.getloadavg()[0]
-        seconds = {n: timed(variants[n]) for n in order}
+        seconds, startup = {}, {}
+        for n in order:
+            seconds[n], startup[n] = timed(variants[n])
+        if "dask 2" in seconds:
+            seconds["dask 2 started"] = seconds["dask 2"] - startup["dask 2"]
         results.append(seconds)
         print(f"  round {round_ + 1} ({load()} after, {before:.2f} before): "
-              + ", ".join(f"{n} {seconds[n]:.2f} s" for n in names))
+              + ", ".join(f"{n} {seconds[n]:.2f} s" for n in names)
+              + (f" (of which {startup['dask 2']:.2f} s starting the LocalCluster)" if "dask 2" in startup else ""))
 
     def ratio(a: str, b: str) -> str:
         values = [r[a] / r[b] for r in results]
@@ -165,7 +185,8 @@ def measure(name: str, what: str, variants: dict, rounds: int) -> None:
     print(f"  ceiling, bare 1 / bare 2 processes:  {ratio('bare 1', 'bare 2')}")
     print(f"  speed-up, 1 worker / 2 workers:      {ratio('1 worker', '2 workers')}")
     if "dask 2" in variants:
-        print(f"  speed-up, 1 worker / Dask 2 workers: {ratio('1 worker', 'dask 2')}")
+        print(f"  speed-up, 1 worker / Dask 2 workers: {ratio('1 worker', 'dask 2')}; "
+              f"once started {ratio('1 worker', 'dask 2 started')}")
     print(f"  overhead, 1 worker / bare 1:         {ratio('1 worker', 'bare 1')}")
 
 

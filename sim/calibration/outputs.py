@@ -13,9 +13,9 @@ from pathlib import Path
 
 import yaml
 
-from ..versioning import model_version
 from ..output.atomic import atomic_file, write_text
 from ..output.manifest import git_state
+from ..versioning import model_version
 from .pipeline import Result
 
 

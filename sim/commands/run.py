@@ -14,8 +14,8 @@ from ..output.manifest import environment, write_manifest
 from ..output.tables import Summary, write_adoptions, write_timeseries
 from ..runner import run_replications
 from ..scenario import Scenario
-from ..versioning import model_version
 from ..targets import Targets
+from ..versioning import model_version
 
 ORDER = 10
 
