@@ -16,13 +16,10 @@ from ..scenario.schema import Scenario
 def apply_event(scenario: Scenario, name: str) -> Scenario:
     """The scenario with event ``name``'s changes applied to the values in force."""
     data = scenario.to_dict()
-    overrides = {}
     for change in scenario.events[name].changes:
         for concrete in paths.expand(data, change.path):
-            value = change.apply(float(paths.get(data, concrete)))
-            paths.assign(data, concrete, value, source=f"events.{name}")
-            overrides[concrete] = value
-    return scenario.with_overrides(overrides, source=f"events.{name}")
+            paths.assign(data, concrete, change.apply(float(paths.get(data, concrete))), source=f"events.{name}")
+    return Scenario.from_dict(data, source=f"events.{name}")
 
 
 def dated_events(scenario: Scenario) -> list[tuple[int, str]]:
