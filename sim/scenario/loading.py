@@ -38,6 +38,7 @@ import json
 import math
 import numbers
 import os
+import re
 from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, get_args, get_origin
@@ -71,24 +72,32 @@ class _Refused(yaml.YAMLError):
         self.message, self.node = message, node
 
 
+class _TooDeep(yaml.YAMLError):
+    def __init__(self, field: str, mark):
+        super().__init__(field)
+        self.field, self.mark = field, mark
+
+
 class _StrictLoader(yaml.SafeLoader):
     """SafeLoader with the limits above, duplicate and non-text keys refused, and errors tied to nodes."""
 
     def __init__(self, stream):
         super().__init__(stream)
-        self._depth = 0
+        self.path: list[str] = []
+        """Keys from the top to the collection being composed (for errors)."""
 
     def compose_node(self, parent, index):
         if not self.check_event(yaml.SequenceStartEvent, yaml.MappingStartEvent):
             return super().compose_node(parent, index)
-        self._depth += 1
+        if parent is not None:
+            self.path.append(index.value if isinstance(index, yaml.ScalarNode) else str(index))
         try:
-            if self._depth > MAX_DEPTH:
-                raise yaml.composer.ComposerError(None, None, f"expected at most {MAX_DEPTH} levels of nesting",
-                                                  self.peek_event().start_mark)
+            if len(self.path) >= MAX_DEPTH:
+                raise _TooDeep(".".join(self.path), self.peek_event().start_mark)
             return super().compose_node(parent, index)
         finally:
-            self._depth -= 1
+            if parent is not None:
+                self.path.pop()
 
     def construct_object(self, node, deep=False):
         try:
@@ -133,17 +142,19 @@ def _timestamp(loader: _StrictLoader, node: yaml.ScalarNode):
 
 
 _StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _mapping)
+# YAML 1.1 reads 1e30 (no decimal point) as text; JSON and YAML 1.2 read it as a number, and so do we.
+_StrictLoader.add_implicit_resolver("tag:yaml.org,2002:float", re.compile(r"^[-+]?[0-9][0-9_]*[eE][-+]?[0-9]+$"),
+                                    list("-+0123456789"))
 _StrictLoader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp)
 
 
-def _measure(root: yaml.Node, source: str) -> None:
+def _measure(root: yaml.Node) -> None:
     """Refuse documents too deep or too large once aliases are expanded (before building anything)."""
     sizes: dict[int, int] = {}
 
     def size(node: yaml.Node, depth: int) -> int:
         if depth > MAX_DEPTH:
-            raise InputError(f"expected at most {MAX_DEPTH} levels of nesting (aliases expanded)", source=_at(
-                source, node))
+            raise _Refused(f"expected at most {MAX_DEPTH} levels of nesting (YAML aliases expanded)", node)
         known = sizes.get(id(node))
         if known is not None:
             return known
@@ -153,7 +164,7 @@ def _measure(root: yaml.Node, source: str) -> None:
         elif isinstance(node, yaml.MappingNode):
             total += sum(size(k, depth + 1) + size(v, depth + 1) for k, v in node.value)
         if total > MAX_VALUES:
-            raise InputError(f"expected at most {MAX_VALUES:,} values (YAML aliases expanded)", source=_at(source, node))
+            raise _Refused(f"expected at most {MAX_VALUES:,} values (YAML aliases expanded)", node)
         sizes[id(node)] = total
         return total
 
@@ -178,9 +189,9 @@ def _node_path(root: yaml.Node, target: yaml.Node) -> str | None:
         seen.add(id(node))
         if isinstance(node, yaml.MappingNode):
             for key, value in node.value:
+                if key is target:  # a bad key: its mapping is the field
+                    return ".".join(path) or None
                 name = key.value if isinstance(key, yaml.ScalarNode) else "?"
-                if key is target:
-                    return ".".join((*path, name))
                 stack.append((value, (*path, name)))
         elif isinstance(node, yaml.SequenceNode):
             stack += [(value, (*path, str(i))) for i, value in enumerate(node.value)]
@@ -195,14 +206,17 @@ def parse_yaml(text: str, source: str) -> Any:
         root = loader.get_single_node()
         if root is None:
             return None
-        _measure(root, source)
         try:
+            _measure(root)
             return loader.construct_document(root)
         except _Refused as exc:
             field = _node_path(root, exc.node)
             mark = exc.node.start_mark
             where = f" (line {mark.line + 1}, column {mark.column + 1})"
-            raise InputError(exc.message + where, source=source if field else _at(source, mark), field=field) from None
+            raise InputError(exc.message + where, source=source, field=field) from None
+    except _TooDeep as exc:
+        raise InputError(f"expected at most {MAX_DEPTH} levels of nesting (line {exc.mark.line + 1}, column "
+                         f"{exc.mark.column + 1})", source=source, field=exc.field or None) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
@@ -514,13 +528,16 @@ def _expected(error: dict, model: type[BaseModel]) -> str:
     if kind == "missing":
         return "missing required field"
     message = error["msg"]
+    if kind == "string_pattern_mismatch":
+        pattern = (error.get("ctx") or {}).get("pattern", "")
+        message = _PATTERNS.get(pattern, f"expected text matching {pattern}")
     for prefix in ("Input should be ", "Value error, "):
         if message.startswith(prefix):
             message = message[len(prefix):]
     if message.startswith(("greater", "less")):
         message = f"a value {message}"
     message = message if message.startswith("expected") else f"expected {message}"
-    if "input" in error and not isinstance(error["input"], (dict, list)):
+    if "input" in error and not isinstance(error["input"], (dict, list)) and ", got " not in message:
         value = error["input"]
         if isinstance(value, (dt.date, dt.datetime)):
             value = value.isoformat()
@@ -528,6 +545,14 @@ def _expected(error: dict, model: type[BaseModel]) -> str:
             value = float(f"{value:.6g}")
         message += f", got {value!r}"
     return message
+
+
+_PATTERNS = {
+    r"^[a-z][a-z0-9_]*$": "expected a name of lower-case letters, digits and _, starting with a letter",
+    r"^[a-z0-9][a-z0-9_.-]*$": "expected a name of lower-case letters, digits, '.', '_' and '-', starting with a "
+                               "letter or digit",
+}
+"""Words for the name patterns of :mod:`.schema` (``Key``, ``ScenarioName``)."""
 
 
 def _allowed_keys(model: type[BaseModel], loc: tuple) -> list[str]:

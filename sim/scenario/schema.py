@@ -32,7 +32,7 @@ import datetime as dt
 from fnmatch import fnmatchcase
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
 
 from ..errors import FieldError
 from . import paths
@@ -223,6 +223,11 @@ class Change(Frozen):
     multiply: Multiplier | None = None
     add: Finite | None = None
     set: Finite | None = None
+
+    @field_validator("path")
+    @classmethod
+    def _dotted(cls, path: str) -> str:
+        return paths.check(path)
 
     @model_validator(mode="after")
     def _one_operation(self) -> "Change":
