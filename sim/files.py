@@ -47,6 +47,14 @@ def path_problem(path: str | os.PathLike) -> str | None:
     return None
 
 
+def os_path(text: str) -> str:
+    """``text`` if the operating system can take it as a path, else ``ValueError`` (for validators)."""
+    problem = path_problem(text)
+    if problem:
+        raise ValueError(problem)
+    return text
+
+
 def checked_path(path: str | os.PathLike, *, source: str | None = None, field: str | None = None) -> Path:
     """``path`` as a :class:`Path`, or an :class:`InputError` naming ``source`` and ``field``."""
     problem = path_problem(path)

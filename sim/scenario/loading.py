@@ -297,18 +297,34 @@ def _merge(base: Any, override: Any, deleted: list[str], prefix: str = "") -> An
     return copy.deepcopy(override)
 
 
+def as_reference(exc: InputError, path: Path, written: str, *, source: str, field: str | None,
+                 what: str = "a scenario file") -> InputError:
+    """A problem of the file ``path`` itself (missing, a directory, not YAML...) reported against the
+    field that named it (``extends``, a spec's ``base``); problems inside the file keep their own place."""
+    if exc.field is None and exc.source and exc.source.startswith(str(path)):
+        if exc.expected == "file not found":
+            return InputError(f"expected an existing {what.split(' ', 1)[1]}, got {written} (not found)",
+                              source=source, field=field)
+        return InputError(f"expected {what}, but {exc.line()}", source=source, field=field)
+    return exc
+
+
+def load_referenced_scenario(path: str | os.PathLike, *, source: str, field: str | None) -> "Scenario":
+    """The scenario a spec names (its ``base``): the file's own problems are reported against that field."""
+    path = checked_path(path, source=source, field=field)
+    try:
+        return load_scenario(path)
+    except InputError as exc:
+        raise as_reference(exc, path, str(path), source=source, field=field) from None
+
+
 def _read_base(base_path: Path, extends: str, source: str) -> dict:
     """The mapping of the file named by ``extends``; its problems are reported against ``extends``."""
     try:
         return read_yaml_mapping(base_path, what="a scenario mapping")
     except InputError as exc:
-        if exc.field is None and exc.source and exc.source.startswith(str(base_path)):
-            if exc.expected == "file not found":
-                raise InputError(f"expected an existing scenario file, got {extends} (not found)", source=source,
-                                 field="extends") from None
-            raise InputError(f"expected a scenario file to extend, but {exc.line()}", source=source,
-                             field="extends") from None
-        raise
+        raise as_reference(exc, base_path, extends, source=source, field="extends",
+                           what="a scenario file to extend") from None
 
 
 def _resolve(path: Path, data: dict, chain: tuple[Path, ...], origins: Origins) -> dict:

@@ -32,9 +32,10 @@ import datetime as dt
 from fnmatch import fnmatchcase
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
 
 from ..errors import FieldError
+from ..files import os_path
 from . import paths
 
 Key = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$")]
@@ -42,6 +43,9 @@ Key = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$")]
 of metric names (``gov_accounts.sina.county``), so lower-case snake case."""
 
 ScenarioName = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_.-]*$")]
+FilePath = Annotated[str, StringConstraints(min_length=1), AfterValidator(os_path)]
+"""A file named in an input file: a path the operating system can take (no NUL byte, names of at most
+255 bytes), checked at validation so the error names the field."""
 MAX_RATE = 1e6
 """Largest rate or multiplier (per year, or per day for following rates).  A hazard of a million per
 year is an adoption within a minute; larger values mean nothing more and overflow products of rates."""
@@ -255,7 +259,7 @@ class Event(Frozen):
 
 
 class Outputs(Frozen):
-    targets: str | None = Field(None, description="Targets file shown as markers on figures.")
+    targets: FilePath | None = Field(None, description="Targets file shown as markers on figures.")
     adoptions: bool = Field(True, description="Write adoptions.csv (one row per account).")
     figures: bool = Field(True, description="Draw figures after a run.")
     metrics: list[str] = Field(["*"], min_length=1, description="Glob patterns of metrics to write.")
