@@ -306,25 +306,26 @@ def test_bounds_are_stated_in_the_schema(baseline_path):
 
 
 # --- who is blamed ---------------------------------------------------------------------------------
+def refusal(path, text: str) -> InputError:
+    """The error loading ``text`` written at ``path`` raises."""
+    path.write_text(text)
+    with pytest.raises(InputError) as info:
+        Scenario.from_yaml(path)
+    return info.value
+
+
 def test_two_field_checks_blame_the_file_that_changed_one(tmp_path, baseline_path):
     child = tmp_path / "child.yaml"
-    child.write_text(f"extends: {baseline_path}\nset: {{population.internet.capacity: 0}}\n")
-    with pytest.raises(InputError) as info:
-        Scenario.from_yaml(child)
-    assert (info.value.source, info.value.field) == (str(child), "population.internet.capacity")
-    child.write_text(f"extends: {baseline_path}\nhorizon: {{start: 2010-01-01}}\n")  # after Sina's launch
-    with pytest.raises(InputError) as info:
-        Scenario.from_yaml(child)
-    assert (info.value.source, info.value.field) == (str(child), "horizon.start")
+    error = refusal(child, f"extends: {baseline_path}\nset: {{population.internet.capacity: 0}}\n")
+    assert (error.source, error.field) == (str(child), "population.internet.capacity")
+    error = refusal(child, f"extends: {baseline_path}\nhorizon: {{start: 2010-01-01}}\n")  # after Sina's launch
+    assert (error.source, error.field) == (str(child), "horizon.start")
 
 
 def test_a_name_from_the_file_name_is_blamed_on_that_file(tmp_path, baseline_path):
     child = tmp_path / "Not A Name.yaml"
-    child.write_text(f"extends: {baseline_path}\nname: null\n")
-    with pytest.raises(InputError) as info:
-        Scenario.from_yaml(child)
-    assert (info.value.source, info.value.field) == (str(child), "name")
-    assert "file name" in info.value.expected
+    error = refusal(child, f"extends: {baseline_path}\nname: null\n")
+    assert (error.source, error.field) == (str(child), "name") and "file name" in error.expected
 
 
 def test_an_event_a_run_would_refuse_names_the_file_that_defined_it(tmp_path, baseline_path):

@@ -283,9 +283,12 @@ def differing_parameters(results: list[Result]) -> Table | None:
 
 
 # --- whole reports ---------------------------------------------------------------------------
-def footer() -> str:
+def footer(dated: bool = True) -> str:
+    """Who wrote the report and when; undated where files must come out byte for byte the same (sweeps)."""
     from .. import __version__
 
+    if not dated:
+        return f"Written by bandwagon {__version__}."
     stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     return f"Written by bandwagon {__version__} on {stamp}."
 

@@ -108,4 +108,5 @@ def sweep_report(plan, indices, points_csv: Path, figures: list[FigureItem]) -> 
     if sensitivity is not None:
         sections.append(Section("Sensitivity", tables=[sensitivity]))
     sections.append(Section("Figures", figures=figures))
-    return Report(f"Bandwagon sweep: {sweep.name}", sections, footer())
+    # Undated: a resumed sweep writes the same bytes as an uninterrupted one (sessions.jsonl says when).
+    return Report(f"Bandwagon sweep: {sweep.name}", sections, footer(dated=False))
