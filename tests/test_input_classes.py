@@ -219,7 +219,8 @@ def test_files_that_are_not_scenarios(tmp_path, baseline_path, capsys):
     for target, words in [("/dev/zero", "regular file"), ("/dev/urandom", "regular file"),
                           ("/dev/null", "regular file"), ("/etc/passwd", "at the top level"), (".", "directory"),
                           (str(directory), "directory"), (str(binary), "UTF-8"), (str(big), "at most 4 MiB"),
-                          (str(fifo), "named pipe"), ("a" * 300 + ".yaml", "at most 255 bytes")]:
+                          (str(fifo), "named pipe"), ("a" * 300 + ".yaml", "at most 255 bytes"),
+                          ("a\x00b.yaml", "without NUL bytes")]:
         child = tmp_path / "child.yaml"
         child.write_text(f"extends: {json.dumps(target)}\n")
         line = assert_one_line(capsys, main(["validate", str(child)]), child, "extends")
@@ -228,6 +229,13 @@ def test_files_that_are_not_scenarios(tmp_path, baseline_path, capsys):
                           (tmp_path / ("b" * 300), "at most 255 bytes"), (tmp_path / "a\x00b", "NUL")]:
         line = assert_one_line(capsys, main(["validate", str(direct)]), "", None)
         assert words in line, line
+
+
+def test_a_scenario_given_as_the_targets_file(tmp_path, baseline_path, capsys):
+    child = tmp_path / "child.yaml"
+    child.write_text(f"extends: {baseline_path}\noutputs: {{targets: {baseline_path}}}\n")
+    line = assert_one_line(capsys, main(["validate", str(child)]), child, "outputs.targets")
+    assert f"expected a targets file, but {baseline_path}" in line
 
 
 def test_alias_bomb_and_recursive_alias_are_refused_quickly(tmp_path, capsys):
