@@ -469,7 +469,7 @@ def validate_document(data: dict, *, source: str, origins: Origins | None = None
 
 
 def _check_metrics(scenario: "Scenario", origins: Origins) -> None:
-    from ..model.records import metric_names
+    from ..model import metric_names
 
     names = metric_names(scenario)
     for i, pattern in enumerate(scenario.outputs.metrics):

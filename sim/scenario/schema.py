@@ -32,11 +32,13 @@ import datetime as dt
 from fnmatch import fnmatchcase
 from typing import Annotated, Literal
 
+import numpy as np
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
 
 from ..errors import FieldError
 from ..files import os_path
 from . import paths
+from .apportion import NATIONAL, level_provinces
 
 Key = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$")]
 """Names of platforms, provinces, levels, accounts, events: they become parts
@@ -69,18 +71,33 @@ Multiplier = Annotated[float, Field(ge=0, le=MAX_RATE, allow_inf_nan=False)]
 Count = Annotated[int, Field(ge=0, le=MAX_AGENCIES)]
 PeopleCount = Annotated[int, Field(gt=0, le=int(MAX_PEOPLE))]
 
-NATIONAL = "national"
-"""Pseudo-province of bodies with national scope (central ministries)."""
-
-
 class Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
 class Horizon(Frozen):
+    """The simulated calendar span, both ends included.
+
+    Model time is in days (float) from ``start``; day ``d`` covers ``[d, d + 1)``
+    and daily outputs are the state at the end of each day.
+    """
+
     start: dt.date = Field(description="First simulated day (ISO date).")
     end: dt.date = Field(description=f"Last simulated day (ISO date), included; at most {MAX_DAYS:,} days "
                          "after the start.")
+
+    @property
+    def days(self) -> int:
+        """Number of simulated calendar days (the end day included)."""
+        return (self.end - self.start).days + 1
+
+    def day(self, date: dt.date) -> int:
+        """Index of ``date``: 0 for the first day of the horizon."""
+        return (date - self.start).days
+
+    def dates(self):
+        """Every date of the horizon as ``numpy.datetime64[D]``."""
+        return np.datetime64(self.start, "D") + np.arange(self.days)
 
     @model_validator(mode="after")
     def _ordered(self) -> "Horizon":
@@ -266,7 +283,11 @@ class Outputs(Frozen):
 
 
 DYNAMIC_PARAMETERS = (
-    "agencies.levels.*.hazard.*",
+    "agencies.levels.*.hazard.innovation",
+    "agencies.levels.*.hazard.imitation",
+    "agencies.levels.*.hazard.regional_imitation",
+    "agencies.levels.*.hazard.upper_tier",
+    "agencies.levels.*.hazard.audience_pull",
     "platforms.*.agency_appeal",
     "platforms.*.users.innovation",
     "platforms.*.users.imitation",
@@ -277,7 +298,9 @@ DYNAMIC_PARAMETERS = (
     "accounts.*.platforms.*.steady_rate_per_day",
 )
 """Parameters a dated event may change mid-run; structure (counts,
-provinces, dates) is fixed for the whole run."""
+provinces, dates) and the agencies' size weights (``size_elasticity``, which
+sets each agency's weight once, when the population is laid out) are fixed
+for the whole run."""
 
 
 class Scenario(Frozen):
@@ -409,8 +432,6 @@ class Scenario(Frozen):
         elif account.province not in self.provinces:
             raise FieldError(f"{prefix}.province", f"expected one of the provinces, got {account.province!r}")
         within(f"{prefix}.launch", account.launch)
-        from ..model.population import level_provinces  # the split the engine will use
-
         names, counts = level_provinces(self, account.level)
         pinned_here = sum(1 for other in self.accounts.values()
                           if (other.level, other.province) == (account.level, account.province))

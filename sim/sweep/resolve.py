@@ -14,7 +14,7 @@ from fnmatch import fnmatchcase
 from pathlib import Path
 
 from ..errors import InputError
-from ..model.records import written_metrics
+from ..model import written_metrics
 from ..scenario import Scenario
 from ..scenario.loading import load_referenced_scenario
 from ..scenario.binding import Binding, bind, check_disjoint
