@@ -136,3 +136,22 @@ def test_twin_follows_the_engine_with_regional_and_upper_tier_terms_in_a_large_p
     without_pressure = meanfield(two_tiers(upper=upper, lower={**lower, "upper_tier": 0.0}, upper_count=3000,
                                            lower_count=6000, days=240, seed=4)).metrics["gov_accounts.sina.lower"]
     assert np.any(np.abs(without_pressure[days] - mean) > 3 * allowance)
+
+
+def test_a_batch_gives_each_member_its_own_twin(tiny_path):
+    """meanfield_batch solves many parameter sets at once (numpy over the batch): each member's metrics
+    are those of its own evaluation, whatever else is in the batch (mixed structures are grouped)."""
+    from sim.model.meanfield import meanfield_batch
+
+    base = Scenario.from_yaml(tiny_path)
+    members = [base.with_overrides({"agencies.levels.*.hazard.imitation": 0.1 * (i + 1),
+                                    "platforms.sina.users.imitation": 1.0 + 0.3 * i,
+                                    "agencies.levels.official.count": 4000 + 500 * i,
+                                    "events.policy_push.changes.*.multiply": 1.0 + 0.5 * i}) for i in range(4)]
+    members.append(base.with_overrides({"platforms.tencent.launch": "2010-09-01"}))  # another structure: own group
+    batch = meanfield_batch(members)
+    for member, records in zip(members, batch):
+        single = meanfield(member)
+        assert set(records.metrics) == set(single.metrics)
+        for name, values in single.metrics.items():
+            np.testing.assert_allclose(records.metrics[name], values, rtol=1e-5, atol=1e-6, err_msg=name)

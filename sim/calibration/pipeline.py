@@ -85,14 +85,16 @@ class Result:
         return self.problem.space.values(self.z)
 
 
-def calibrate(problem: Problem, *, workers: int = 1, progress: bool = True,
+def calibrate(problem: Problem, *, workers: int | None = 1, scheduler: str | None = None, progress: bool = True,
               evaluations: int | None = None, minutes: float | None = None) -> Result:
-    """Calibrate ``problem``; ``evaluations``/``minutes`` override the spec's budget."""
+    """Calibrate ``problem``; ``evaluations``/``minutes`` override the spec's budget.
+
+    ``workers`` local processes (None: all cores), or a Dask ``scheduler`` (:mod:`sim.execution`)."""
     spec = problem.spec
     budget = Budget(evaluations if evaluations is not None else spec.budget.evaluations,
                     minutes if minutes is not None else spec.budget.minutes)
     history = History()
-    with Workers(problem, workers) as pool:
+    with Workers(problem, workers, scheduler) as pool:
         return _calibrate(problem, budget, history, pool, progress)
 
 

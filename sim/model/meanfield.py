@@ -1,4 +1,4 @@
-"""The mean-field twin: ``meanfield(scenario)`` -> the expected daily metrics, in milliseconds.
+"""The mean-field twin: the expected daily metrics of a scenario, or of a batch of them at once.
 
 The twin is the engine's deterministic counterpart with the same parameters,
 for the global stage of a calibration, profiles and posterior sampling.  It
@@ -10,19 +10,25 @@ for the followers and the agencies' audience).  It follows the engine's
 clock: on day ``d`` the dated events apply first, then each mechanism's step;
 metrics are the state at the end of the day.  Where the twin is exact in
 expectation and where it is not is said in each mechanism's twin.
+
+:func:`meanfield_batch` solves many parameter sets of one structure together,
+with numpy over the batch (a sampler's walkers, an optimiser's population):
+the per-day Python work is paid once per batch instead of once per member.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import Callable, Sequence
 
 import numpy as np
 
+from ..scenario.apportion import level_provinces
 from ..scenario.schema import Scenario
-from .mechanism import mechanisms
+from .mechanism import mechanisms, metric_names
 from .records import DailyMetrics
-from .segments import schedule, segment_of_day
+from .segments import dated_events, schedule, segment_of_day
 
 
 @dataclass(frozen=True)
@@ -38,23 +44,91 @@ class MeanFieldRecords(DailyMetrics):
 
 @dataclass
 class Twin:
-    """What the mechanisms' twins share while solving one scenario."""
+    """What the mechanisms' twins share while solving one scenario, or a batch of one structure.
 
-    scenario: Scenario
+    ``members`` are the scenarios solved together; they share their structure
+    (:func:`structure`): horizon, platforms and their launches, levels,
+    provinces, named accounts, the days dated events apply.  Values that
+    differ between members are floats for a batch of one and arrays over the
+    batch otherwise (:meth:`values`), so a twin's arithmetic is the same code
+    either way.
+    """
+
+    members: list[Scenario]
     days: int
-    segments: list[tuple[int, Scenario]]
+    segments: list[list[tuple[int, Scenario]]]
+    """Per member, ``(first day, scenario in force)`` (:func:`~.segments.schedule`).  Metrics come back
+    as ``(days,)`` arrays for one scenario and ``(days, batch)`` for a batch."""
     segment_of_day: list[int]
     shared: dict[str, object] = field(default_factory=dict)
     diagnostics: dict[str, object] = field(default_factory=dict)
 
+    @property
+    def scenario(self) -> Scenario:
+        """The first member: what every member shares (the structure) is read from it."""
+        return self.members[0]
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        """``()`` for one scenario, ``(batch,)`` for a batch."""
+        return () if len(self.members) == 1 else (len(self.members),)
+
+    def values(self, read: Callable[[Scenario], float]):
+        """``read`` of every member: a float for one scenario, an array over the batch otherwise."""
+        if len(self.members) == 1:
+            return read(self.members[0])
+        return np.array([read(s) for s in self.members], dtype=float)
+
+    def segment_members(self) -> list[list[Scenario]]:
+        """For each parameter segment, every member's scenario in force."""
+        return [[segments[i][1] for segments in self.segments] for i in range(len(self.segments[0]))]
+
+
+def structure(scenario: Scenario) -> tuple:
+    """What the members of a batch must share, everything but the parameters vectorised over."""
+    h = scenario.horizon
+    return (
+        h.start, h.end,
+        tuple(day for day, _ in dated_events(scenario)),
+        tuple((name, p.launch) for name, p in scenario.platforms.items()),
+        tuple(scenario.provinces),
+        tuple((name, level.parent, level.spread, tuple(level_provinces(scenario, name)[1] > 0))
+              for name, level in scenario.agencies.levels.items()),
+        tuple((name, a.level, a.province, a.launch, tuple(a.platforms)) for name, a in scenario.accounts.items()),
+        tuple(metric_names(scenario)),  # e.g. with and without the interaction loop, or another set of desks
+    )
+
 
 def meanfield(scenario: Scenario, *, days: int | None = None) -> MeanFieldRecords:
     """The expected daily metrics of ``scenario`` over its first ``days`` days (all by default)."""
-    D = scenario.horizon.days if days is None else max(1, min(int(days), scenario.horizon.days))
-    segments = schedule(scenario)
-    twin = Twin(scenario=scenario, days=D, segments=segments, segment_of_day=segment_of_day(segments, D))
+    return meanfield_batch([scenario], days=days)[0]
+
+
+def meanfield_batch(scenarios: Sequence[Scenario], *, days: int | None = None) -> list[MeanFieldRecords]:
+    """The expected daily metrics of each scenario, solved in batches of one structure (in input order)."""
+    groups: dict[tuple, list[int]] = {}
+    for i, s in enumerate(scenarios):
+        groups.setdefault(structure(s), []).append(i)
+    out: list[MeanFieldRecords | None] = [None] * len(scenarios)
+    for indices in groups.values():
+        members = [scenarios[i] for i in indices]
+        for i, records in zip(indices, _solve(members, days)):
+            out[i] = records
+    return out
+
+
+def _solve(members: list[Scenario], days: int | None) -> list[MeanFieldRecords]:
+    first = members[0]
+    D = first.horizon.days if days is None else max(1, min(int(days), first.horizon.days))
+    segments = [schedule(s) for s in members]
+    twin = Twin(members=members, days=D, segments=segments, segment_of_day=segment_of_day(segments[0], D))
     metrics: dict[str, np.ndarray] = {}
     for definition in mechanisms():
         metrics.update(definition.meanfield(twin).solve())
-    return MeanFieldRecords(scenario=scenario.name, start=scenario.horizon.start, metrics=metrics,
-                            diagnostics=twin.diagnostics)
+    if len(members) == 1:
+        return [MeanFieldRecords(scenario=first.name, start=first.horizon.start, metrics=metrics,
+                                 diagnostics=twin.diagnostics)]
+    return [MeanFieldRecords(scenario=s.name, start=s.horizon.start,
+                             metrics={name: np.ascontiguousarray(values[:, b]) for name, values in metrics.items()},
+                             diagnostics=twin.diagnostics)
+            for b, s in enumerate(members)]

@@ -9,26 +9,24 @@ same values on the same day.
 
 from __future__ import annotations
 
-from ..scenario import paths
+from ..scenario import events
 from ..scenario.schema import Scenario
 
 
 def apply_event(scenario: Scenario, name: str) -> Scenario:
-    """The scenario with event ``name``'s changes applied to the values in force."""
+    """The scenario with event ``name``'s changes applied to the values in force.
+
+    Loading has already applied every event once (:func:`sim.scenario.loading.check_events`), so a
+    scenario that loaded never fails here.
+    """
     data = scenario.to_dict()
-    overrides = {}
-    for change in scenario.events[name].changes:
-        for concrete in paths.expand(data, change.path):
-            value = change.apply(float(paths.get(data, concrete)))
-            paths.assign(data, concrete, value, source=f"events.{name}")
-            overrides[concrete] = value
-    return scenario.with_overrides(overrides, source=f"events.{name}")
+    events.event_overrides(data, scenario.events[name], source=f"events.{name}")
+    return Scenario.from_dict(data, source=f"events.{name}")
 
 
 def dated_events(scenario: Scenario) -> list[tuple[int, str]]:
     """``(day, event name)`` of the enabled events, in the order they apply (by date, then name)."""
-    horizon = scenario.horizon
-    return sorted((horizon.day(e.date), name) for name, e in scenario.events.items() if e.enabled)
+    return [(scenario.horizon.day(date), name) for date, name in events.dated_events(scenario)]
 
 
 def schedule(scenario: Scenario) -> list[tuple[int, Scenario]]:

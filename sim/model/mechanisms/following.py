@@ -22,11 +22,12 @@ Followers therefore never exceed the platform's micro-bloggers.
 
 from __future__ import annotations
 
-import math
+from typing import NamedTuple
 
 import numpy as np
 
 from ...scenario.schema import AccountOnPlatform, Scenario
+from ..arithmetic import exp, expm1, maximum
 from ..mechanism import Definition, Engine, MeanField
 
 
@@ -38,23 +39,36 @@ def metric_names(scenario: Scenario) -> list[str]:
     return names
 
 
-def follow_probability(spec: AccountOnPlatform, age: float, dt: float = 1.0, appeal: float = 1.0) -> float:
+class FollowParameters(NamedTuple):
+    """An account's following parameters on one platform: floats, or arrays over a batch in the twin."""
+
+    reach: float
+    launch_rate_per_day: float
+    launch_decay_days: float
+    steady_rate_per_day: float
+
+    @classmethod
+    def batch(cls, specs: list[AccountOnPlatform]) -> "FollowParameters":
+        values = [[getattr(spec, f) for spec in specs] for f in cls._fields]
+        return cls(*(v[0] if len(specs) == 1 else np.array(v, dtype=float) for v in values))
+
+
+def follow_probability(spec: AccountOnPlatform | FollowParameters, age: float, dt: float = 1.0, appeal=1.0):
     """Probability that one person of the audience starts following within ``[age, age + dt)`` days of launch."""
     tau = spec.launch_decay_days
-    burst = spec.launch_rate_per_day * tau * (math.exp(-age / tau) - math.exp(-(age + dt) / tau))
-    return -math.expm1(-appeal * (spec.steady_rate_per_day * dt + burst))
+    burst = spec.launch_rate_per_day * tau * (exp(-age / tau) - exp(-(age + dt) / tau))
+    return -expm1(-appeal * (spec.steady_rate_per_day * dt + burst))
 
 
-def audience(spec: AccountOnPlatform, platform_users: float) -> float:
+def audience(spec: AccountOnPlatform | FollowParameters, platform_users):
     """People who may follow the account: its reach among the platform's users."""
     return spec.reach * platform_users
 
 
-def expected_gain(spec: AccountOnPlatform, platform_users: float, followers: float, age: float,
-                  appeal: float = 1.0) -> float:
+def expected_gain(spec: AccountOnPlatform | FollowParameters, platform_users, followers, age: float, appeal=1.0):
     """The expected new followers of one day (the twin's step; the engine draws a binomial with these terms)."""
-    remaining = audience(spec, platform_users) - followers
-    return remaining * follow_probability(spec, age, 1.0, appeal) if remaining > 0 else 0.0
+    remaining = maximum(audience(spec, platform_users) - followers, 0.0)
+    return remaining * follow_probability(spec, age, 1.0, appeal)
 
 
 class Following(Engine):
@@ -114,19 +128,22 @@ class FollowingMeanField(MeanField):
     def solve(self) -> dict[str, np.ndarray]:
         twin = self.twin
         scenario, D = twin.scenario, twin.days
-        registered = twin.shared["registered"]
+        registered = twin.shared["registered"]                                   # (K, [B,] D)
         platforms = list(scenario.platforms)
+        segments = twin.segment_members()
         metrics = {}
         for account, spec in scenario.accounts.items():
             launch = scenario.horizon.day(spec.launch)
-            total = np.zeros(D)
+            total = np.zeros((D, *twin.shape))
             for platform in spec.platforms:
-                users = registered[platforms.index(platform)]
-                series = np.zeros(D)
+                params = [FollowParameters.batch([s.accounts[account].platforms[platform] for s in members])
+                          for members in segments]
+                users = np.moveaxis(registered[platforms.index(platform)], -1, 0)  # (D, [B])
+                series = np.zeros((D, *twin.shape))
                 followers = 0.0
                 for d in range(max(launch, 0), D):
-                    entry = twin.segments[twin.segment_of_day[d]][1].accounts[account].platforms[platform]
-                    followers += expected_gain(entry, users[d], followers, d - launch)
+                    followers = followers + expected_gain(params[twin.segment_of_day[d]], users[d], followers,
+                                                          d - launch)
                     series[d] = followers
                 metrics[f"followers.{account}.{platform}"] = series
                 total += series

@@ -48,6 +48,7 @@ import numpy as np
 
 from ...calendar import per_day
 from ...scenario.schema import Scenario
+from ..arithmetic import expm1, fraction_leaving, maximum, minimum
 from ..mechanism import Definition, Engine, MeanField
 
 Openings = tuple[tuple[int, tuple[int, ...], tuple[int, ...]], ...]
@@ -60,7 +61,10 @@ def metric_names(scenario: Scenario) -> list[str]:
 
 @dataclass(frozen=True)
 class UserRates:
-    """The users' per-day rates as the scenario in force gives them (re-read after a dated event)."""
+    """The users' per-day rates as the scenario in force gives them (re-read after a dated event).
+
+    Floats for one scenario; arrays over a batch of scenarios (:meth:`batch`) in the twin.
+    """
 
     growth: float
     capacity: float
@@ -77,6 +81,16 @@ class UserRates:
                    imitation=tuple(per_day(u.imitation) for u in users),
                    multihoming=tuple(u.multihoming for u in users))
 
+    @classmethod
+    def batch(cls, rates: list["UserRates"]) -> "UserRates":
+        """One set of rates per member of a batch, as arrays (the single member's floats for a batch of one)."""
+        if len(rates) == 1:
+            return rates[0]
+        return cls(growth=np.array([r.growth for r in rates]), capacity=np.array([r.capacity for r in rates]),
+                   innovation=tuple(np.array(v) for v in zip(*(r.innovation for r in rates))),
+                   imitation=tuple(np.array(v) for v in zip(*(r.imitation for r in rates))),
+                   multihoming=tuple(np.array(v) for v in zip(*(r.multihoming for r in rates))))
+
 
 def openings(launched: int, platforms: int) -> Openings:
     """The states that can open an account once the platforms in the bit mask ``launched`` are open."""
@@ -88,54 +102,50 @@ def openings(launched: int, platforms: int) -> Openings:
     return tuple(out)
 
 
-def open_platform(k: int, initial: float, by_state: list, registered: list) -> None:
+def open_platform(k: int, initial, by_state: list, registered: list) -> None:
     """Platform ``k`` opens: its first ``initial`` accounts (at most everybody online) come from people with none."""
-    movers = min(initial, by_state[0])
-    by_state[0] -= movers
-    by_state[1 << k] += movers
-    registered[k] += movers
+    movers = minimum(initial, by_state[0])
+    # Not in place: in the twin a count may be an array shared with another name.
+    by_state[0] = by_state[0] - movers
+    by_state[1 << k] = by_state[1 << k] + movers
+    registered[k] = registered[k] + movers
 
 
-def joining_probability(rates: UserRates, online: float, dt: float = 1.0) -> float:
+def joining_probability(rates: UserRates, online, dt: float = 1.0):
     """Probability that a person within capacity who is offline goes online within ``dt`` days."""
-    if rates.capacity <= 0 or rates.growth <= 0:
-        return 0.0
-    return -math.expm1(-rates.growth * online / rates.capacity * dt)
+    return -expm1(-rates.growth * online / maximum(rates.capacity, 1.0) * dt)
 
 
-def opening_probabilities(rates: UserRates, registered, online: float, moves: Openings,
-                          dt: float = 1.0) -> list[list[float]]:
+def opening_probabilities(rates: UserRates, registered, online, moves: Openings, dt: float = 1.0) -> list[list]:
     """For each state of ``moves``, the probability of opening each of its accounts within ``dt`` days.
 
     Competing risks with the hazards frozen at the start of the step: the
     state is left with probability ``1 - exp(-H dt)``, split in proportion to
     the hazards.
     """
-    share = 1.0 / max(online, 1.0)
+    share = 1.0 / maximum(online, 1.0)
     base = [p + q * r * share for p, q, r in zip(rates.innovation, rates.imitation, registered)]
     multihoming = rates.multihoming
     out = []
     for state, ks, _ in moves:
         hazards = [base[k] * multihoming[k] for k in ks] if state else [base[k] for k in ks]
-        total = sum(hazards)
-        scale = -math.expm1(-total * dt) / total if total > 0.0 else 0.0
+        scale = fraction_leaving(sum(hazards), dt)
         out.append([h * scale for h in hazards])
     return out
 
 
-def expected_step(rates: UserRates, n: list[float], registered: list[float], online: float, capacity: float,
-                  moves: Openings, dt: float = 1.0) -> float:
+def expected_step(rates: UserRates, n: list, registered: list, online, moves: Openings, dt: float = 1.0):
     """The engine's step in expectation: moves the expected counts ``n`` and ``registered`` in place and
-    returns the expected internet users after the step."""
-    joined = (capacity - online) * joining_probability(rates, online, dt) if capacity > online else 0.0
+    returns the expected internet users after the step (floats, or arrays over a batch)."""
+    joined = maximum(rates.capacity - online, 0.0) * joining_probability(rates, online, dt)
     flows = [[n[state] * p for p in probs]
              for (state, _, _), probs in zip(moves, opening_probabilities(rates, registered, online, moves, dt))]
     for (state, ks, targets), flow in zip(moves, flows):  # every state moves from its start-of-step count
         for k, target, f in zip(ks, targets, flow):
-            n[state] -= f
-            n[target] += f
-            registered[k] += f
-    n[0] += joined
+            n[state] = n[state] - f  # not in place: counts may be arrays shared with other names
+            n[target] = n[target] + f
+            registered[k] = registered[k] + f
+    n[0] = n[0] + joined
     return online + joined
 
 
@@ -215,30 +225,29 @@ class UsersMeanField(MeanField):
         twin = self.twin
         scenario, D = twin.scenario, twin.days
         K = len(scenario.platforms)
-        rates = [UserRates.of(s) for _, s in twin.segments]
+        rates = [UserRates.batch([UserRates.of(s) for s in members]) for members in twin.segment_members()]
         segment = twin.segment_of_day
         launch_on: dict[int, list[int]] = {}
         for k, p in enumerate(scenario.platforms.values()):
             launch_on.setdefault(scenario.horizon.day(p.launch), []).append(k)
-        initial = [float(int(p.users.initial_users)) for p in scenario.platforms.values()]
-        capacity = float(int(scenario.population.internet.capacity))
-        online = float(int(scenario.population.internet.initial_users))
-        n = [0.0] * (1 << K)
+        initial = [twin.values(lambda s, p=p: float(int(s.platforms[p].users.initial_users))) for p in scenario.platforms]
+        online = twin.values(lambda s: float(int(s.population.internet.initial_users)))
+        n = [twin.values(lambda s: 0.0) for _ in range(1 << K)]
         n[0] = online
-        registered = [0.0] * K
+        registered = [twin.values(lambda s: 0.0) for _ in range(K)]
         launched, moves = 0, ()
-        out_online, out_micro = np.empty(D), np.empty(D)
-        out_registered = np.empty((D, K))
+        out_online, out_micro = np.empty((D, *twin.shape)), np.empty((D, *twin.shape))
+        out_registered = np.empty((D, K, *twin.shape))
         for d in range(D):
             for k in launch_on.get(d, ()):
                 launched |= 1 << k
                 moves = openings(launched, K)
                 open_platform(k, initial[k], n, registered)
-            online = expected_step(rates[segment[d]], n, registered, online, capacity, moves)
+            online = expected_step(rates[segment[d]], n, registered, online, moves)
             out_online[d] = online
             out_micro[d] = online - n[0]
             out_registered[d] = registered
-        twin.shared["registered"] = out_registered.T
+        twin.shared["registered"] = np.moveaxis(out_registered, 0, -1)          # (K, [B,] D)
         metrics = {"internet_users": out_online, "microbloggers": out_micro}
         for k, platform in enumerate(scenario.platforms):
             metrics[f"registered_users.{platform}"] = out_registered[:, k]

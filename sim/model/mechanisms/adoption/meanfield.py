@@ -54,33 +54,34 @@ class Classes:
     holds a named account and their parents' cohorts follow the same
     trajectory (their shares then start at zero and obey the same equation,
     whatever their sizes), so the ODE needs one state per class, not per
-    province.
+    province.  The grouping depends on the structure only (levels, parents,
+    which cohorts are empty, named accounts), which every member of a batch
+    shares; the sizes are per member (:meth:`sizes`).
     """
 
+    members: list[list[tuple[int, int]]]
+    """Per class, its cohorts as (level, index of the province in the level's split)."""
     level: np.ndarray        # (G,) level of each class
     parent: np.ndarray       # (G,) parent class, -1 if none
-    free_total: np.ndarray   # (P, G) agencies in the race, summed over the class's cohorts
-    free_one: np.ndarray     # (P, G) agencies in the race in one cohort of the class
-    size_one: np.ndarray     # (G,) agencies in one cohort of the class (0: empty cohorts)
-    pinned: list[tuple[int, int, int, int, int]]
-    """``(day, platform, class, accounts per cohort, cohorts)``: named accounts opening on ``day``."""
-    level_size: np.ndarray   # (L,)
+    pins: list[list[tuple[int, int]]]
+    """Per class, the named accounts of its first cohort: (platform, launch day)."""
 
     @classmethod
     def of(cls, scenario: Scenario, platforms: list[str]) -> "Classes":
         levels = list(scenario.agencies.levels)
-        cohorts: list[tuple[int, str, int]] = []
+        cohorts: list[tuple[int, int, bool]] = []
         index: dict[tuple[str, str], int] = {}
         for li, name in enumerate(levels):
             names, counts = level_provinces(scenario, name)
-            for province, count in zip(names, counts.tolist()):
+            for j, (province, count) in enumerate(zip(names, counts.tolist())):
                 index[(name, province)] = len(cohorts)
-                cohorts.append((li, province, count))
+                cohorts.append((li, j, count > 0))
         parent_of = []
-        for li, province, _ in cohorts:
-            parent_level = scenario.agencies.levels[levels[li]].parent
-            parent_of.append(-1 if parent_level is None else
-                             index.get((parent_level, province), index.get((parent_level, NATIONAL), -1)))
+        for name in levels:
+            parent_level = scenario.agencies.levels[name].parent
+            for province in level_provinces(scenario, name)[0]:
+                parent_of.append(-1 if parent_level is None else
+                                 index.get((parent_level, province), index.get((parent_level, NATIONAL), -1)))
         pins: dict[int, list[tuple[int, int]]] = {}
         for account in scenario.accounts.values():
             cohort = index[(account.level, account.province)]
@@ -91,9 +92,9 @@ class Classes:
 
         def key(c: int) -> tuple:
             if c not in keys:
-                li, _, size = cohorts[c]
+                li, j, nonempty = cohorts[c]
                 signature = tuple(sorted(pins.get(c, ())))
-                keys[c] = (li, size > 0, signature, size if signature else None,
+                keys[c] = (li, nonempty, signature, c if signature else None,
                            key(parent_of[c]) if parent_of[c] >= 0 else None)
             return keys[c]
 
@@ -104,123 +105,153 @@ class Classes:
             if g == len(members):
                 members.append([])
             members[g].append(c)
-        P, G = len(platforms), len(members)
-        free_total, free_one = np.zeros((P, G)), np.zeros((P, G))
-        level, parent, size_one = np.zeros(G, dtype=np.int64), np.full(G, -1, dtype=np.int64), np.zeros(G)
-        pinned = []
-        for g, group in enumerate(members):
-            first = group[0]
-            level[g] = cohorts[first][0]
-            size_one[g] = cohorts[first][2]
-            parent[g] = class_of_key[key(parent_of[first])] if parent_of[first] >= 0 else -1
-            for c in group:
-                free = np.full(P, float(cohorts[c][2]))
-                for k, _ in pins.get(c, ()):
-                    free[k] -= 1
-                free_total[:, g] += free
-                if c == first:  # the class's cohorts share free / size (1 without named accounts)
-                    free_one[:, g] = free
-            for k, day in sorted(set(pins.get(first, ()))):
-                count = pins[first].count((k, day))
-                pinned.append((day, k, g, count, len(group)))
-        level_size = np.bincount([c[0] for c in cohorts], weights=[c[2] for c in cohorts], minlength=len(levels))
-        return cls(level=level, parent=parent, free_total=free_total, free_one=free_one, size_one=size_one,
-                   pinned=pinned, level_size=level_size)
+        return cls(members=[[cohorts[c][:2] for c in group] for group in members],
+                   level=np.array([cohorts[group[0]][0] for group in members], dtype=np.int64),
+                   parent=np.array([class_of_key[key(parent_of[group[0]])] if parent_of[group[0]] >= 0 else -1
+                                    for group in members], dtype=np.int64),
+                   pins=[pins.get(group[0], []) for group in members])
+
+    def sizes(self, scenario: Scenario, platforms: int) -> "Sizes":
+        """The member's agency counts per class (the counts may differ between members of a batch)."""
+        split = [level_provinces(scenario, name)[1] for name in scenario.agencies.levels]
+        G = len(self.members)
+        free_total, free_one, size_one = np.zeros((platforms, G)), np.zeros((platforms, G)), np.zeros(G)
+        for g, group in enumerate(self.members):
+            size_one[g] = split[group[0][0]][group[0][1]]
+            taken = np.zeros(platforms)
+            for k, _ in self.pins[g]:
+                taken[k] += 1
+            free_one[:, g] = size_one[g] - taken
+            free_total[:, g] = sum(float(split[li][j]) for li, j in group) - taken
+        level_size = np.array([float(counts.sum()) for counts in split])
+        return Sizes(free_total=free_total, free_one=free_one, size_one=size_one, level_size=level_size)
+
+    def pinned(self) -> list[tuple[int, int, int, int, int]]:
+        """``(day, platform, class, accounts per cohort, cohorts)``: named accounts opening on ``day``."""
+        out = []
+        for g, pins in enumerate(self.pins):
+            for k, day in sorted(set(pins)):
+                out.append((day, k, g, pins.count((k, day)), len(self.members[g])))
+        return out
+
+
+@dataclass(frozen=True)
+class Sizes:
+    free_total: np.ndarray   # (P, G) agencies in the race, summed over the class's cohorts
+    free_one: np.ndarray     # (P, G) agencies in the race in one cohort of the class
+    size_one: np.ndarray     # (G,) agencies in one cohort of the class (0: empty cohorts)
+    level_size: np.ndarray   # (L,)
 
 
 class AdoptionMeanField(MeanField):
     def solve(self) -> dict[str, np.ndarray]:
         twin = self.twin
-        scenario, D, segments = twin.scenario, twin.days, twin.segments
+        scenario, D = twin.scenario, twin.days
+        members = twin.members
+        B = len(members)
         platforms, levels = list(scenario.platforms), list(scenario.agencies.levels)
         classes = Classes.of(scenario, platforms)
+        pinned = classes.pinned()
         P, L, G = len(platforms), len(levels), classes.level.size
         PG = P * G
         lev = classes.level
+        flat_level = np.tile(lev, P)
         seg = np.asarray(twin.segment_of_day)
         launch = [scenario.horizon.day(p.launch) for p in scenario.platforms.values()]
 
-        # Coefficients per segment, per class (flat index k*G + g): (S, PG) arrays in a Coefficients.
-        tables = [coefficient_table(s, platforms, levels) for _, s in segments]
-        per_class = Coefficients(*(np.stack([np.asarray(getattr(t, f))[:, lev].ravel() for t in tables])
-                                   for f in Coefficients._fields))
+        # Coefficients per segment, per member, per class (flat index k*G + g): (S, B, PG) arrays.
+        per_class = Coefficients(*np.stack([
+            np.stack([np.moveaxis(np.asarray(coefficient_table(s, platforms, levels)), 0, -1)[:, lev, :]
+                      .reshape(PG, 5).T for s in segment_members])
+            for segment_members in twin.segment_members()]).transpose(2, 0, 1, 3))
 
-        # Exogenous cumulative hazard per unit weight X at integer times 0..D (D+1, PG).
-        launched = (np.arange(D)[:, None] >= np.repeat(launch, G)[None, :])               # (D, PG)
-        audience = np.repeat(twin.shared["registered"][:, :D] / scenario.population.total, G, axis=0).T
-        daily = Coefficients(*(getattr(per_class, f)[seg] for f in Coefficients._fields))  # (D, PG) each
-        increments = exogenous_rate(daily, audience) * launched
-        X = np.concatenate([np.zeros((1, PG)), np.cumsum(increments, axis=0)])
+        # Exogenous cumulative hazard per unit weight X at integer times 0..D: (D+1, B, PG).
+        launched = (np.arange(D)[:, None] >= np.repeat(launch, G)[None, :])[:, None, :]   # (D, 1, PG)
+        people = np.array([s.population.total for s in members], dtype=float)
+        registered = np.asarray(twin.shared["registered"]).reshape(P, B, -1)[:, :, :D]    # (P, B, D)
+        audience = np.repeat(np.transpose(registered / people[None, :, None], (2, 1, 0)), G, axis=2)  # (D, B, PG)
+        daily = Coefficients(*(getattr(per_class, f)[seg] for f in Coefficients._fields))  # (D, B, PG)
+        X = np.concatenate([np.zeros((1, B, PG)), np.cumsum(exogenous_rate(daily, audience) * launched, axis=0)])
+        X = X.reshape(D + 1, B * PG)
 
         # Between whole days X is drawn as a cubic Hermite curve through its exact values at
         # whole days with slopes averaged across each day boundary: smooth, so the ODE solver
         # takes long steps, and equal to the engine's piecewise-linear X at every whole day
         # (the network part sees the audience shifted by a fraction of a day at most).
-        rate = np.diff(X, axis=0)
-        slope = np.concatenate([rate[:1], (rate[:-1] + rate[1:]) / 2, rate[-1:]])
-        cubic = np.stack([X[:-1], slope[:-1], 3 * rate - 2 * slope[:-1] - slope[1:],
-                          slope[:-1] + slope[1:] - 2 * rate])                               # (4, D, PG)
+        rate = np.diff(X, axis=0)                                                          # (D, B*PG)
+        slope = np.concatenate([rate[:1], (rate[:-1] + rate[1:]) / 2, rate[-1:]])         # (D+1, B*PG)
 
         def exogenous(t: float) -> np.ndarray:
             d = min(int(t), D - 1)
             u = t - d
-            c0, c1, c2, c3 = cubic[:, d]
-            return ((c3 * u + c2) * u + c1) * u + c0
+            r, s0, s1 = rate[d], slope[d], slope[d + 1]
+            return X[d] + u * (s0 + u * ((3 * r - 2 * s0 - s1) + u * (s0 + s1 - 2 * r)))
 
-        s_level = np.array([abs(scenario.agencies.levels[n].hazard.size_elasticity)
-                            * scenario.agencies.levels[n].size_dispersion for n in levels])
+        # Size weights W = exp(s Z - s^2/2) by Gauss-Hermite quadrature, per member and level.
+        s_level = np.array([[abs(s.agencies.levels[n].hazard.size_elasticity) * s.agencies.levels[n].size_dispersion
+                             for n in levels] for s in members])                        # (B, L)
         z, prob = gauss_hermite(nodes_for(float(s_level.max(initial=0.0))))
-        W = np.exp(s_level[:, None] * z[None, :] - s_level[:, None] ** 2 / 2)[np.tile(lev, P)]  # (PG, J)
+        W = np.exp(s_level[:, flat_level, None] * z - s_level[:, flat_level, None] ** 2 / 2)  # (B, PG, J)
 
         def phi(H: np.ndarray) -> np.ndarray:
-            """Expected adopted fraction of a class's racing agencies, E[1 - exp(-W H)] (last axis PG)."""
-            return -np.expm1(-W * H[..., None]) @ prob
+            """Expected adopted fraction of a class's racing agencies, E[1 - exp(-W H)]: (B*PG,) -> (B, PG)."""
+            return np.einsum("...j,j->...", np.expm1(-W * H.reshape(B, PG, 1)), -prob)
 
-        # Shares from adoptions: F_level = to_level @ adopted, F_cohort = one cohort's share.
-        flat_level = np.tile(lev, P)
+        def phi_days(H: np.ndarray) -> np.ndarray:
+            """:func:`phi` for every day, ``(D, B*PG) -> (D, B, PG)``, a block of days at a time (cache-sized)."""
+            out = np.empty((H.shape[0], B, PG))
+            block = max(1, 2 ** 16 // (B * PG * prob.size))
+            for start in range(0, H.shape[0], block):
+                h = H[start:start + block].reshape(-1, B, PG, 1)
+                out[start:start + block] = np.einsum("...j,j->...", np.expm1(-W * h), -prob)
+            return out
+
+        # Shares from adoptions: a level's share is its classes' adoptions over its size; a cohort's is
+        # one cohort of the class's.
+        sizes = [classes.sizes(s, P) for s in members]
+        free_total = np.stack([sz.free_total.ravel() for sz in sizes])                    # (B, PG)
         same_level = np.kron(np.eye(P), np.ones((G, G))) * (flat_level[:, None] == flat_level[None, :])
-        level_size = np.where(classes.level_size > 0, classes.level_size, np.inf)[flat_level]
-        to_level = same_level / level_size[:, None]
+        level_size = np.stack([np.where(sz.level_size > 0, sz.level_size, np.inf)[flat_level] for sz in sizes])
+        share_scale = np.stack([np.divide(sz.free_one, sz.size_one, out=np.zeros((P, G)),
+                                          where=sz.size_one > 0).ravel() for sz in sizes])
+        safe_one = np.stack([np.tile(np.where(sz.size_one > 0, sz.size_one, np.inf), P) for sz in sizes])
         parent = np.array([k * G + classes.parent[g] if classes.parent[g] >= 0 else -1
                            for k in range(P) for g in range(G)])
         has_parent = parent >= 0
         parent_index = np.where(has_parent, parent, 0)
-        free_total = classes.free_total.ravel()
-        share_scale = np.divide(classes.free_one, classes.size_one, out=np.zeros((P, G)),
-                                where=classes.size_one > 0).ravel()
-        safe_one = np.tile(np.where(classes.size_one > 0, classes.size_one, np.inf), P)
 
         def pinned_at(t0: int) -> tuple[np.ndarray, np.ndarray]:
             """Named accounts open by time t0: per class (all its cohorts) and per single cohort."""
             total, one = np.zeros((P, G)), np.zeros((P, G))
-            for day, k, g, count, cohorts in classes.pinned:
+            for day, k, g, count, cohorts in pinned:
                 if day <= t0:
                     total[k, g] += count * cohorts
                     one[k, g] += count
             return total.ravel(), one.ravel()
 
         network = any(np.any(getattr(per_class, f)) for f in ("imitation", "regional_imitation", "upper_tier"))
-        breaks = sorted({0, D, *(d for d in launch if 0 < d < D), *(d for d, _ in segments if 0 < d < D),
-                         *(pin[0] for pin in classes.pinned if 0 < pin[0] < D)})
-        H = np.empty((D, PG))  # at times 1..D
-        K = np.zeros(PG)
+        breaks = sorted({0, D, *(d for d in launch if 0 < d < D), *(d for d, _ in twin.segments[0] if 0 < d < D),
+                         *(pin[0] for pin in pinned if 0 < pin[0] < D)})
+        H = np.empty((D, B * PG))  # at times 1..D
+        K = np.zeros(B * PG)
         calls = 0
         for t0, t1 in zip(breaks[:-1], breaks[1:]):
             times = np.arange(t0 + 1, t1 + 1, dtype=float)
             active = np.repeat(np.array(launch) <= t0, G)
             if network and active.any():
                 pinned_total, pinned_one = pinned_at(t0)
-                pinned_share = pinned_one / safe_one
+                pinned_share = pinned_one / safe_one                                         # (B, PG)
                 c = Coefficients(*(getattr(per_class, f)[seg[t0]] * active for f in Coefficients._fields))
 
                 def rhs(t, y, c=c, pinned_total=pinned_total, pinned_share=pinned_share):
                     nonlocal calls
                     calls += 1
-                    fraction = phi(exogenous(t) + y)
-                    level_share = to_level @ (free_total * fraction + pinned_total)
+                    fraction = phi(exogenous(t) + y)                                         # (B, PG)
+                    level_share = ((free_total * fraction + pinned_total) @ same_level.T) / level_size
                     cohort_share = share_scale * fraction + pinned_share
-                    parent_share = np.where(has_parent, cohort_share[parent_index], 0.0)
-                    return level_network_rate(c, level_share) + cohort_network_rate(c, cohort_share, parent_share)
+                    parent_share = np.where(has_parent, cohort_share[:, parent_index], 0.0)
+                    rates = level_network_rate(c, level_share) + cohort_network_rate(c, cohort_share, parent_share)
+                    return rates.ravel()
 
                 solution = solve_ivp(rhs, (float(t0), float(t1)), K, method="RK45", t_eval=times,
                                      rtol=RTOL, atol=1e-12)
@@ -233,18 +264,19 @@ class AdoptionMeanField(MeanField):
             H[t0:t1] = X[t0 + 1:t1 + 1] + K_t
         twin.diagnostics["adoption_ode_evaluations"] = calls
         # Adoptions at the end of each day (time d + 1); named accounts count from their launch day.
-        A = (free_total * phi(H)).reshape(D, P, G).transpose(1, 0, 2)                     # (P, D, G)
-        for day, k, g, count, cohorts in classes.pinned:
+        A = (free_total * phi_days(H)).reshape(D, B, P, G)
+        for day, k, g, count, cohorts in pinned:
             if day < D:
-                A[k, day:, g] += count * cohorts
-        by_level = A @ (lev[:, None] == np.arange(L)[None, :])                            # (P, D, L)
+                A[day:, :, k, g] += count * cohorts
+        by_level = A @ (lev[:, None] == np.arange(L)[None, :])                            # (D, B, P, L)
+        twin.shared["gov_accounts"] = np.transpose(by_level.sum(axis=3), (2, 1, 0)).reshape((P, *twin.shape, D))
         metrics = {}
-        twin.shared["gov_accounts"] = by_level.sum(axis=2)                               # (P, D)
-        twin.shared["gov_accounts_by_level"] = by_level                                  # (P, D, L)
+        twin.shared["gov_accounts_by_level"] = by_level  # (D, B, P, L); B = 1 for one scenario
+        squeeze = (lambda a: a[:, 0]) if B == 1 else (lambda a: a)
         for k, name in enumerate(platforms):
-            metrics[f"gov_accounts.{name}"] = by_level[k].sum(axis=1)
+            metrics[f"gov_accounts.{name}"] = squeeze(by_level[:, :, k].sum(axis=2))
             for li, level in enumerate(levels):
-                metrics[f"gov_accounts.{name}.{level}"] = by_level[k, :, li]
+                metrics[f"gov_accounts.{name}.{level}"] = squeeze(by_level[:, :, k, li])
         return metrics
 
 

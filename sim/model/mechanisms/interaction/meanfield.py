@@ -38,25 +38,40 @@ from .metrics import LEVEL, metric_names
 
 
 class InteractionMeanField(MeanField):
+    """Solved member by member in a batch: each desk is a fluid stepped in Python, whose cost grows with the batch."""
+
     def solve(self) -> dict[str, np.ndarray]:
-        scenario = self.twin.scenario
-        if scenario.interaction is None:
+        twin = self.twin
+        if twin.scenario.interaction is None:
             return {}
+        if twin.shape == ():
+            return self._member(0)
+        members = [self._member(b) for b in range(len(twin.members))]
+        return {name: np.stack([m[name] for m in members], axis=-1) for name in members[0]}
+
+    def _member(self, b: int) -> dict[str, np.ndarray]:
+        scenario = self.twin.members[b]
         D = self.twin.days
         metrics = {name: np.full(D, np.nan) for name in metric_names(scenario)}  # NaN: not estimated by the twin
         for account in scenario.accounts:
-            metrics.update(self._account(scenario, account))
+            metrics.update(self._account(scenario, b, account))
         if scenario.interaction.sample_per_level > 0:
-            metrics.update(self._levels(scenario))
+            metrics.update(self._levels(scenario, b))
         return metrics
 
+    def _registered(self, b: int) -> np.ndarray:
+        """Member ``b``'s expected registered users, (platforms, days)."""
+        registered = self.twin.shared["registered"]
+        return registered if self.twin.shape == () else registered[:, b, :]
+
     # --- named accounts ----------------------------------------------------------------------------
-    def _account(self, scenario: Scenario, account: str) -> dict[str, np.ndarray]:
+    def _account(self, scenario: Scenario, b: int, account: str) -> dict[str, np.ndarray]:
         twin, D = self.twin, self.twin.days
         spec = scenario.interaction
         platforms = list(scenario.accounts[account].platforms)
         index = {p: k for k, p in enumerate(scenario.platforms)}
-        registered = twin.shared["registered"]
+        registered = self._registered(b)
+        segments = twin.segments[b]
         launch = max(scenario.horizon.day(scenario.accounts[account].launch), 0)
         profile = Profile.of(spec.messages, scenario.horizon.start.weekday())  # the cycles are not time-varying
         surges = tuple(_surge(scenario, issue) for issue in spec.hot_issues.values() if account in issue.accounts)
@@ -77,7 +92,7 @@ class InteractionMeanField(MeanField):
         for team in teams:
             out[f"utilisation.{account}.{team}"] = np.full(D, np.nan)
         for d in range(launch, D):
-            now = twin.segments[twin.segment_of_day[d]][1]
+            now = segments[twin.segment_of_day[d]][1]
             messages, feedback = now.interaction.messages, now.interaction.feedback
             tomorrow = {}
             first = max(d - feedback.window_days, 0)
@@ -117,17 +132,18 @@ class InteractionMeanField(MeanField):
         return out
 
     # --- sampled ordinary accounts: expected messages received -----------------------------------------
-    def _levels(self, scenario: Scenario) -> dict[str, np.ndarray]:
+    def _levels(self, scenario: Scenario, b: int) -> dict[str, np.ndarray]:
         """Expected messages to a level's ordinary accounts, which open the day after their agency adopts."""
         twin, D = self.twin, self.twin.days
         spec = scenario.interaction
-        accounts = twin.shared["gov_accounts_by_level"]  # (platforms, days, levels): end of day, named ones included
-        registered = twin.shared["registered"]
+        accounts = np.moveaxis(twin.shared["gov_accounts_by_level"][:, b], 0, 1)  # (platforms, days, levels), named too
+        registered = self._registered(b)
+        segments = twin.segments[b]
         level_names = list(scenario.agencies.levels)
         profile = Profile.of(spec.messages, scenario.horizon.start.weekday())
         days = np.arange(D)
         cycle = profile.weekly[(scenario.horizon.start.weekday() + days) % 7]
-        rates = np.array([[base_rate(1.0, twin.segments[twin.segment_of_day[d]][1].interaction.messages, p)
+        rates = np.array([[base_rate(1.0, segments[twin.segment_of_day[d]][1].interaction.messages, p)
                            for d in range(D)] for p in scenario.platforms])  # (platforms, days)
         out = {}
         for level, level_spec in spec.levels.items():
