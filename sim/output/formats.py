@@ -40,7 +40,8 @@ Columns = Sequence[tuple[str, str]]
 """``(name, kind)`` of each column in order, ``kind`` one of ``int``, ``number``, ``date``, ``str``.
 
 ``number`` holds counts and measures together (float64; NaN where undefined): integral
-values are written as integers, others with 12 significant digits, NaN as ``nan``."""
+values are written as integers, others as the shortest text that reads back to the same
+float (``repr``), NaN as ``nan``: every format reads back the same numbers, exactly."""
 
 
 def suffix(path: str | os.PathLike) -> str:
@@ -114,10 +115,15 @@ def _as_text(values: Sequence, kind: str) -> list[str]:
     if kind == "int":
         return list(map(str, np.asarray(values, dtype=np.int64).tolist()))
     if kind == "number":
-        return [str(int(x)) if x.is_integer() else f"{x:.12g}" for x in np.asarray(values, dtype=float).tolist()]
+        return numbers_as_text(values)
     if kind == "date":
         return [str(d) for d in np.asarray(values, dtype="datetime64[D]")]
     return list(values)
+
+
+def numbers_as_text(values: Sequence) -> list[str]:
+    """Floats as text that reads back exactly: integers without a decimal point, NaN as ``nan``."""
+    return [str(int(x)) if x.is_integer() else repr(x) for x in np.asarray(values, dtype=float).tolist()]
 
 
 def _write_parquet(path: str | os.PathLike, columns: Columns, blocks) -> None:
@@ -172,7 +178,10 @@ def _parquet_rows(path: Path, columns: Sequence[str]) -> list[list[str]]:
     text = []
     for column in table.columns:
         values = column.to_numpy(zero_copy_only=False)
-        text.append([str(v) for v in values] if values.dtype != object else list(values))
+        if values.dtype.kind == "f":  # as the CSV formats write them
+            text.append(numbers_as_text(values))
+        else:
+            text.append([str(v) for v in values] if values.dtype != object else list(values))
     return [list(row) for row in zip(*text)]
 
 
