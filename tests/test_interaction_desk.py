@@ -215,7 +215,7 @@ def test_a_quiet_team_sleeps_and_sleeping_changes_nothing():
     quiet = run_single_desk(spec, msgs, lambda: next(followers), 90, 21, desk_class=LoggingDesk)
     followers = iter([FOLLOWERS] * 60 + [0.0] * 30)
     awake = run_single_desk(spec, msgs, lambda: next(followers), 90, 21, desk_class=AlwaysAwakeDesk)
-    assert quiet.desk.waits == awake.desk.waits
+    assert sorted(quiet.desk.waits) == sorted(awake.desk.waits)  # two teams starting at 09:00 may log in either order
     for a, b in zip(quiet.days, awake.days):
         assert (a.received, a.answered, a.abandoned, a.backlog) == (b.received, b.answered, b.abandoned, b.backlog)
         assert a.area == pytest.approx(b.area, abs=1e-12)

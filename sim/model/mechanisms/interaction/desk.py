@@ -1,28 +1,30 @@
-"""The staff who answer an account's messages: SimPy priority resources with rotas.
+"""The staff who answer an account's messages: teams with rotas, in a SimPy run.
 
-One account has one desk, shared by its platforms: its own **staff** (a
-``simpy.PriorityResource`` whose capacity is the team's size) and, optionally,
-the **department** responsible for substantive matters (another resource).
-A message asks the staff for a server, urgent ones first (priority 0, others
-1); a substantive one is then forwarded to the department, where it queues
-again with its priority.  It is *answered* when the last of them finishes.
+One account has one desk, shared by its platforms: its own **staff** (a team
+of ``size`` members, :class:`.staff.StaffPool`) and, optionally, the
+**department** responsible for substantive matters (another team).  A message
+claims a member of the staff, urgent ones first (priority 0, others 1); a
+substantive one is then forwarded to the department, where it queues again
+with its priority.  It is *answered* when the last of them finishes.  Its
+arrival and each service completion are SimPy events; a team grants its
+members at those events (:mod:`.staff` says why it is not a
+``simpy.PriorityResource``).
 
 Patience.  A sender gives up when no one has started on the message by its
 deadline (arrival + patience), in either queue; a message being handled is
 never abandoned.  Abandonment is resolved lazily, which is exact: an expired
-request stays in the resource's queue until it reaches the head, and is then
-granted and released at once, taking no one's time, so the order of the
-others is unchanged (the queue is FIFO within a priority); its exit is booked
-at its deadline.  At each day's end the expired requests are swept out, so
-every abandonment is counted on the day it happened and the backlog is exact.
-No message needs a SimPy process or a patience timer of its own: a message
-costs its arrival, a grant, a service timeout and a release per stage.
+claim stays in the queue until it reaches the head, and is then granted and
+released at once, taking no one's time, so the order of the others is
+unchanged (the queue is FIFO within a priority); its exit is booked at its
+deadline.  At each day's end the expired claims are swept out, so every
+abandonment is counted on the day it happened and the backlog is exact.
+No message needs a SimPy process or a patience timer of its own.
 
-Rotas.  Off-duty staff are *absence* requests of the highest priority (-1)
-holding a server: when a shift ends, that many absences are requested, and
-each is granted as soon as a member of staff finishes the message in hand (no
-pre-emption); when a shift starts, absences still waiting are withdrawn first,
-then granted ones released.
+Rotas.  Off-duty staff are *absence* claims of the highest priority (-1):
+when a shift ends, that many absences are claimed, and each is granted as
+soon as a member of staff finishes the message in hand (no pre-emption);
+when a shift starts, absences still waiting are withdrawn first, then
+granted ones released.
 """
 
 from __future__ import annotations
@@ -33,10 +35,10 @@ from ....scenario.schema import Desk as DeskSpec
 from ....scenario.schema import Team as TeamSpec
 from .durations import DurationSampler
 from .schedule import Rota
+from .staff import ABSENT, NORMAL, URGENT, Claim, StaffPool
 from .tally import StreamTally
 
-ABSENT, URGENT, NORMAL = -1, 0, 1
-
+__all__ = ["ABSENT", "NORMAL", "URGENT", "DeskEngine", "Message", "Team"]
 
 class Message:
     __slots__ = ("tally", "arrived", "deadline", "priority", "substantive")
@@ -50,7 +52,7 @@ class Message:
 
 
 class Team:
-    """One team: a priority resource, its rota, and the time its staff are busy and present.
+    """One team: its pool of staff, its rota, and the time its staff are busy and present.
 
     Staff present at time t: ``max(on duty, busy)`` (someone finishing a message
     after the end of a shift is still there); utilisation is busy over present.
@@ -67,8 +69,8 @@ class Team:
         self.size = spec.size
         self.rota = rota
         self.service = service
-        self.resource = simpy.PriorityResource(env, capacity=max(spec.size, 1))
-        self.absences: list[simpy.resources.resource.PriorityRequest] = []
+        self.pool = StaffPool(max(spec.size, 1))
+        self.absences: list[Claim] = []
         self.work = 0
         """Messages queued at or being handled by this team."""
         self.busy = 0
@@ -147,17 +149,18 @@ class Team:
         if wanted > len(self.absences):
             self._absent(wanted - len(self.absences))
         while len(self.absences) > wanted:
-            pending = [r for r in self.absences if not r.triggered]
-            request = pending[-1] if pending else self.absences[-1]
-            self.absences.remove(request)
-            if request.triggered:
-                self.resource.release(request)
+            pending = [c for c in self.absences if not c.granted]
+            claim = pending[-1] if pending else self.absences[-1]
+            self.absences.remove(claim)
+            if claim.granted:
+                self.pool.release(claim)
             else:
-                request.cancel()
+                self.pool.withdraw(claim)
 
     def _absent(self, n: int) -> None:
+        now = self.env.now
         for _ in range(n):
-            self.absences.append(self.resource.request(priority=ABSENT))
+            self.absences.append(self.pool.request(ABSENT, now))
 
 
 class DeskEngine:
@@ -186,63 +189,58 @@ class DeskEngine:
 
     def _queue(self, team: Team, message: Message, granted) -> None:
         team.take()
-        request = team.resource.request(priority=message.priority)
-        request.message = message
-        request.callbacks.append(granted)
+        team.pool.request(message.priority, self.env.now, message, granted)
 
-    def _start(self, team: Team, request, done) -> bool:
+    def _start(self, team: Team, claim: Claim, done) -> bool:
         """Begin handling a granted message; False if its sender had already given up."""
-        message, now = request.message, self.env.now
+        message, now = claim.message, self.env.now
         if now > message.deadline:
             message.tally.abandon(message.arrived, message.deadline, now)
             team.drop()
-            team.resource.release(request)
+            team.pool.release(claim)
             return False
         team.start()
-        timeout = self.env.timeout(team.service.draw(), value=request)
+        timeout = self.env.timeout(team.service.draw(), value=claim)
         timeout.callbacks.append(done)
         return True
 
-    def _finish(self, team: Team, request) -> None:
+    def _finish(self, team: Team, claim: Claim) -> None:
         team.finish()
-        team.resource.release(request)
+        team.pool.release(claim)
 
-    def _staff_granted(self, request) -> None:
-        self._start(self.staff, request, self._staff_done)
+    def _staff_granted(self, claim: Claim) -> None:
+        self._start(self.staff, claim, self._staff_done)
 
     def _staff_done(self, event) -> None:
-        request = event.value
-        self._finish(self.staff, request)
-        message = request.message
+        claim = event.value
+        self._finish(self.staff, claim)
+        message = claim.message
         if message.substantive and self.department is not None:
             self._queue(self.department, message, self._department_granted)
         else:
             message.tally.answer(message.arrived, self.env.now)
 
-    def _department_granted(self, request) -> None:
-        self._start(self.department, request, self._department_done)
+    def _department_granted(self, claim: Claim) -> None:
+        self._start(self.department, claim, self._department_done)
 
     def _department_done(self, event) -> None:
-        request = event.value
-        self._finish(self.department, request)
-        message = request.message
+        claim = event.value
+        self._finish(self.department, claim)
+        message = claim.message
         message.tally.answer(message.arrived, self.env.now)
 
     # --- the end of a day ---------------------------------------------------------------------------
     def sweep(self, end: float) -> None:
-        """Book every sender who gave up by ``end`` and drop their requests from the queues."""
+        """Book every sender who gave up by ``end`` and drop their claims from the queues."""
         for team in self.teams():
-            queue = team.resource.queue
-            kept = []
-            for request in queue:
-                message = getattr(request, "message", None)
-                if message is not None and message.deadline <= end:
-                    message.tally.abandon(message.arrived, message.deadline, end)
-                    team.drop()
-                else:
-                    kept.append(request)
-            if len(kept) != len(queue):
-                queue[:] = kept
+            expired = [c for c in team.pool.waiting() if c.message is not None and c.message.deadline <= end]
+            if not expired:
+                continue
+            for claim in expired:
+                message = claim.message
+                message.tally.abandon(message.arrived, message.deadline, end)
+                team.drop()
+            team.pool.keep_waiting(lambda c: c.message is None or c.message.deadline > end)
 
     def close_day(self, day: int):
         """End day ``day``: book the day's abandonments, then each stream's and team's record.

@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import math
 from collections import deque
-from functools import partial
 
 import numpy as np
 
@@ -58,13 +57,14 @@ class NamedStream:
 
 
 class SampledAgency:
-    """One sampled agency of a level: its desk and, per platform, whether its account is open."""
+    """One sampled agency of a level: its desk, its streams (one per platform, from ``first``), its totals."""
 
-    def __init__(self, agency: int, desk, tallies: list[StreamTally]):
+    def __init__(self, agency: int, desk, tallies: list[StreamTally], first: int):
         self.agency = agency
         self.desk = desk
         self.tallies = tallies
-        self.open = [False] * len(tallies)
+        self.first = first
+        """Index of its first stream in the feeder's list."""
         self.totals = dict.fromkeys(COUNTS, 0)
         self.backlog = 0
 
@@ -101,11 +101,12 @@ class Interaction(Engine):
                 tally = StreamTally(f"{account}.{platform}", within)
                 desk.tallies.append(tally)
                 self.named.append(NamedStream(account, platform, tally, feedback.window_days))
-                feed.append(Stream(tally, desk, platform, partial(self._named_followers, (account, platform))))
+                feed.append(Stream(tally, desk, platform))
 
         self.levels: dict[str, list[SampledAgency]] = {}
         self.frame: dict[str, int] = {}
         self.sampled: dict[int, SampledAgency] = {}
+        shares = [0.0] * len(feed)  # followers of a sampled account: its level's share of its platform's users
         if self.spec.sample_per_level > 0:
             rng = streams.generator("interaction.sample")
             population = run.population
@@ -120,18 +121,23 @@ class Interaction(Engine):
                     desk = build_desk(env, level_spec.desk, desk_rng, self.first_weekday, name=f"{level}.{agency}")
                     tallies = [StreamTally(f"{level}.{agency}.{p}", within) for p in self.platforms]
                     desk.tallies.extend(tallies)
-                    sampled = SampledAgency(agency, desk, tallies)
-                    for k, (platform, tally) in enumerate(zip(self.platforms, tallies)):
-                        feed.append(Stream(tally, desk, platform,
-                                           partial(self._sampled_followers, sampled, k, level_spec.follower_share)))
+                    sampled = SampledAgency(agency, desk, tallies, len(feed))
+                    for platform, tally in zip(self.platforms, tallies):
+                        feed.append(Stream(tally, desk, platform))
+                        shares.append(level_spec.follower_share)
                     agencies.append(sampled)
                     self.sampled[agency] = sampled
                 self.levels[level] = agencies
         self._seen = [0] * len(self.platforms)
+        self.named_entries = [s.entry for s in self.named]
+        self.share = np.array(shares)
+        self.opened = np.zeros(len(feed))
+        """1 for a sampled account that is open (named accounts: their followers are 0 until launch)."""
+        self.platform_of = np.array([self.platforms.index(s.platform) for s in feed], dtype=np.int64)
 
         surges, hits = self._surges(scenario, feed)
         self.feeder = Feeder(env, self.spec.messages, Profile.of(self.spec.messages, self.first_weekday), feed,
-                             surges, hits, streams.generator("interaction.arrivals"))
+                             self._followers, surges, hits, streams.generator("interaction.arrivals"))
         self._outputs(run)
         self.multipliers = dict.fromkeys(self.levels, 1.0)
 
@@ -171,6 +177,7 @@ class Interaction(Engine):
                 outs.append(metric(f"utilisation.{account}.department"))
             self.out_utilisation.append((desk, outs))
         self.out_levels = {}
+        self.level_written = {level: np.zeros(run.horizon.days, dtype=bool) for level in self.levels}
         for level in self.levels:
             prefix = f"messages.{LEVEL}.{level}"
             if f"{prefix}.received" in names:
@@ -179,11 +186,12 @@ class Interaction(Engine):
                     (metric(f"backlog.{LEVEL}.{level}"), metric(f"backlog.{LEVEL}.{level}.se")),
                     metric(f"response_hours.{LEVEL}.{level}.p50"), metric(f"response_hours.{LEVEL}.{level}.p90"))
 
-    def _named_followers(self, entry: tuple[str, str]) -> float:
-        return float(self.following.followers[entry])
-
-    def _sampled_followers(self, sampled: SampledAgency, k: int, share: float) -> float:
-        return share * self.users.registered[k] if sampled.open[k] else 0.0
+    def _followers(self) -> np.ndarray:
+        """Every stream's followers: the named accounts' counts, then the sampled accounts' shares of their users."""
+        registered = np.asarray(self.users.registered, dtype=float)
+        followers = self.share * self.opened * registered[self.platform_of]
+        followers[:len(self.named_entries)] = [self.following.followers[e] for e in self.named_entries]
+        return followers
 
     # --- the day -----------------------------------------------------------------------------------
     def start_day(self, day: int) -> None:
@@ -202,15 +210,18 @@ class Interaction(Engine):
             for agency in log[self._seen[k]:]:
                 sampled = self.sampled.get(agency)
                 if sampled is not None:
-                    sampled.open[k] = True
+                    self.opened[sampled.first + k] = 1.0
             self._seen[k] = len(log)
 
     def _feedback(self, day: int) -> None:
         feedback = self.spec.feedback
         appeals = self.following.appeal
         followers = self.following.followers
+        opened = self.following.open
         for stream in self.named:
             entry = stream.entry
+            if entry[0] not in opened:
+                continue  # not launched: no messages, no verdict
             today = appeals[entry]
             stream.appeal_today = today
             if feedback.unfollow_rate_per_day > 0 and today < 1.0 and followers[entry] > 0:
@@ -290,7 +301,13 @@ class Interaction(Engine):
             self._record_level(day, level, agencies)
 
     def _record_level(self, day: int, level: str, agencies: list[SampledAgency]) -> None:
-        changed, responses = False, []
+        """Close the day of the level's busy desks; rescale its totals if any of them moved.
+
+        A level's estimates change only on days something happens at one of its
+        sampled desks; other days are filled in from the day before by :meth:`finish`.
+        """
+        responses = []
+        changed = False
         for sampled in agencies:
             streams = sampled.desk.close_streams(day)
             if streams is None:
@@ -304,19 +321,30 @@ class Interaction(Engine):
                 if record.responses.size:
                     responses.append(record.responses)
         outs = self.out_levels.get(level)
-        if outs is None:
+        if outs is None or not changed:
             return
         counts, (backlog, backlog_se), p50, p90 = outs
-        if changed or day == 0:
-            frame = self.frame[level]
-            for c in COUNTS:
-                counts[c][0][day], counts[c][1][day] = _rounded(scale_up([s.totals[c] for s in agencies], frame))
-            backlog[day], backlog_se[day] = _rounded(scale_up([s.backlog for s in agencies], frame))
-        else:  # nothing happened at any sampled desk: the estimates stand
-            for c in COUNTS:
-                counts[c][0][day], counts[c][1][day] = counts[c][0][day - 1], counts[c][1][day - 1]
-            backlog[day], backlog_se[day] = backlog[day - 1], backlog_se[day - 1]
-        p50[day], p90[day] = percentiles_hours(np.concatenate(responses) if responses else np.empty(0))
+        frame = self.frame[level]
+        for c in COUNTS:
+            counts[c][0][day], counts[c][1][day] = _rounded(scale_up([s.totals[c] for s in agencies], frame))
+        backlog[day], backlog_se[day] = _rounded(scale_up([s.backlog for s in agencies], frame))
+        self.level_written[level][day] = True
+        if responses:
+            p50[day], p90[day] = percentiles_hours(np.concatenate(responses))
+
+    def finish(self) -> dict[str, object]:
+        """Fill each level's estimates forward over the days nothing happened at its sampled desks."""
+        if self.spec is None:
+            return {}
+        for level, (counts, backlogs, _, _) in self.out_levels.items():
+            written = self.level_written[level]
+            written[0] = True  # before any sampled account opens, the estimates are 0 with no error
+            source = np.maximum.accumulate(np.where(written, np.arange(written.size), 0))
+            for out in (*[x for pair in counts.values() for x in pair], *backlogs):
+                if out.dtype.kind == "f":
+                    out[0] = 0.0 if np.isnan(out[0]) else out[0]
+                out[:] = out[source]
+        return {}
 
 
 def _rounded(estimate: tuple[float, float]) -> tuple[int, float]:

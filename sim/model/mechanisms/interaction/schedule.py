@@ -8,9 +8,10 @@ the horizon) falls on weekday ``(first_weekday + t) mod 7``.
 
 from __future__ import annotations
 
+import itertools
 import math
 from bisect import bisect_right
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ....scenario.shifts import parse_shift
 
@@ -26,6 +27,17 @@ class Rota:
     counts: tuple[int, ...]
     first_weekday: int
     """Weekday of model day 0 (0 = Monday)."""
+    _before: tuple[float, ...] = field(init=False, repr=False, compare=False)
+    """Staff-days from Monday 00:00 to the start of each piece, and (last) over the whole week."""
+
+    def __post_init__(self) -> None:
+        ends = (*self.starts[1:], WEEK)
+        object.__setattr__(self, "_before", tuple(itertools.accumulate(
+            (c * (e - s) for s, e, c in zip(self.starts, ends, self.counts)), initial=0.0)))
+
+    @property
+    def _week_total(self) -> float:
+        return self._before[-1]
 
     @classmethod
     def of(cls, size: int, shifts: list[str], first_weekday: int) -> "Rota":
@@ -81,13 +93,17 @@ class Rota:
             week, i = next_week, j
 
     def staff_days(self, start: float, end: float) -> float:
-        """Integral of the on-duty count over ``[start, end)``, in staff-days."""
-        total = 0.0
-        for begin, stop, count in self.segments(start):
-            if begin >= end:
-                break
-            total += count * (min(stop, end) - begin)
-        return total
+        """Integral of the on-duty count over ``[start, end)``, in staff-days (O(log pieces), however long)."""
+        return self._cumulative(end) - self._cumulative(start)
+
+    def _cumulative(self, t: float) -> float:
+        """Staff-days on duty from model time ``-first_weekday`` (a Monday, 00:00) to ``t``."""
+        shift = t + self.first_weekday
+        week = math.floor(shift / WEEK)
+        w = shift - WEEK * week
+        i = bisect_right(self.starts, w) - 1
+        return week * self._week_total + self._before[i] + self.counts[i] * (w - self.starts[i])
+
 
     @property
     def always(self) -> bool:

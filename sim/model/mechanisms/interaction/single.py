@@ -87,8 +87,8 @@ def run_single_desk(spec: Desk, messages: Messages, followers: Callable[[], floa
     tally = StreamTally("stream", prompt_within_days)
     desk.tallies.append(tally)
     count = followers if callable(followers) else (lambda: float(followers))
-    feeder = Feeder(env, messages, Profile.of(messages, first_weekday), [Stream(tally, desk, "platform", count)],
-                    list(surges), np.ones((len(surges), 1)), arrivals_rng)
+    feeder = Feeder(env, messages, Profile.of(messages, first_weekday), [Stream(tally, desk, "platform")],
+                    lambda: np.array([count()], dtype=float), list(surges), np.ones((len(surges), 1)), arrivals_rng)
     records, staff, department = [], [], []
     for day in range(days):
         feeder.start_day(day)
