@@ -33,6 +33,9 @@ def test_scale_up_is_unbiased_and_its_standard_error_matches_the_spread_of_estim
 def test_a_census_has_no_sampling_error():
     values = [3.0, 0.0, 5.0]
     assert scale_up(values, 3) == (8.0, 0.0)
+    per_day = np.array([[1.0, 3.0], [0.0, 0.0], [2.0, 5.0]])  # three members, two days
+    totals, errors = scale_up(per_day, 3)
+    assert totals.tolist() == [3.0, 8.0] and errors.tolist() == [0.0, 0.0]
     assert draw_sample(np.arange(3), 10, np.random.default_rng(1)).tolist() == [0, 1, 2]
 
 

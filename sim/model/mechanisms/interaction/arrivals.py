@@ -25,22 +25,24 @@ class StreamArrivals:
     def __init__(self, profile: Profile, surges: list[Surge], hits: np.ndarray, rng: np.random.Generator):
         """``hits[i, k]``: surge ``i`` hits stream ``k`` (shape: surges x streams)."""
         self.profile = profile
-        self.onset = np.array([s.onset for s in surges], dtype=float)
-        self.excess = np.array([s.excess for s in surges], dtype=float)
-        self.decay = np.array([s.decay for s in surges], dtype=float)
+        self.peak = float(profile.hourly.max())
         self.surges = surges
         self.hits = np.asarray(hits, dtype=float)
         self.rng = rng
 
     def surge_factor(self, t: np.ndarray, streams: np.ndarray) -> np.ndarray:
         """``surge_k(t)`` for each point (time, stream)."""
+        if not self.surges:
+            return 1.0
         factor = np.ones(t.shape)
         for i, surge in enumerate(self.surges):
             factor += self.hits[i, streams] * surge.at(t)
         return factor
 
     def bounds(self, day: int, bases: np.ndarray) -> np.ndarray:
-        peak = self.profile.hourly.max() * self.profile.weekly[self.profile.weekday(day)]
+        peak = self.peak * self.profile.weekly[self.profile.weekday(day)]
+        if not self.surges:
+            return bases * peak
         sup = np.array([s.sup(day, day + 1) for s in self.surges], dtype=float)
         return bases * peak * (1.0 + sup @ self.hits)
 

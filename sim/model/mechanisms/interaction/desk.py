@@ -254,6 +254,11 @@ class DeskEngine:
         self.active = any(tally.in_system for tally in self.tallies)
         return streams, teams
 
+    def discard_until(self, end: float) -> None:
+        """Forget the teams' time up to ``end`` (an account not yet open has no utilisation to report)."""
+        for team in self.teams():
+            team.close(end)
+
     def close_streams(self, day: int):
         """:meth:`close_day` for the streams only, or None for a desk that had nothing to do all day."""
         if not self.active:

@@ -93,6 +93,7 @@ class Interaction(Engine):
         feed: list[Stream] = []
         self.named: list[NamedStream] = []
         self.named_desks = []
+        self.launch = {account: scenario.horizon.day(acc.launch) for account, acc in scenario.accounts.items()}
         for account, acc in scenario.accounts.items():
             desk = build_desk(env, self.spec.accounts[account], streams.generator(f"interaction.desk.{account}"),
                               self.first_weekday, name=account)
@@ -166,6 +167,7 @@ class Interaction(Engine):
         self.out_named = []
         for stream in self.named:
             a, p = stream.entry
+            metric(f"appeal.{a}.{p}")[:] = 1.0  # full appeal until the feedback says otherwise
             self.out_named.append((stream, {c: metric(f"messages.{a}.{p}.{c}") for c in COUNTS},
                                    metric(f"backlog.{a}.{p}"), metric(f"response_hours.{a}.{p}.p50"),
                                    metric(f"response_hours.{a}.{p}.p90"), metric(f"appeal.{a}.{p}")))
@@ -177,7 +179,12 @@ class Interaction(Engine):
                 outs.append(metric(f"utilisation.{account}.department"))
             self.out_utilisation.append((desk, outs))
         self.out_levels = {}
-        self.level_written = {level: np.zeros(run.horizon.days, dtype=bool) for level in self.levels}
+        days = run.horizon.days
+        self.level_values = {level: np.zeros((len(COUNTS) + 1, len(agencies), days), dtype=np.int64)
+                             for level, agencies in self.levels.items()}
+        """Per level: (received, answered, abandoned, prompt, backlog) x sampled agency x day."""
+        self.level_written = {level: np.zeros((len(agencies), days), dtype=bool)
+                              for level, agencies in self.levels.items()}
         for level in self.levels:
             prefix = f"messages.{LEVEL}.{level}"
             if f"{prefix}.received" in names:
@@ -207,10 +214,8 @@ class Interaction(Engine):
             return
         for k, race in enumerate(self.adoption.races):
             log = race.log_agency
-            for agency in log[self._seen[k]:]:
-                sampled = self.sampled.get(agency)
-                if sampled is not None:
-                    self.opened[sampled.first + k] = 1.0
+            for agency in self.sampled.keys() & log[self._seen[k]:]:
+                self.opened[self.sampled[agency].first + k] = 1.0
             self._seen[k] = len(log)
 
     def _feedback(self, day: int) -> None:
@@ -278,12 +283,17 @@ class Interaction(Engine):
             return
         days = {}
         for account, desk in self.named_desks:
+            if day < self.launch[account]:
+                desk.discard_until(day + 1.0)  # nothing to tell before the account opens
+                continue
             streams, teams = desk.close_day(day)
             for tally, record in zip(desk.tallies, streams):
                 days[id(tally)] = record
             days[account] = teams
         for stream, counts, backlog, p50, p90, appeal_out in self.out_named:
-            record = days[id(stream.tally)]
+            record = days.get(id(stream.tally))
+            if record is None:
+                continue
             for c in COUNTS:
                 stream.totals[c] += getattr(record, c)
                 counts[c][day] = stream.totals[c]
@@ -295,24 +305,24 @@ class Interaction(Engine):
             stream.recent.append(record.responses)
             appeal_out[day] = stream.appeal_today
         for desk, outs in self.out_utilisation:
-            for out, (busy, present) in zip(outs, days[desk.name]):
+            for out, (busy, present) in zip(outs, days.get(desk.name, ())):
                 out[day] = busy / present if present > 0 else math.nan
         for level, agencies in self.levels.items():
             self._record_level(day, level, agencies)
 
     def _record_level(self, day: int, level: str, agencies: list[SampledAgency]) -> None:
-        """Close the day of the level's busy desks; rescale its totals if any of them moved.
+        """Close the day of the level's busy desks and note their running totals.
 
-        A level's estimates change only on days something happens at one of its
-        sampled desks; other days are filled in from the day before by :meth:`finish`.
+        A sampled agency's totals change only on days something happens at its
+        desk; :meth:`finish` fills the other days in and scales the level up,
+        all days at once.
         """
         responses = []
-        changed = False
-        for sampled in agencies:
+        values, written = self.level_values[level], self.level_written[level]
+        for i, sampled in enumerate(agencies):
             streams = sampled.desk.close_streams(day)
             if streams is None:
                 continue
-            changed = True
             sampled.backlog = 0
             for record in streams:
                 for c in COUNTS:
@@ -320,33 +330,25 @@ class Interaction(Engine):
                 sampled.backlog += record.backlog
                 if record.responses.size:
                     responses.append(record.responses)
+            values[:, i, day] = [*(sampled.totals[c] for c in COUNTS), sampled.backlog]
+            written[i, day] = True
         outs = self.out_levels.get(level)
-        if outs is None or not changed:
-            return
-        counts, (backlog, backlog_se), p50, p90 = outs
-        frame = self.frame[level]
-        for c in COUNTS:
-            counts[c][0][day], counts[c][1][day] = _rounded(scale_up([s.totals[c] for s in agencies], frame))
-        backlog[day], backlog_se[day] = _rounded(scale_up([s.backlog for s in agencies], frame))
-        self.level_written[level][day] = True
-        if responses:
-            p50[day], p90[day] = percentiles_hours(np.concatenate(responses))
+        if outs is not None and responses:
+            outs[2][day], outs[3][day] = percentiles_hours(np.concatenate(responses))
 
     def finish(self) -> dict[str, object]:
-        """Fill each level's estimates forward over the days nothing happened at its sampled desks."""
+        """Each sampled agency's totals filled forward over its quiet days, then each level scaled up, per day."""
         if self.spec is None:
             return {}
-        for level, (counts, backlogs, _, _) in self.out_levels.items():
-            written = self.level_written[level]
-            written[0] = True  # before any sampled account opens, the estimates are 0 with no error
-            source = np.maximum.accumulate(np.where(written, np.arange(written.size), 0))
-            for out in (*[x for pair in counts.values() for x in pair], *backlogs):
-                if out.dtype.kind == "f":
-                    out[0] = 0.0 if np.isnan(out[0]) else out[0]
-                out[:] = out[source]
+        for level, (counts, (backlog, backlog_se), _, _) in self.out_levels.items():
+            values, written = self.level_values[level], self.level_written[level]
+            written[:, 0] = True  # before its account opens an agency has nothing (the arrays start at 0)
+            days = np.arange(written.shape[1])
+            for i in range(written.shape[0]):
+                source = np.maximum.accumulate(np.where(written[i], days, 0))
+                values[:, i, :] = values[:, i, source]
+            for q, (total_out, se_out) in enumerate([*(counts[c] for c in COUNTS), (backlog, backlog_se)]):
+                total, se = scale_up(values[q], self.frame[level])
+                total_out[:] = np.rint(total).astype(np.int64)
+                se_out[:] = se
         return {}
-
-
-def _rounded(estimate: tuple[float, float]) -> tuple[int, float]:
-    total, se = estimate
-    return int(round(total)), se

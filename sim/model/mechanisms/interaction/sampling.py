@@ -20,8 +20,6 @@ report (``*.se``) so the trade is visible.
 from __future__ import annotations
 
 import math
-from typing import Sequence
-
 import numpy as np
 
 
@@ -32,14 +30,21 @@ def draw_sample(frame: np.ndarray, n: int, rng: np.random.Generator) -> np.ndarr
     return np.sort(rng.choice(frame, size=n, replace=False))
 
 
-def scale_up(values: Sequence[float], frame: int) -> tuple[float, float]:
-    """(estimated total, its standard error) from the values of a simple random sample of a frame."""
-    n = len(values)
+def scale_up(values, frame: int) -> tuple:
+    """(estimated total, its standard error) from a simple random sample of a frame.
+
+    ``values`` holds the sampled members along its first axis (a list, or an
+    array whose other axes are, say, days: the estimates then come per day).
+    With a single member the standard error is undefined (NaN); with the whole
+    frame it is 0.
+    """
+    values = np.asarray(values, dtype=float)
+    n = values.shape[0] if values.ndim else 0
     if n == 0 or frame == 0:
-        return 0.0, 0.0
-    total = math.fsum(values)
-    mean = total / n
+        zero = np.zeros(values.shape[1:]) if values.ndim > 1 else 0.0
+        return zero, zero
+    total = frame * values.mean(axis=0)
     if n == 1:
-        return frame * mean, math.nan
-    variance = math.fsum((v - mean) ** 2 for v in values) / (n - 1)
-    return frame * mean, frame * math.sqrt(max(0.0, 1 - n / frame) * variance / n)
+        return total, np.full(values.shape[1:], np.nan) if values.ndim > 1 else math.nan
+    variance = values.var(axis=0, ddof=1)
+    return total, frame * np.sqrt(max(0.0, 1 - n / frame) * variance / n)
