@@ -54,9 +54,14 @@ class StreamArrivals:
         if total == 0:
             return np.empty(0), np.empty(0, dtype=np.int64)
         streams = np.repeat(np.arange(bases.size), counts)
-        times = day + self.rng.random(total)
-        keep = self.rng.random(total) * bounds[streams] < (
-            bases[streams] * self.profile.cycle(times) * self.surge_factor(times, streams))
+        within = self.rng.random(total)  # time of day, as a share of the day
+        times = day + within
+        # lambda / bound = hourly[hour] / max(hourly) * surge / its bound (the weekly factor is the day's, in both)
+        ratio = self.profile.hourly[(within * 24).astype(np.int64)] / self.peak
+        if self.surges:
+            ratio = ratio * self.surge_factor(times, streams) * bases[streams] * self.peak \
+                * self.profile.weekly[self.profile.weekday(day)] / bounds[streams]
+        keep = self.rng.random(total) < ratio
         times, streams = times[keep], streams[keep]
         order = np.argsort(times, kind="stable")
         return times[order], streams[order]

@@ -56,7 +56,7 @@ class Team:
 
     Staff present at time t: ``max(on duty, busy)`` (someone finishing a message
     after the end of a shift is still there); utilisation is busy over present.
-    A team with nothing to do sleeps: its rota process stops, and it wakes up,
+    A team with nothing to do sleeps: its rota stops scheduling changes, and it wakes up,
     on the rota's current count, when the next message reaches it.  Shift
     changes matter only to messages, so skipping them while there are none is
     exact, and it saves a quiet desk its shift events (the sampled ordinary
@@ -107,14 +107,16 @@ class Team:
 
     # --- work ---------------------------------------------------------------------------------------
     def take(self) -> None:
-        """A message joins this team's queue."""
+        """A message joins this team's queue (waking the team, on the rota's current count, if it slept)."""
         if not self.awake:
             now = self.env.now
             self.advance(now)
             self.awake = True
             self.on_duty = self.rota.on_duty(now)
             self._set_on_duty(self.on_duty)
-            self.env.process(self._rota())
+            self._segments = self.rota.segments(now)
+            next(self._segments)  # the current piece, just applied
+            self._next_change()
         self.work += 1
 
     def start(self) -> None:
@@ -131,18 +133,19 @@ class Team:
         self.work -= 1
 
     # --- the rota ---------------------------------------------------------------------------------
-    def _rota(self):
-        env = self.env
-        segments = self.rota.segments(env.now)
-        next(segments)  # the current one, already applied when the team woke
-        for begin, _, count in segments:
-            yield env.timeout(begin - env.now)
-            self.advance(env.now)
-            self.on_duty = count
-            self._set_on_duty(count)
-            if self.work == 0:
-                self.awake = False
-                return
+    def _next_change(self) -> None:
+        """Schedule the rota's next change (a timeout with a callback: no process to resume)."""
+        begin, _, count = next(self._segments)
+        self.env.timeout(begin - self.env.now, value=count).callbacks.append(self._change)
+
+    def _change(self, event) -> None:
+        self.advance(self.env.now)
+        self.on_duty = event.value
+        self._set_on_duty(event.value)
+        if self.work == 0:
+            self.awake = False  # nothing to do: sleep until the next message
+        else:
+            self._next_change()
 
     def _set_on_duty(self, count: int) -> None:
         wanted = self.size - count

@@ -36,7 +36,7 @@ from ..adoption.hazard import Coefficients, coefficients
 from .feedback import adoption_multiplier, appeal, prompt_share, unfollow_probability
 from .feeder import Feeder, Stream
 from .intensity import Profile, Surge
-from .metrics import COUNTS, LEVEL, account_metrics, level_metrics, percentiles_hours
+from .metrics import COUNTS, LEVEL, account_metrics, level_metrics, median, percentiles_hours
 from .sampling import draw_sample, scale_up
 from .single import build_desk
 from .tally import StreamTally
@@ -49,7 +49,7 @@ class NamedStream:
         self.entry = (account, platform)
         self.tally = tally
         self.totals = dict.fromkeys(COUNTS, 0)
-        self.recent: deque[np.ndarray] = deque(maxlen=window)
+        self.recent: deque[list[float]] = deque(maxlen=window)
         """Response times of the last ``window`` closed days."""
         self.area = self.closed = self.open_age = 0.0
         """Little's law, summed over the closed days: area = closed + open_age (message-days)."""
@@ -185,6 +185,8 @@ class Interaction(Engine):
         """Per level: (received, answered, abandoned, prompt, backlog) x sampled agency x day."""
         self.level_written = {level: np.zeros((len(agencies), days), dtype=bool)
                               for level, agencies in self.levels.items()}
+        self.all_sampled = [(level, i, sampled) for level, agencies in self.levels.items()
+                            for i, sampled in enumerate(agencies)]
         for level in self.levels:
             prefix = f"messages.{LEVEL}.{level}"
             if f"{prefix}.received" in names:
@@ -242,9 +244,8 @@ class Interaction(Engine):
         last = day - 1 - self.lag
         received, prompt = stream.tally.prompt_share(last - window + 1, last)
         share = prompt_share(self.spec.feedback, received, prompt) if received else None
-        recent = [r for r in stream.recent if r.size]
-        median = float(np.median(np.concatenate(recent))) * 24 if recent else None
-        return share, median
+        recent = [x for day in stream.recent for x in day]
+        return share, (median(recent) * 24 if recent else None)
 
     def _adoption_feedback(self, day: int) -> None:
         window, last = self.spec.feedback.window_days, day - 1 - self.lag
@@ -302,39 +303,38 @@ class Interaction(Engine):
             stream.closed += record.closed
             stream.open_age = record.open_age
             p50[day], p90[day] = percentiles_hours(record.responses)
-            stream.recent.append(record.responses)
+            stream.recent.append(record.responses.tolist())
             appeal_out[day] = stream.appeal_today
         for desk, outs in self.out_utilisation:
             for out, (busy, present) in zip(outs, days.get(desk.name, ())):
                 out[day] = busy / present if present > 0 else math.nan
-        for level, agencies in self.levels.items():
-            self._record_level(day, level, agencies)
+        if self.levels:
+            self._record_levels(day)
 
-    def _record_level(self, day: int, level: str, agencies: list[SampledAgency]) -> None:
-        """Close the day of the level's busy desks and note their running totals.
+    def _record_levels(self, day: int) -> None:
+        """Close the day of the sampled desks that had something to do, and note their running totals.
 
         A sampled agency's totals change only on days something happens at its
-        desk; :meth:`finish` fills the other days in and scales the level up,
+        desk; :meth:`finish` fills the other days in and scales the levels up,
         all days at once.
         """
-        responses = []
-        values, written = self.level_values[level], self.level_written[level]
-        for i, sampled in enumerate(agencies):
-            streams = sampled.desk.close_streams(day)
-            if streams is None:
+        responses: dict[str, list[np.ndarray]] = {}
+        for level, i, sampled in self.all_sampled:
+            if not sampled.desk.active:
                 continue
             sampled.backlog = 0
-            for record in streams:
+            for record in sampled.desk.close_streams(day):
                 for c in COUNTS:
                     sampled.totals[c] += getattr(record, c)
                 sampled.backlog += record.backlog
                 if record.responses.size:
-                    responses.append(record.responses)
-            values[:, i, day] = [*(sampled.totals[c] for c in COUNTS), sampled.backlog]
-            written[i, day] = True
-        outs = self.out_levels.get(level)
-        if outs is not None and responses:
-            outs[2][day], outs[3][day] = percentiles_hours(np.concatenate(responses))
+                    responses.setdefault(level, []).append(record.responses)
+            self.level_values[level][:, i, day] = [*(sampled.totals[c] for c in COUNTS), sampled.backlog]
+            self.level_written[level][i, day] = True
+        for level, pooled in responses.items():
+            outs = self.out_levels.get(level)
+            if outs is not None:
+                outs[2][day], outs[3][day] = percentiles_hours(np.concatenate(pooled))
 
     def finish(self) -> dict[str, object]:
         """Each sampled agency's totals filled forward over its quiet days, then each level scaled up, per day."""

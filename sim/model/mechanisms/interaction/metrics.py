@@ -98,6 +98,11 @@ def percentiles_hours(responses) -> tuple[float, float]:
     return _quantile(values, 0.5) * 24, _quantile(values, 0.9) * 24
 
 
+def median(values: list[float]) -> float:
+    """The median (numpy's linear interpolation) of a non-empty list."""
+    return _quantile(sorted(values), 0.5)
+
+
 def _quantile(ordered: list[float], q: float) -> float:
     position = q * (len(ordered) - 1)
     low = int(position)
