@@ -2,6 +2,7 @@
 
     python benchmarks/engine.py            # the full benchmark (a minute or two)
     python benchmarks/engine.py --quick    # a smoke run (CI): small sizes, same code paths
+    python benchmarks/engine.py --interaction   # section 7 alone (about a minute)
 
 Prints, for the full-scale baseline (every agency and every user represented):
 
@@ -158,12 +159,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="small sizes, for a smoke run")
     parser.add_argument("--repeat", type=int, default=3, help="timings are the best of this many runs")
+    parser.add_argument("--interaction", action="store_true", help="only section 7, the interaction loop")
     args = parser.parse_args()
     repeat = 1 if args.quick else args.repeat
 
     baseline = Scenario.from_yaml(BASELINE)
     if args.quick:
         baseline = scaled_agencies(baseline, 1).with_overrides({"horizon.end": "2011-12-31"})
+    if args.interaction:
+        interaction_section(baseline, max(repeat, 5) if not args.quick else 1)
+        print(f"\nload average while measuring: {' '.join(f'{x:.2f}' for x in os.getloadavg())} (2 cores)")
+        return
     print(f"Bandwagon engine benchmark{' (quick)' if args.quick else ''}: {baseline.name}, "
           f"{sum(l.count for l in baseline.agencies.levels.values()):,} potential adopters x "
           f"{len(baseline.platforms)} platforms, {baseline.population.total:,} people, "
@@ -217,20 +223,25 @@ def main() -> None:
 
 
 def interaction_section(baseline: Scenario, repeat: int) -> None:
-    """Section 7: what the interaction loop costs a replication and the twin (issue 10)."""
+    """Section 7: what the interaction loop costs a replication and the twin (issue 10).
+
+    Timed alternately (so that a change of load hits every variant alike), best
+    of ``repeat``, in wall time and in CPU time of this process (which the other
+    processes on a shared machine disturb less).
+    """
     if baseline.interaction is None:
         print("7. interaction loop: the baseline has none")
         return
-    data = baseline.to_dict()
-    without = Scenario.from_dict({**data, "interaction": None}, source="baseline without the loop")
+    without = Scenario.from_dict({**baseline.to_dict(), "interaction": None}, source="baseline without the loop")
     named_only = baseline.with_overrides({"interaction.sample_per_level": 0})
     variants = {"without the loop": without, "named accounts only": named_only, "with the loop": baseline}
-    best = dict.fromkeys(variants, math.inf)
-    for _ in range(repeat):  # alternately, so that a change of load hits all three alike
+    wall, cpu = dict.fromkeys(variants, math.inf), dict.fromkeys(variants, math.inf)
+    for _ in range(repeat):
         for label, scenario in variants.items():
-            started = time.perf_counter()
+            started, started_cpu = time.perf_counter(), time.process_time()
             simulate(scenario, 0)
-            best[label] = min(best[label], time.perf_counter() - started)
+            wall[label] = min(wall[label], time.perf_counter() - started)
+            cpu[label] = min(cpu[label], time.process_time() - started_cpu)
     messages = {}
     for label in ("named accounts only", "with the loop"):
         run = Run(variants[label], 0)
@@ -238,14 +249,15 @@ def interaction_section(baseline: Scenario, repeat: int) -> None:
         messages[label] = (run.mechanism("interaction").feeder.delivered, records.events)
     named, named_events = messages["named accounts only"]
     total, events = messages["with the loop"]
-    base = best["without the loop"]
-    print(f"7. interaction loop (one replication, best of {repeat}, timed alternately):\n"
-          f"   without the loop {base:.3f} s; named accounts only {best['named accounts only']:.3f} s "
-          f"({named:,} messages, {named_events:,} SimPy events); with the loop {best['with the loop']:.3f} s "
-          f"({total:,} messages: {total - named:,} at {baseline.interaction.sample_per_level} sampled agencies "
-          f"per level; {events:,} events)\n"
-          f"   {(best['with the loop'] - base) / max(total, 1) * 1e6:.1f} us per message; "
-          f"with / without = x{best['with the loop'] / base:.2f}   [target <= x1.5]")
+    print(f"7. interaction loop, one replication (best of {repeat}, timed alternately), wall / CPU seconds:\n"
+          f"   without the loop {wall['without the loop']:.3f} / {cpu['without the loop']:.3f}; "
+          f"named accounts only {wall['named accounts only']:.3f} / {cpu['named accounts only']:.3f} "
+          f"({named:,} messages, {named_events:,} SimPy events); with the loop {wall['with the loop']:.3f} / "
+          f"{cpu['with the loop']:.3f} ({total:,} messages, {total - named:,} of them at "
+          f"{baseline.interaction.sample_per_level} sampled agencies per level; {events:,} events)\n"
+          f"   {(cpu['with the loop'] - cpu['without the loop']) / max(total, 1) * 1e6:.1f} us of CPU per message, "
+          f"all overheads included; with / without = x{wall['with the loop'] / wall['without the loop']:.2f} wall, "
+          f"x{cpu['with the loop'] / cpu['without the loop']:.2f} CPU   [target <= x1.5]")
     twin_on, _ = best_of(repeat * 5, lambda: meanfield(baseline))
     twin_off, _ = best_of(repeat * 5, lambda: meanfield(without))
     print(f"   twin: {twin_on * 1e3:.1f} ms with the loop, {twin_off * 1e3:.1f} ms without (x{twin_on / twin_off:.2f})")

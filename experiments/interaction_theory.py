@@ -37,8 +37,8 @@ def line(what, observed, se, theory, scale=1.0, unit=""):
 
 
 def main() -> None:
-    print("M/M/3, load 0.8, mean service 1 hour (Erlang C); 300 days, batch means of 10 days")
-    lam, mu, c, days = 57.6, 24.0, 3, 300
+    print("M/M/3, load 0.7, mean service 1 hour (Erlang C); 300 days, batch means of 10 days")
+    lam, mu, c, days = 50.4, 24.0, 3, 300
     run = run_single_desk(desk(c, 1.0), messages(lam), FOLLOWERS, days, 11, desk_class=WaitLoggingDesk)
     _, arrived, wait = run.desk.waits_at()
     day = np.floor(arrived).astype(int)
@@ -48,8 +48,8 @@ def main() -> None:
         line(f"P(wait > {t} h)", *batch((wait > t * HOUR).astype(float), day, 2, days, 10),
              float(q.wait_exceeds(t * HOUR)))
 
-    print("M/M/2, load 0.85, 30% urgent served first (Cobham 1954)")
-    lam, c = 40.8, 2
+    print("M/M/2, load 0.7, 30% urgent served first (Cobham 1954)")
+    lam, c = 33.6, 2
     run = run_single_desk(desk(c, 1.0), messages(lam, urgent_share=0.3), FOLLOWERS, days, 13,
                           desk_class=WaitLoggingDesk)
     priority, arrived, wait = run.desk.waits_at()

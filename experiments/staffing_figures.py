@@ -14,8 +14,10 @@ over the grid, each cell the mean over the point's runs:
 * the account's followers on all platforms at the end of the horizon, in
   millions.
 
-Each cell also shows, small, the 90% interval of the runs (5th-95th
-percentile), so the reader sees how much of a difference is noise.  Writes
+The abandonment and followers cells also show, small, the 90% interval of the
+runs (5th-95th percentile), so the reader sees how much of a difference is
+noise; the response time is the mean over runs of each day's median (the
+sweep keeps each point's mean series), so it has no interval.  Writes
 ``staffing.png`` in the sweep directory unless told otherwise.
 """
 
@@ -25,6 +27,7 @@ import argparse
 import csv
 import datetime as dt
 import json
+import textwrap
 from pathlib import Path
 
 import numpy as np
@@ -84,15 +87,15 @@ def figure(sweep: Path) -> Figure:
     rows = read_runs(sweep)
     medians = median_response_hours(sweep)
     panels = [
-        ("median response time", "hours", lambda r: medians.get(r["point"], np.nan), "{:.1f}"),
+        ("median response time", "hours", lambda r: medians.get(r["point"], np.nan), "{:.1f}", False),
         ("senders who gave up", "% of messages",
          lambda r: 100 * sum(column(r, f"abandoned_{p}.final") for p in PLATFORMS)
-         / max(sum(column(r, f"received_{p}.final") for p in PLATFORMS), 1), "{:.0f}%"),
-        ("followers at the end", "millions", lambda r: column(r, "followers.final") / 1e6, "{:.2f}"),
+         / max(sum(column(r, f"received_{p}.final") for p in PLATFORMS), 1), "{:.0f}%", True),
+        ("followers at the end", "millions", lambda r: column(r, "followers.final") / 1e6, "{:.2f}", True),
     ]
     with styled():
         fig, axes = new_figure(11.0, 4.4, ncols=3)
-        for ax, (title, unit, value, fmt) in zip(axes, panels):
+        for ax, (title, unit, value, fmt, interval) in zip(axes, panels):
             teams, rates, mean, low, high = grid(rows, value)
             image = ax.imshow(mean, origin="lower", aspect="auto", cmap="viridis")
             ax.set_xticks(range(len(rates)), [f"{r * 1e5:g}" for r in rates])
@@ -109,15 +112,19 @@ def figure(sweep: Path) -> Figure:
                     if np.isnan(mean[i, j]):
                         continue
                     colour = "white" if mean[i, j] < middle else "black"
-                    ax.text(j, i + 0.12, fmt.format(mean[i, j]), ha="center", va="center", fontsize=8, color=colour)
-                    ax.text(j, i - 0.22, f"{fmt.format(low[i, j])}-{fmt.format(high[i, j])}", ha="center",
-                            va="center", fontsize=5.5, color=colour)
+                    ax.text(j, i + (0.12 if interval else 0), fmt.format(mean[i, j]), ha="center", va="center",
+                            fontsize=8, color=colour)
+                    if interval:
+                        ax.text(j, i - 0.22, f"{fmt.format(low[i, j])}-{fmt.format(high[i, j])}", ha="center",
+                                va="center", fontsize=5.5, color=colour)
         replications = len(rows) // max(len({r["point"] for r in rows}), 1)
         fig.suptitle("Staffing Shanghai City's desk: office hours, Monday to Friday (experiments/staffing.yaml)",
                      x=0.01, ha="left", fontweight="bold", fontsize=11)
-        note(fig, f"Each cell: mean over {replications} runs (large), 5-95% of the runs (small). Response time: "
-                  "mean of the daily medians from a week after launch (2011-11-28) to 2012-06-30. The baseline "
-                  "assumes 1 message per 100,000 followers a day.")
+        note(fig, textwrap.fill(
+            f"Each cell: mean over {replications} runs (large) and, for abandonment and followers, 5-95% of the runs "
+            "(small). Response time: mean over the runs and over the days from a week after launch (2011-11-28) to "
+            "the end of the horizon of each day's median. The baseline assumes 1 message per 100,000 followers a "
+            "day and a larger team on long days (scenarios/baseline.yaml).", 170))
     return fig
 
 

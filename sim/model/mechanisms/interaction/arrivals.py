@@ -4,8 +4,9 @@ Each stream (an account on a platform) is a non-homogeneous Poisson process
 with the intensity of :mod:`.intensity`.  Within a day its intensity is bounded
 by ``bound_k = base_k * max(hourly) * weekly[weekday] * (1 + sum of the surges'
 largest values that day)``: candidates arrive as a homogeneous Poisson process
-at that bound (a Poisson count, uniform times) and each is kept with
-probability ``lambda_k(t) / bound_k``.  The kept points are exactly the
+at that bound (a Poisson count, uniform times; all streams' candidates drawn
+together and split among them in proportion to their bounds) and each is kept
+with probability ``lambda_k(t) / bound_k``.  The kept points are exactly the
 non-homogeneous process (Lewis, P. A. W. and Shedler, G. S. (1979), Simulation
 of nonhomogeneous Poisson processes by thinning, Naval Research Logistics
 Quarterly 26(3)).  All streams are drawn together, vectorised, so a day costs
@@ -47,21 +48,28 @@ class StreamArrivals:
         return bases * peak * (1.0 + sup @ self.hits)
 
     def day(self, day: int, bases: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """``(times, streams)`` of day ``day``'s arrivals, in time order; ``bases[k]`` is stream k's base rate."""
+        """``(times, streams)`` of day ``day``'s arrivals, in time order; ``bases[k]`` is stream k's base rate.
+
+        The candidates of all streams together are one Poisson process at the
+        summed bound, each candidate belonging to stream ``k`` with probability
+        ``bound_k / sum`` (Poisson splitting), so a day costs one Poisson draw and
+        a few vectorised operations however many streams there are.
+        """
         bounds = self.bounds(day, bases)
-        counts = self.rng.poisson(bounds)
-        total = int(counts.sum())
-        if total == 0:
+        cumulative = np.cumsum(bounds)
+        total = float(cumulative[-1]) if cumulative.size else 0.0
+        n = int(self.rng.poisson(total)) if total > 0 else 0
+        if n == 0:
             return np.empty(0), np.empty(0, dtype=np.int64)
-        streams = np.repeat(np.arange(bases.size), counts)
-        within = self.rng.random(total)  # time of day, as a share of the day
-        times = day + within
+        which, within, coin = self.rng.random((3, n))
+        streams = np.minimum(np.searchsorted(cumulative, which * total, side="right"), bases.size - 1)
+        times = day + within  # within: the time of day, as a share of the day
         # lambda / bound = hourly[hour] / max(hourly) * surge / its bound (the weekly factor is the day's, in both)
         ratio = self.profile.hourly[(within * 24).astype(np.int64)] / self.peak
         if self.surges:
             ratio = ratio * self.surge_factor(times, streams) * bases[streams] * self.peak \
                 * self.profile.weekly[self.profile.weekday(day)] / bounds[streams]
-        keep = self.rng.random(total) < ratio
+        keep = coin < ratio
         times, streams = times[keep], streams[keep]
         order = np.argsort(times, kind="stable")
         return times[order], streams[order]

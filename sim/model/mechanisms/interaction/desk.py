@@ -63,8 +63,11 @@ class Team:
     accounts have hundreds of quiet desks).
     """
 
-    def __init__(self, env: simpy.Environment, spec: TeamSpec, rota: Rota, service: DurationSampler, name: str):
+    def __init__(self, env: simpy.Environment, spec: TeamSpec, rota: Rota, service: DurationSampler, name: str,
+                 timed: bool = True):
+        """``timed``: keep the staff's busy and present time (for utilisation); a sampled desk needs neither."""
         self.env = env
+        self.timed = timed
         self.name = name
         self.size = spec.size
         self.rota = rota
@@ -88,6 +91,8 @@ class Team:
 
     # --- time accounting ------------------------------------------------------------------------
     def advance(self, t: float) -> None:
+        if not self.timed:
+            return
         dt = t - self.last
         if dt <= 0:
             return
@@ -171,22 +176,27 @@ class DeskEngine:
 
     def __init__(self, env: simpy.Environment, spec: DeskSpec, staff_rota: Rota, staff_service: DurationSampler,
                  department_rota: Rota | None = None, department_service: DurationSampler | None = None,
-                 name: str = "desk"):
+                 name: str = "desk", timed: bool = True, busy: set | None = None):
+        """``busy``: a set the desk adds itself to when it has something to do (to close only those)."""
         self.env = env
         self.name = name
-        self.staff = Team(env, spec.staff, staff_rota, staff_service, f"{name}.staff")
-        self.department = (Team(env, spec.department, department_rota, department_service, f"{name}.department")
-                           if spec.department is not None else None)
+        self.staff = Team(env, spec.staff, staff_rota, staff_service, f"{name}.staff", timed)
+        self.department = (Team(env, spec.department, department_rota, department_service, f"{name}.department",
+                                timed) if spec.department is not None else None)
         self.tallies: list[StreamTally] = []
         self.active = False
         """Whether anything arrived since the last close or is still in the system."""
+        self.busy = busy
 
     def teams(self) -> list[Team]:
         return [self.staff] + ([self.department] if self.department is not None else [])
 
     # --- a message's way through ------------------------------------------------------------------
     def arrive(self, message: Message) -> None:
-        self.active = True
+        if not self.active:
+            self.active = True
+            if self.busy is not None:
+                self.busy.add(self)
         message.tally.arrive(message.arrived)
         self._queue(self.staff, message, self._staff_granted)
 
@@ -269,4 +279,6 @@ class DeskEngine:
         self.sweep(day + 1.0)
         streams = [tally.close(day) for tally in self.tallies]
         self.active = any(tally.in_system for tally in self.tallies)
+        if not self.active and self.busy is not None:
+            self.busy.discard(self)
         return streams

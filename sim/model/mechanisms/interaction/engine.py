@@ -107,6 +107,8 @@ class Interaction(Engine):
         self.levels: dict[str, list[SampledAgency]] = {}
         self.frame: dict[str, int] = {}
         self.sampled: dict[int, SampledAgency] = {}
+        self.busy_sampled: set = set()
+        """Sampled desks with something to do today (only they are closed at the end of the day)."""
         shares = [0.0] * len(feed)  # followers of a sampled account: its level's share of its platform's users
         if self.spec.sample_per_level > 0:
             rng = streams.generator("interaction.sample")
@@ -119,7 +121,8 @@ class Interaction(Engine):
                 chosen = draw_sample(frame, self.spec.sample_per_level, rng)
                 agencies = []
                 for agency, desk_rng in zip(chosen.tolist(), rng.spawn(len(chosen))):
-                    desk = build_desk(env, level_spec.desk, desk_rng, self.first_weekday, name=f"{level}.{agency}")
+                    desk = build_desk(env, level_spec.desk, desk_rng, self.first_weekday, name=f"{level}.{agency}",
+                                      timed=False, busy=self.busy_sampled)
                     tallies = [StreamTally(f"{level}.{agency}.{p}", within) for p in self.platforms]
                     desk.tallies.extend(tallies)
                     sampled = SampledAgency(agency, desk, tallies, len(feed))
@@ -319,7 +322,7 @@ class Interaction(Engine):
         all days at once.
         """
         responses: dict[str, list[np.ndarray]] = {}
-        for level, i, sampled in self.all_sampled:
+        for level, i, sampled in self.all_sampled if self.busy_sampled else ():
             if not sampled.desk.active:
                 continue
             sampled.backlog = 0

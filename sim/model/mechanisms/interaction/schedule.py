@@ -29,15 +29,14 @@ class Rota:
     """Weekday of model day 0 (0 = Monday)."""
     _before: tuple[float, ...] = field(init=False, repr=False, compare=False)
     """Staff-days from Monday 00:00 to the start of each piece, and (last) over the whole week."""
+    _week_total: float = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         ends = (*self.starts[1:], WEEK)
-        object.__setattr__(self, "_before", tuple(itertools.accumulate(
-            (c * (e - s) for s, e, c in zip(self.starts, ends, self.counts)), initial=0.0)))
-
-    @property
-    def _week_total(self) -> float:
-        return self._before[-1]
+        before = tuple(itertools.accumulate((c * (e - s) for s, e, c in zip(self.starts, ends, self.counts)),
+                                            initial=0.0))
+        object.__setattr__(self, "_before", before)
+        object.__setattr__(self, "_week_total", before[-1])
 
     @classmethod
     def of(cls, size: int, shifts: list[str], first_weekday: int) -> "Rota":

@@ -65,15 +65,17 @@ class SingleDeskRun:
 
 
 def build_desk(env: simpy.Environment, spec: Desk, rng: np.random.Generator, first_weekday: int,
-               name: str = "desk", desk_class: type[DeskEngine] = DeskEngine) -> DeskEngine:
-    """A desk whose teams draw their service times from their own streams spawned from ``rng``."""
+               name: str = "desk", desk_class: type[DeskEngine] = DeskEngine, **options) -> DeskEngine:
+    """A desk whose teams draw their service times from their own streams spawned from ``rng``.
+
+    ``options`` go to the desk (``timed``, ``busy``: see :class:`.desk.DeskEngine`)."""
     staff_rng, department_rng = rng.spawn(2)
     staff_rota = Rota.of(spec.staff.size, spec.staff.shifts, first_weekday)
     department = spec.department
     return desk_class(
         env, spec, staff_rota, DurationSampler(spec.staff.service, staff_rng),
         Rota.of(department.size, department.shifts, first_weekday) if department else None,
-        DurationSampler(department.service, department_rng) if department else None, name=name)
+        DurationSampler(department.service, department_rng) if department else None, name=name, **options)
 
 
 def run_single_desk(spec: Desk, messages: Messages, followers: Callable[[], float] | float, days: int,
