@@ -143,8 +143,9 @@ class InteractionMeanField(MeanField):
         profile = Profile.of(spec.messages, scenario.horizon.start.weekday())
         days = np.arange(D)
         cycle = profile.weekly[(scenario.horizon.start.weekday() + days) % 7]
-        rates = np.array([[base_rate(1.0, segments[twin.segment_of_day[d]][1].interaction.messages, p)
-                           for d in range(D)] for p in scenario.platforms])  # (platforms, days)
+        per_segment = np.array([[base_rate(1.0, segment.interaction.messages, p) for _, segment in segments]
+                                for p in scenario.platforms])                   # (platforms, segments)
+        rates = per_segment[:, np.asarray(twin.segment_of_day)]                  # (platforms, days)
         out = {}
         for level, level_spec in spec.levels.items():
             li = level_names.index(level)
