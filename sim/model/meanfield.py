@@ -85,7 +85,11 @@ class Twin:
 
 
 def structure(scenario: Scenario) -> tuple:
-    """What the members of a batch must share, everything but the parameters vectorised over."""
+    """What the members of a batch must share, everything but the parameters vectorised over.
+
+    Parameter values (rates, counts, shares, staff sizes, service times, patience, elasticities, the
+    profiles of messages over the day and week, the surges' dates, heights and decays) may differ.
+    """
     h = scenario.horizon
     return (
         h.start, h.end,
@@ -96,6 +100,21 @@ def structure(scenario: Scenario) -> tuple:
               for name, level in scenario.agencies.levels.items()),
         tuple((name, a.level, a.province, a.launch, tuple(a.platforms)) for name, a in scenario.accounts.items()),
         tuple(metric_names(scenario)),  # e.g. with and without the interaction loop, or another set of desks
+        _interaction_structure(scenario),
+    )
+
+
+def _interaction_structure(scenario: Scenario) -> tuple | None:
+    """What the interaction twin needs a batch to share: the named desks' shifts (so their pieces) and whether
+    they have a department, the hot issues and whom they hit, the feedback's window (whole days)."""
+    interaction = scenario.interaction
+    if interaction is None:
+        return None
+    return (
+        tuple((name, tuple(desk.staff.shifts), None if desk.department is None else tuple(desk.department.shifts))
+              for name, desk in interaction.accounts.items()),
+        tuple((name, tuple(issue.accounts), tuple(issue.levels)) for name, issue in interaction.hot_issues.items()),
+        interaction.feedback.window_days,
     )
 
 

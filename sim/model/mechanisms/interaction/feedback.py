@@ -19,38 +19,57 @@ shortfall.  Its followers also leave, each at hazard
 ``unfollow_rate_per_day * (1 - appeal)``: a poorly answered surge costs
 followers.  With no message in the window the appeal stays 1.
 
-These pure functions are used by the engine (on the measured shares) and
-the mean-field twin (on its fluid estimates) alike.
+These pure functions are used by the engine (on the measured shares, floats)
+and the mean-field twin (on its fluid estimates: floats for one scenario,
+arrays over a batch of scenarios, with :class:`FeedbackParameters`) alike.
+A measure with no messages behind it is None (the engine's spelling) or NaN
+(the twin's, member by member in a batch): either leaves its factor at 1.
 """
 
 from __future__ import annotations
 
-import math
+from typing import NamedTuple, Sequence
 
 from ....scenario.schema import Feedback
+from ...arithmetic import TINY, batch_of, defined_ratio, expm1, fmin, maximum
 
 
-def prompt_share(feedback: Feedback, received: float, prompt: float) -> float | None:
-    """The prompt share followers perceive from ``prompt`` of ``received`` messages; None with nothing to go on."""
-    weight = received + feedback.prior_messages
-    if weight <= 0:
-        return None
-    return (prompt + feedback.prior_messages * feedback.reference_share) / weight
+class FeedbackParameters(NamedTuple):
+    """The feedback's parameters as the twin holds them: floats, or arrays over a batch of scenarios."""
+
+    prior_messages: float
+    reference_share: float
+    elasticity: float
+    reference_median_hours: float
+    delay_elasticity: float
+    unfollow_rate_per_day: float
+
+    @classmethod
+    def batch(cls, feedbacks: Sequence[Feedback]) -> "FeedbackParameters":
+        return cls(*(batch_of([getattr(f, name) for f in feedbacks]) for name in cls._fields))
 
 
-def appeal(feedback: Feedback, prompt_share: float | None, median_hours: float | None) -> float:
-    """The multiplier of the follow hazard; None for a measure with no messages behind it."""
+def prompt_share(feedback: Feedback | FeedbackParameters, received, prompt):
+    """The prompt share followers perceive from ``prompt`` of ``received`` messages; None (NaN in a batch) with
+    nothing to go on."""
+    return defined_ratio(prompt + feedback.prior_messages * feedback.reference_share,
+                         received + feedback.prior_messages)
+
+
+def appeal(feedback: Feedback | FeedbackParameters, prompt_share, median_hours):
+    """The multiplier of the follow hazard; a measure that is None or NaN has no messages behind it (factor 1)."""
     value = 1.0
-    if prompt_share is not None and feedback.elasticity > 0:
-        value *= min(1.0, prompt_share / feedback.reference_share) ** feedback.elasticity
-    if median_hours is not None and feedback.delay_elasticity > 0 and median_hours > 0:
-        value *= min(1.0, feedback.reference_median_hours / median_hours) ** feedback.delay_elasticity
+    if prompt_share is not None:
+        value = value * fmin(prompt_share / feedback.reference_share, 1.0) ** feedback.elasticity
+    if median_hours is not None:  # a median of 0 (never measured so) counts as prompt
+        value = value * fmin(feedback.reference_median_hours / maximum(median_hours, TINY),
+                             1.0) ** feedback.delay_elasticity
     return value
 
 
-def unfollow_probability(feedback: Feedback, appeal_: float, dt: float = 1.0) -> float:
+def unfollow_probability(feedback: Feedback | FeedbackParameters, appeal_, dt: float = 1.0):
     """Probability that one follower stops following within ``dt`` days at this appeal."""
-    return -math.expm1(-feedback.unfollow_rate_per_day * (1.0 - appeal_) * dt)
+    return -expm1(-feedback.unfollow_rate_per_day * (1.0 - appeal_) * dt)
 
 
 def adoption_multiplier(feedback: Feedback, prompt_share: float | None) -> float:

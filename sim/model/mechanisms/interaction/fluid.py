@@ -29,41 +29,161 @@ takes the mean response ``R`` from Little's law on the fluid (waiting area
 over arrivals, plus the mean service) and reads the share answered within
 ``H`` hours as ``(answered share) * (1 - exp(-H / R))`` and the median as
 ``R ln 2``, as if responses were exponential.
+
+Within a piece each regime is linear in ``y = x - s``: ``dy/dt = excess - rate y``
+with ``excess = lambda - mu s`` and ``rate`` ``mu`` (under-loaded, ``y <= 0``) or
+``theta`` (over-loaded), so ``y(t) = E y + F excess`` and its integral is
+``F y + G excess``, with ``E = exp(-rate t)``, ``F`` the integral of ``E`` and ``G``
+that of ``F`` (:func:`relaxation`; ``theta = 0``, senders who never give up, is
+the linear limit).  ``y`` moves monotonically towards ``excess / rate``, so it
+changes regime at most once in a piece (where it reaches 0, after
+``log(1 + rate q) / rate`` days, ``q = -y / excess``), and from ``y = 0`` it moves
+away into the other regime for good: a piece is two sub-pieces at most.  While
+nobody is on duty (a piece every rota leaves empty) messages only wait and
+some senders give up.
+
+A batch of scenarios.  The twin solves many parameter sets of one structure at
+once (:func:`sim.model.meanfield.meanfield_batch`): the desks of a batch share
+their shifts, so their pieces, and hold every value (staff on duty, service
+rates, patience, arrivals, the fluid itself) as an array over the batch, or
+as a float for one scenario.  Each member takes its own regime within a piece
+(masks), and only a piece in which some member changes regime pays for the
+second sub-piece.
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import lru_cache
+from typing import NamedTuple, Sequence
 
 import numpy as np
 
 from ....scenario.schema import Desk, Messages
+from ...arithmetic import TINY, any_, batch_of, divide_where, exp, expm1, log1p_ratio, maximum, minimum, where
 from .intensity import HOURS
 from .schedule import WEEK, Rota
 
+UNCAPPED = 10 ** 9
+"""A team size no shift reaches: its rota changes wherever the shifts covering the moment change."""
+
+SERIES_BELOW = 1e-3
+"""Below this ``rate * t`` the second integral of the decay is taken from its series (no cancellation)."""
+
+
+class Relaxation(NamedTuple):
+    """How ``dy/dt = excess - rate y`` moves ``y`` over ``t`` days: ``y(t) = decay y + spent excess``, and the
+    integral of ``y`` over the ``t`` days is ``spent y + spent_integral excess``."""
+
+    decay: float
+    """``exp(-rate t)``."""
+    spent: float
+    """``(1 - exp(-rate t)) / rate``: ``t`` at rate 0."""
+    spent_integral: float
+    """``(t - spent) / rate``: ``t^2 / 2`` at rate 0."""
+
+
+def relaxation(rate, t) -> Relaxation:
+    """:class:`Relaxation` at ``rate`` (may be 0) over ``t`` days; floats, or arrays over a batch."""
+    return Relaxation(exp(-rate * t), *_spent(rate, t))
+
+
+def _spent(rate, t):
+    """(``spent``, ``spent_integral``) of :class:`Relaxation`."""
+    total = rate + TINY
+    z = total * t
+    lost = expm1(-z)  # exp(-z) - 1
+    second = where(z >= SERIES_BELOW, (z + lost) / maximum(z, SERIES_BELOW) ** 2,  # (z - 1 + exp(-z)) / z^2
+                   0.5 - z * (1 / 6 - z * (1 / 24 - z / 120)))
+    return -lost / total, t * t * second
+
+
+def _to_boundary(z, ratio):
+    """``(1 - log(1 + z) / z) / z`` from ``ratio = log(1 + z) / z``: the integral of ``y`` until it reaches 0 is
+    ``y q`` times it (1/2 at ``z = 0``: a triangle)."""
+    return where(z >= SERIES_BELOW, (1.0 - ratio) / maximum(z, SERIES_BELOW), 0.5 - z * (1 / 3 - z * (1 / 4 - z / 5)))
+
+
+class Staffing(NamedTuple):
+    """A team in one piece of the day: staff on duty, the messages a day they can serve, staff-days on duty."""
+
+    on_duty: float
+    capacity: float
+    staff_days: float
+
 
 class FluidTeam:
-    """One team's fluid queue; ``x`` messages waiting or being handled."""
+    """One team's fluid queue; ``x`` messages waiting or being handled (floats, or arrays over a batch).
 
-    def __init__(self, mu: float, theta: float):
+    ``area`` and ``waiting`` add up the integrals of ``x`` and of ``(x - s)+`` until
+    the desk starts a new day (:meth:`start_day`).
+    """
+
+    def __init__(self, mu, theta):
         self.mu = mu
         self.theta = theta
-        self.x = 0.0
+        self.x = 0.0 * theta
+        self.area = self.waiting = 0.0
+        self._relaxations: dict[float, tuple[Relaxation, Relaxation]] = {}
 
-    def advance(self, duration: float, arrivals: float, s: float) -> tuple[float, float, float, float]:
-        """Advance ``duration`` days with ``arrivals`` messages and ``s`` staff: (served, abandoned, area, waiting area)."""
-        x, area, waiting, left = self.x, 0.0, 0.0, duration
-        lam = arrivals / duration
-        while left > 1e-12:
-            x, dt, a, overloaded = fluid_piece(x, lam, self.mu, s, self.theta, left)
-            area += a
-            if overloaded:
-                waiting += a - s * dt
-            left -= dt
-        self.x = x
-        busy = area - waiting
-        return self.mu * busy, self.theta * waiting, area, waiting
+    def start_day(self) -> None:
+        self.area = self.waiting = 0.0
+
+    def relaxations(self, duration: float) -> tuple[Relaxation, Relaxation]:
+        """(under-loaded, over-loaded) relaxations over a piece of ``duration`` days (the pieces recur weekly)."""
+        found = self._relaxations.get(duration)
+        if found is None:
+            found = self._relaxations[duration] = (relaxation(self.mu, duration), relaxation(self.theta, duration))
+        return found
+
+    def advance(self, duration: float, lam, staffing: Staffing):
+        """Advance ``duration`` days at ``lam`` messages a day with ``staffing``; returns the messages served."""
+        under, over = self.relaxations(duration)
+        self.x, area, waiting = fluid_piece(self.x, lam, self.mu, self.theta, staffing, duration, under, over)
+        self.area = self.area + area
+        self.waiting = self.waiting + waiting
+        return self.mu * (area - waiting)
+
+    def wait(self, duration: float, lam) -> None:
+        """Advance ``duration`` days at ``lam`` messages a day with nobody on duty: messages wait, some give up."""
+        over = self.relaxations(duration)[1]
+        x = self.x
+        self.x = over.decay * x + over.spent * lam
+        integral = over.spent * x + over.spent_integral * lam
+        self.area = self.area + integral
+        self.waiting = self.waiting + integral
+
+
+def fluid_piece(x, lam, mu, theta, staffing: Staffing, horizon: float, under: Relaxation, over: Relaxation):
+    """Solve ``dx/dt = lam - mu min(x, s) - theta (x - s)+`` over ``horizon`` days from ``x``, ``s`` on duty.
+
+    Returns (x at the end, integral of x, integral of ``(x - s)+``: the waiting area), floats or arrays over a
+    batch.  ``under`` and ``over`` are the regimes' relaxations over the whole piece.
+    """
+    s = staffing.on_duty
+    excess = lam - staffing.capacity
+    y = x - s
+    overloaded = where(y != 0, y, excess) > 0  # on the boundary the flow decides
+    spent = where(overloaded, over.spent, under.spent)
+    end = where(overloaded, over.decay, under.decay) * y + spent * excess
+    integral = spent * y + where(overloaded, over.spent_integral, under.spent_integral) * excess
+    crossing = y * end < 0
+    if not any_(crossing):
+        return s + end, staffing.staff_days + integral, where(overloaded, integral, 0.0)
+    # Some members reach the boundary y = 0 after ``dt`` days, and go on in the other regime for good.
+    q = divide_where(-y, excess, crossing)  # 0 for the others
+    z = where(overloaded, theta, mu) * q
+    ratio = log1p_ratio(z)
+    dt = minimum(q * ratio, horizon)
+    switched = crossing & (dt < horizon)
+    before = y * q * _to_boundary(z, ratio)
+    spent, spent_integral = _spent(where(overloaded, mu, theta), horizon - dt)
+    after = spent_integral * excess
+    waiting = where(switched, where(overloaded, before, after), where(overloaded, integral, 0.0))
+    end = where(switched, spent * excess, end)
+    integral = where(switched, before + after, integral)
+    return s + end, staffing.staff_days + integral, waiting
 
 
 def day_pieces(rotas: list[Rota]) -> list[list[tuple[float, float, tuple[float, ...]]]]:
@@ -94,92 +214,96 @@ def _piece_index(rota: Rota, week_time: float) -> int:
     return index
 
 
-def fluid_piece(x: float, lam: float, mu: float, s: float, theta: float, horizon: float):
-    """Solve ``dx/dt = lam - mu min(x, s) - theta (x - s)+`` from ``x`` until ``horizon`` or a change of regime.
-
-    Returns (x at the end, time elapsed, integral of x, whether the piece was over-loaded).
-    Each regime is linear, so ``x`` moves exponentially (or linearly) towards its equilibrium.
-    """
-    overloaded = x > s or (x >= s and lam > mu * s)
-    if not overloaded:
-        eq, rate, boundary = lam / mu, mu, s if lam > mu * s else None
-    elif theta > 0:
-        eq, rate, boundary = s + (lam - mu * s) / theta, theta, s if lam < mu * s else None
-    else:
-        slope = lam - mu * s
-        dt = horizon if slope >= 0 else min(horizon, (x - s) / -slope)
-        return x + slope * dt, dt, (x + slope * dt / 2) * dt, True
-    dt = horizon
-    if boundary is not None and (x - eq) * (boundary - eq) > 0 and abs(boundary - eq) < abs(x - eq):
-        dt = min(horizon, math.log((x - eq) / (boundary - eq)) / rate)
-    decay = math.exp(-rate * dt)
-    end = boundary if dt < horizon else eq + (x - eq) * decay
-    return end, dt, eq * dt + (x - eq) * (1 - decay) / rate, overloaded
+@lru_cache(maxsize=1024)
+def _on_duty(size: int, shifts: tuple[str, ...], middles: tuple[float, ...]) -> tuple[float, ...]:
+    """Staff of a team of ``size`` on ``shifts`` on duty at each of ``middles`` (days after Monday 00:00)."""
+    rota = Rota.of(size, list(shifts), 0)
+    return tuple(float(rota.on_duty(t)) for t in middles)
 
 
 @dataclass(frozen=True)
 class FluidDay:
-    received: float
     answered: float
     abandoned: float
     backlog: float
-    area: float
     waiting: float
     """Message-days spent waiting (in either queue)."""
-    busy: tuple[float, ...] = ()
+    busy: tuple = ()
     """Staff-days busy, per team (staff, then department)."""
-    present: tuple[float, ...] = ()
+    present: tuple = ()
     """Staff-days on duty, per team."""
 
 
 class FluidDesk:
-    """One desk's fluid twin: the staff's queue and, for substantive messages, the department's."""
+    """One desk's fluid twin: the staff's queue and, for substantive messages, the department's.
 
-    def __init__(self, spec: Desk, messages: Messages, first_weekday: int):
-        theta = 0.0 if messages.patience is None else 24.0 / messages.patience.mean_hours
-        department = spec.department
-        self.substantive = messages.substantive_share if department is not None else 0.0
-        self.mean_service = spec.staff.service.mean_hours / 24 + self.substantive * (
-            department.service.mean_hours / 24 if department is not None else 0.0)
+    Built from one desk (floats) or from the desks of a batch of scenarios, which share their shifts and
+    whether there is a department (arrays over the batch).
+    """
+
+    def __init__(self, spec: Desk | Sequence[Desk], messages: Messages | Sequence[Messages], first_weekday: int):
+        specs = [spec] if isinstance(spec, Desk) else list(spec)
+        messages = [messages] if isinstance(messages, Messages) else list(messages)
+        theta = batch_of([0.0 if m.patience is None else 24.0 / m.patience.mean_hours for m in messages])
+        has_department = specs[0].department is not None
+        self.substantive = batch_of([m.substantive_share if has_department else 0.0 for m in messages])
+        self.mean_service = batch_of([d.staff.service.mean_hours / 24 + (
+            m.substantive_share * d.department.service.mean_hours / 24 if has_department else 0.0)
+            for d, m in zip(specs, messages)])
         self.first_weekday = first_weekday
-        rotas = [Rota.of(spec.staff.size, spec.staff.shifts, 0)]  # Monday-based: pieces are looked up by weekday
-        self.staff = FluidTeam(24.0 / spec.staff.service.mean_hours, theta)
-        self.department = None
-        if department is not None:
-            rotas.append(Rota.of(department.size, department.shifts, 0))
-            self.department = FluidTeam(24.0 / department.service.mean_hours, theta)
-        self.pieces = day_pieces(rotas)
+        teams = [[d.staff for d in specs]] + ([[d.department for d in specs]] if has_department else [])
+        self.teams = [FluidTeam(batch_of([24.0 / t.service.mean_hours for t in team]), theta) for team in teams]
+        self.staff = self.teams[0]
+        self.department = self.teams[1] if has_department else None
+        shifts = [tuple(team[0].shifts) for team in teams]
+        cuts = day_pieces([Rota.of(UNCAPPED, list(s), 0) for s in shifts])
+        middles = tuple(weekday + (h0 + h1) / 48 for weekday, pieces in enumerate(cuts) for h0, h1, _ in pieces)
+        on_duty = [iter(zip(*(_on_duty(t.size, shifts[i], middles) for t in team))) for i, team in enumerate(teams)]
+        self.pieces = [[(h0, h1, tuple(batch_of(next(counts)) for counts in on_duty)) for h0, h1, _ in pieces]
+                       for pieces in cuts]
+        """Per weekday (Monday first): ``(start hour, end hour, staff on duty of each team)``, cut wherever a
+        shift begins or ends (so the same for every member of a batch)."""
         self.shares = [hour_shares(pieces) for pieces in self.pieces]
+        self.durations = [np.array([(h1 - h0) / HOURS for h0, h1, _ in pieces]) for pieces in self.pieces]
+        self.present = [tuple(sum(staff[t] * (h1 - h0) / HOURS for h0, h1, staff in pieces)
+                              for t in range(len(self.teams))) for pieces in self.pieces]
+        self._staffing = [[((h1 - h0) / HOURS,
+                            tuple(None if uncapped == 0 else Staffing(s, team.mu * s, s * (h1 - h0) / HOURS)
+                                  for team, s, uncapped in zip(self.teams, staff, open_)))
+                           for (h0, h1, staff), (_, _, open_) in zip(pieces, uncapped_pieces)]
+                          for pieces, uncapped_pieces in zip(self.pieces, cuts)]
+        """Per weekday and piece: its duration (days) and each team's :class:`Staffing`, None while no shift covers
+        the piece (nobody on duty whatever the team's size)."""
 
-    def day(self, day: int, hourly_arrivals: np.ndarray) -> FluidDay:
-        weekday = (self.first_weekday + day) % 7
-        per_piece = (self.shares[weekday] @ hourly_arrivals).tolist()
-        answered = abandoned = area = waiting = 0.0
-        busy, present = [0.0, 0.0], [0.0, 0.0]
-        for (h0, h1, staff), arrivals in zip(self.pieces[weekday], per_piece):
-            duration = (h1 - h0) / HOURS
-            served, lost, a, w = self.staff.advance(duration, arrivals, staff[0])
-            abandoned += lost
-            area += a
-            waiting += w
-            busy[0] += a - w
-            present[0] += staff[0] * duration
-            if self.department is not None:
-                answered += served * (1 - self.substantive)
-                served2, lost2, a2, w2 = self.department.advance(duration, served * self.substantive, staff[1])
-                answered += served2
-                abandoned += lost2
-                area += a2
-                waiting += w2
-                busy[1] += a2 - w2
-                present[1] += staff[1] * duration
-            else:
-                answered += served
-        backlog = self.staff.x + (self.department.x if self.department is not None else 0.0)
-        teams = 2 if self.department is not None else 1
-        return FluidDay(received=float(hourly_arrivals.sum()), answered=answered, abandoned=abandoned,
-                        backlog=backlog, area=area, waiting=waiting, busy=tuple(busy[:teams]),
-                        present=tuple(present[:teams]))
+    def day(self, weekday: int, rates: Sequence) -> FluidDay:
+        """Advance one day (a ``weekday``, Monday 0) with ``rates[i]`` messages a day arriving in piece ``i``."""
+        staff, department = self.staff, self.department
+        for team in self.teams:
+            team.start_day()
+        for (duration, staffing), lam in zip(self._staffing[weekday], rates):
+            if staffing[0] is None:
+                staff.wait(duration, lam)
+                if department is not None:
+                    department.wait(duration, 0.0) if staffing[1] is None else \
+                        department.advance(duration, 0.0, staffing[1])
+                continue
+            served = staff.advance(duration, lam, staffing[0])
+            if department is not None:
+                inflow = served * self.substantive / duration
+                if staffing[1] is None:
+                    department.wait(duration, inflow)
+                else:
+                    department.advance(duration, inflow, staffing[1])
+        busy = tuple(team.area - team.waiting for team in self.teams)
+        answered = staff.mu * busy[0]
+        abandoned = staff.theta * staff.waiting
+        backlog, waiting = staff.x, staff.waiting
+        if department is not None:
+            answered = answered * (1 - self.substantive) + department.mu * busy[1]
+            abandoned = abandoned + department.theta * department.waiting
+            backlog, waiting = backlog + department.x, waiting + department.waiting
+        return FluidDay(answered=answered, abandoned=abandoned, backlog=backlog, waiting=waiting, busy=busy,
+                        present=self.present[weekday])
 
 
 def hour_shares(pieces: list[tuple[float, float, tuple[float, ...]]]) -> np.ndarray:
@@ -188,15 +312,15 @@ def hour_shares(pieces: list[tuple[float, float, tuple[float, ...]]]) -> np.ndar
     return np.array([np.clip(np.minimum(hours + 1, h1) - np.maximum(hours, h0), 0.0, 1.0) for h0, h1, _ in pieces])
 
 
-def responsiveness(received: float, closed: float, answered: float, waiting: float, mean_service: float,
-                   within: float) -> tuple[float, float] | None:
-    """(prompt messages, median response in hours) of a fluid desk over some days; None without messages.
+def responsiveness(received, closed, answered, waiting, mean_service, within):
+    """(prompt messages, median response in hours) of a fluid desk over some days; NaN without messages.
 
-    Arguments are the days' sums.  Mean response ``R`` = waiting area / received
-    + mean service (Little's law); responses read as exponential with mean ``R``,
-    so the prompt messages are ``received * (answered / closed) * (1 - exp(-H / R))``.
+    Arguments are the days' sums (floats, or arrays over a batch).  Mean response
+    ``R`` = waiting area / received + mean service (Little's law); responses read
+    as exponential with mean ``R``, so the prompt messages are
+    ``received * (answered / closed) * (1 - exp(-H / R))``.
     """
-    if received <= 0 or closed <= 0:
-        return None
-    mean = waiting / received + mean_service
-    return received * answered / closed * -math.expm1(-within / mean), mean * math.log(2) * 24
+    known = (received > 0) & (closed > 0)
+    mean = divide_where(waiting, received, known, math.nan) + mean_service
+    return received * divide_where(answered, closed, known, math.nan) * -expm1(-within / mean), \
+        mean * math.log(2) * 24

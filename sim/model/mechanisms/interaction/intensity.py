@@ -91,17 +91,28 @@ def intensity(t, base: float, profile: Profile, surges: tuple[Surge, ...] = ()) 
     return base * profile.cycle(t) * factor
 
 
+def hour_fractions(days, surges: tuple[Surge, ...] = ()) -> np.ndarray:
+    """For each of ``days`` and each hour, the integral over the hour (days) of ``1 + surges``: ``(days, 24)``.
+
+    The twin takes a batch of scenarios at once: surges whose onsets, heights or
+    decays are arrays over the batch give ``(days, 24, batch)``.  An hour before a
+    surge's onset integrates it over an empty interval, so it adds exactly 0.
+    """
+    starts = np.asarray(days, dtype=float)[:, None] + np.arange(HOURS) / HOURS
+    batch = np.broadcast_shapes(*(np.shape(v) for s in surges for v in (s.onset, s.excess, s.decay)))
+    starts = starts.reshape(starts.shape + (1,) * len(batch))
+    hours = np.full(np.broadcast_shapes(starts.shape, batch), 1.0 / HOURS)
+    for s in surges:
+        lo = np.maximum(starts, s.onset)
+        hi = np.maximum(starts + 1.0 / HOURS, s.onset)
+        tau = s.decay
+        hours = hours + s.excess * tau * (np.exp(-(lo - s.onset) / tau) - np.exp(-(hi - s.onset) / tau))
+    return hours
+
+
 def hourly_expected(day: int, base: float, profile: Profile, surges: tuple[Surge, ...] = ()) -> np.ndarray:
     """Integral of ``lambda`` over each hour of day ``day``: the mean number of messages in each hour (exact)."""
-    hours = np.full(HOURS, 1.0 / HOURS)
-    starts = day + np.arange(HOURS) / HOURS
-    for s in surges:
-        if s.onset < day + 1:
-            lo = np.maximum(starts, s.onset)
-            hi = starts + 1.0 / HOURS
-            tau = s.decay
-            hours += np.where(lo < hi, s.excess * tau * (np.exp(-(lo - s.onset) / tau) - np.exp(-(hi - s.onset) / tau)), 0.0)
-    return base * profile.weekly[profile.weekday(day)] * profile.hourly * hours
+    return base * profile.weekly[profile.weekday(day)] * profile.hourly * hour_fractions([day], surges)[0]
 
 
 def expected_messages(day: int, base: float, profile: Profile, surges: tuple[Surge, ...] = ()) -> float:

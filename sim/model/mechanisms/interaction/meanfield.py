@@ -20,160 +20,248 @@ ordinary accounts the twin gives the level's expected messages received
 (exact in expectation given the expected accounts open, which the adoption
 twin shares); it does not model their desks, so their answered, abandoned,
 prompt, backlog and response metrics, and every standard error, are NaN.
+
+A batch of scenarios of one structure (:func:`sim.model.meanfield.structure`:
+among others the desks' shifts, which accounts have a department, the hot
+issues' targets and the feedback window) is solved at once, every value an
+array over the batch, as the other mechanisms' twins do; one scenario is the
+batch of one, in floats.
 """
 
 from __future__ import annotations
 
 import math
+from typing import Callable
 
 import numpy as np
 
 from ....scenario.schema import Scenario
+from ...arithmetic import batch_of, divide_where, expm1
 from ...mechanism import MeanField
-from ..following import expected_gain
-from .feedback import appeal, prompt_share, unfollow_probability
+from ..following import FollowParameters, expected_gain
+from .feedback import FeedbackParameters, appeal, prompt_share, unfollow_probability
 from .fluid import FluidDesk, responsiveness
-from .intensity import Profile, Surge, base_rate, hourly_expected
+from .intensity import HOURS, Surge, base_rate, hour_fractions
 from .metrics import LEVEL, metric_names
+
+FLOWS = ("received", "answered", "abandoned", "waiting")
+"""A platform's daily flows at a desk, as the feedback reads them over its window."""
 
 
 class InteractionMeanField(MeanField):
-    """Solved member by member in a batch: each desk is a fluid stepped in Python, whose cost grows with the batch."""
+    """The named accounts' desks as fluids and the levels' expected messages, for one scenario or a batch."""
 
     def solve(self) -> dict[str, np.ndarray]:
         twin = self.twin
-        if twin.scenario.interaction is None:
+        scenario = twin.scenario
+        if scenario.interaction is None:
             return {}
-        if twin.shape == ():
-            return self._member(0)
-        members = [self._member(b) for b in range(len(twin.members))]
-        return {name: np.stack([m[name] for m in members], axis=-1) for name in members[0]}
-
-    def _member(self, b: int) -> dict[str, np.ndarray]:
-        scenario = self.twin.members[b]
-        D = self.twin.days
-        metrics = {name: np.full(D, np.nan) for name in metric_names(scenario)}  # NaN: not estimated by the twin
+        metrics = {}
         for account in scenario.accounts:
-            metrics.update(self._account(scenario, b, account))
+            metrics.update(self._account(account))
         if scenario.interaction.sample_per_level > 0:
-            metrics.update(self._levels(scenario, b))
-        return metrics
+            metrics.update(self._levels())
+        for name in metric_names(scenario):
+            if name not in metrics:  # not estimated by the twin: NaN (for a batch, one read-only block of NaN
+                metrics[name] = (self._series(fill=np.nan) if twin.shape == ()  # that each member's copy reads)
+                                 else np.broadcast_to(np.nan, (twin.days, *twin.shape)))
+        return {name: member_major(values) for name, values in metrics.items()}
 
-    def _registered(self, b: int) -> np.ndarray:
-        """Member ``b``'s expected registered users, (platforms, days)."""
-        registered = self.twin.shared["registered"]
-        return registered if self.twin.shape == () else registered[:, b, :]
+    # --- what every member holds -------------------------------------------------------------------
+    def _stacked(self, read: Callable[[Scenario], list[float]]) -> np.ndarray:
+        """``read`` of every member, stacked on the last axis for a batch: ``(n,)`` or ``(n, batch)``."""
+        values = np.array([read(s) for s in self.twin.members], dtype=float)
+        return values[0] if self.twin.shape == () else values.T
+
+    def _profile(self) -> tuple[np.ndarray, np.ndarray]:
+        """The daily and weekly cycles, normalised to mean 1 (as :class:`.intensity.Profile`): (24, ...), (7, ...)."""
+        hourly = self._stacked(lambda s: s.interaction.messages.hourly)
+        weekly = self._stacked(lambda s: s.interaction.messages.weekly)
+        return hourly / hourly.mean(axis=0), weekly / weekly.mean(axis=0)
+
+    def _surges(self, hits: Callable) -> tuple[Surge, ...]:
+        """The hot issues for which ``hits(issue)`` holds, their values over the batch."""
+        twin = self.twin
+        out = []
+        for name, issue in twin.scenario.interaction.hot_issues.items():
+            if hits(issue):
+                def value(read, name=name):
+                    return twin.values(lambda s: read(s, s.interaction.hot_issues[name]))
+                out.append(Surge(onset=value(lambda s, i: s.horizon.day(i.date) + i.hour / 24),
+                                 excess=value(lambda s, i: i.surge - 1.0), decay=value(lambda s, i: i.decay_days)))
+        return tuple(out)
+
+    def _series(self, *lead: int, days: int | None = None, fill: float = 0.0) -> np.ndarray:
+        """A new ``(*lead, days, ...)`` array of ``fill``, laid out member by member (:func:`member_major`)."""
+        days = self.twin.days if days is None else days
+        return np.moveaxis(np.full((*lead, *self.twin.shape, days), fill), -1, len(lead))
+
+    def _users(self, platform: str) -> np.ndarray:
+        """The expected registered users of ``platform``, ``(days, ...)``."""
+        k = list(self.twin.scenario.platforms).index(platform)
+        return np.moveaxis(np.asarray(self.twin.shared["registered"][k]), -1, 0)[:self.twin.days]
 
     # --- named accounts ----------------------------------------------------------------------------
-    def _account(self, scenario: Scenario, b: int, account: str) -> dict[str, np.ndarray]:
-        twin, D = self.twin, self.twin.days
-        spec = scenario.interaction
+    def _account(self, account: str) -> dict[str, np.ndarray]:
+        twin, D, scenario = self.twin, self.twin.days, self.twin.scenario
+        members, shape = twin.members, twin.shape
         platforms = list(scenario.accounts[account].platforms)
-        index = {p: k for k, p in enumerate(scenario.platforms)}
-        registered = self._registered(b)
-        segments = twin.segments[b]
+        P = len(platforms)
         launch = max(scenario.horizon.day(scenario.accounts[account].launch), 0)
-        profile = Profile.of(spec.messages, scenario.horizon.start.weekday())  # the cycles are not time-varying
-        surges = tuple(_surge(scenario, issue) for issue in spec.hot_issues.values() if account in issue.accounts)
-        fluid = FluidDesk(spec.accounts[account], spec.messages, scenario.horizon.start.weekday())
-        within = spec.feedback.within_hours / 24
+        first_weekday = scenario.horizon.start.weekday()
+        desk = FluidDesk([s.interaction.accounts[account] for s in members], [s.interaction.messages for s in members],
+                         first_weekday)
+        within = twin.values(lambda s: s.interaction.feedback.within_hours / 24)
+        window = scenario.interaction.feedback.window_days  # shared by the batch (the structure)
+        segments = twin.segment_members()
+        follow = [[FollowParameters.batch([s.accounts[account].platforms[p] for s in seg]) for seg in segments]
+                  for p in platforms]
+        per_follower = [[batch_of([base_rate(1.0, s.interaction.messages, p) for s in seg]) for seg in segments]
+                        for p in platforms]
+        feedback = [FeedbackParameters.batch([s.interaction.feedback for s in seg]) for seg in segments]
+        users = [self._users(p) for p in platforms]
+        rates, per_base = self._arrivals(desk, account, launch)
 
-        followers = dict.fromkeys(platforms, 0.0)
-        today = dict.fromkeys(platforms, 1.0)
-        # Per platform and day (cumulative, row d = before day d): received, answered, abandoned, waiting, prompt.
-        flows = {p: np.zeros((D + 1, 5)) for p in platforms}
-        out = {f"followers.{account}.all": np.zeros(D)}
-        for p in platforms:
-            out.update({f"followers.{account}.{p}": np.zeros(D), f"backlog.{account}.{p}": np.zeros(D),
-                        f"appeal.{account}.{p}": np.ones(D),
-                        f"response_hours.{account}.{p}.p50": np.full(D, np.nan),
-                        f"response_hours.{account}.{p}.p90": np.full(D, np.nan)})
-        teams = ["staff"] + (["department"] if fluid.department is not None else [])
-        for team in teams:
-            out[f"utilisation.{account}.{team}"] = np.full(D, np.nan)
+        # Per platform: followers, appeal in force and base rate per day; cumulative flows (row d: before day d).
+        series = self._series
+        followers_out, base_out, appeal_out = series(P), series(P), series(P, fill=1.0)
+        cumulative = np.moveaxis(series(P, len(FLOWS), days=D + 1), 2, 1)
+        day_flows = np.moveaxis(series(len(FLOWS)), 1, 0)
+        backlog, busy, present = series(), series(len(desk.teams)), series(len(desk.teams))
+        followers = [twin.values(lambda s: 0.0) for _ in platforms]
+        today = [1.0] * P
+        tomorrow = [1.0] * P
         for d in range(launch, D):
-            now = segments[twin.segment_of_day[d]][1]
-            messages, feedback = now.interaction.messages, now.interaction.feedback
-            tomorrow = {}
-            first = max(d - feedback.window_days, 0)
-            for p in platforms:
-                entry = now.accounts[account].platforms[p]
-                followers[p] += expected_gain(entry, registered[index[p]][d], followers[p], d - launch, today[p])
-                followers[p] -= followers[p] * unfollow_probability(feedback, today[p])
-                received, answered, abandoned, waiting, _ = (flows[p][d] - flows[p][first]).tolist()  # days first..d-1
-                measured = responsiveness(received, answered + abandoned, answered, waiting, fluid.mean_service, within)
-                if measured is None:
-                    tomorrow[p] = 1.0
-                else:
-                    prompt, median = measured
-                    tomorrow[p] = appeal(feedback, prompt_share(feedback, received, prompt), median)
-            hourly = [hourly_expected(d, base_rate(followers[p], messages, p), profile, surges) for p in platforms]
-            arrivals = [float(h.sum()) for h in hourly]
-            day = fluid.day(d, sum(hourly))
-            mean = day.waiting / day.received + fluid.mean_service if day.received > 0 else math.nan
-            prompt_today = day.answered * -math.expm1(-within / mean) if day.received > 0 else 0.0
-            for p, mine in zip(platforms, arrivals):
-                share = mine / day.received if day.received > 0 else 1.0 / len(platforms)
-                flows[p][d + 1] = flows[p][d] + (mine, day.answered * share, day.abandoned * share,
-                                                 day.waiting * share, prompt_today * share)
-                out[f"backlog.{account}.{p}"][d] = day.backlog * share
-                out[f"appeal.{account}.{p}"][d] = today[p]
-                out[f"followers.{account}.{p}"][d] = followers[p]
-                out[f"response_hours.{account}.{p}.p50"][d] = mean * math.log(2) * 24
-                out[f"response_hours.{account}.{p}.p90"][d] = mean * math.log(10) * 24
-            out[f"followers.{account}.all"][d] = sum(followers.values())
-            for team, busy, present in zip(teams, day.busy, day.present):
-                out[f"utilisation.{account}.{team}"][d] = busy / present if present > 0 else math.nan
-            today = tomorrow
-        for p in platforms:
-            for j, c in enumerate(("received", "answered", "abandoned")):
-                out[f"messages.{account}.{p}.{c}"] = flows[p][1:, j].copy()
-            out[f"messages.{account}.{p}.prompt"] = flows[p][1:, 4].copy()
+            segment = twin.segment_of_day[d]
+            rules = feedback[segment]
+            first = max(d - window, 0)
+            total = 0.0
+            bases = []
+            for i in range(P):
+                f = followers[i]
+                f = f + expected_gain(follow[i][segment], users[i][d], f, d - launch, today[i])
+                f = f - f * unfollow_probability(rules, today[i])
+                followers[i] = f
+                received, answered, abandoned, waiting = cumulative[i, d] - cumulative[i, first]  # days first..d-1
+                prompt, median = responsiveness(received, answered + abandoned, answered, waiting, desk.mean_service,
+                                                within)
+                tomorrow[i] = appeal(rules, prompt_share(rules, received, prompt), median)
+                base = f * per_follower[i][segment]
+                bases.append(base)
+                total = total + base
+                followers_out[i, d] = f
+                appeal_out[i, d] = today[i]
+                base_out[i, d] = base
+            weekday = (first_weekday + d) % 7
+            day = desk.day(weekday, [total * rate for rate in rates[d]])
+            day_flows[d, 0] = total * per_base[d]
+            day_flows[d, 1] = day.answered
+            day_flows[d, 2] = day.abandoned
+            day_flows[d, 3] = day.waiting
+            backlog[d] = day.backlog
+            busy[:, d] = day.busy
+            present[:, d] = day.present
+            for i in range(P):
+                cumulative[i, d + 1] = cumulative[i, d] + divide_where(bases[i], total, total > 0, 1.0 / P) * day_flows[d]
+            today, tomorrow = tomorrow, today
+
+        received, answered = day_flows[:, 0], day_flows[:, 1]
+        had = received > 0
+        mean = divide_where(day_flows[:, 3], received, had, math.nan) + desk.mean_service
+        prompt = np.where(had, answered * -expm1(-within / mean), 0.0)
+        total = base_out.sum(axis=0)
+        out = {f"followers.{account}.all": followers_out.sum(axis=0)}
+        for i, p in enumerate(platforms):
+            share = divide_where(base_out[i], total, total > 0, 1.0 / P)
+            out.update({
+                f"followers.{account}.{p}": followers_out[i], f"appeal.{account}.{p}": appeal_out[i],
+                f"backlog.{account}.{p}": backlog * share,
+                f"response_hours.{account}.{p}.p50": mean * (math.log(2) * 24),
+                f"response_hours.{account}.{p}.p90": mean * (math.log(10) * 24),
+                f"messages.{account}.{p}.prompt": cumulative_sum(prompt * share)})
+            for j, flow in enumerate(FLOWS[:3]):
+                out[f"messages.{account}.{p}.{flow}"] = cumulative[i, 1:, j]
+        for t, team in enumerate(["staff", "department"][:len(desk.teams)]):
+            utilisation = divide_where(busy[t], present[t], present[t] > 0, math.nan)
+            utilisation[:launch] = math.nan
+            out[f"utilisation.{account}.{team}"] = utilisation
         return out
+
+    def _arrivals(self, desk: FluidDesk, account: str, launch: int) -> tuple[list, np.ndarray]:
+        """Messages per unit of base rate (messages a day of an ordinary week without surges), from the engine's
+        intensity (:func:`.intensity.hour_fractions`, exact): per day, the rate in each of the desk's pieces
+        (a list of floats, or of arrays over the batch), and the day's total, ``(days, ...)``."""
+        twin, D = self.twin, self.twin.days
+        hourly, weekly = self._profile()
+        surges = self._surges(lambda issue: account in issue.accounts)
+        days = np.arange(launch, D)
+        hours = hour_fractions(days, surges) if surges else None
+        weekdays = (twin.scenario.horizon.start.weekday() + days) % 7
+        rates: list = [None] * D
+        totals = np.zeros((D, *twin.shape))
+        for weekday in range(7):
+            chosen = days[weekdays == weekday]
+            if chosen.size == 0:
+                continue
+            shares, durations = desk.shares[weekday], desk.durations[weekday]
+            if hours is None:
+                weights = (shares @ hourly / HOURS * weekly[weekday])[None]           # (1, pieces, ...)
+            else:
+                profile = hourly * hours[chosen - launch]                               # (days, 24, ...)
+                weights = np.einsum("ph,dh...->dp...", shares, profile) * weekly[weekday]
+            totals[chosen] = weights.sum(axis=1)
+            per_piece = weights / durations.reshape(-1, *(1,) * (weights.ndim - 2))
+            rows = [row.tolist() if row.ndim == 1 else list(row) for row in per_piece]
+            for j, d in enumerate(chosen.tolist()):
+                rates[d] = rows[j if hours is not None else 0]
+        return rates, totals
 
     # --- sampled ordinary accounts: expected messages received -----------------------------------------
-    def _levels(self, scenario: Scenario, b: int) -> dict[str, np.ndarray]:
+    def _levels(self) -> dict[str, np.ndarray]:
         """Expected messages to a level's ordinary accounts, which open the day after their agency adopts."""
-        twin, D = self.twin, self.twin.days
+        twin, D, scenario = self.twin, self.twin.days, self.twin.scenario
         spec = scenario.interaction
-        accounts = np.moveaxis(twin.shared["gov_accounts_by_level"][:, b], 0, 1)  # (platforms, days, levels), named too
-        registered = self._registered(b)
-        segments = twin.segments[b]
-        level_names = list(scenario.agencies.levels)
-        profile = Profile.of(spec.messages, scenario.horizon.start.weekday())
+        platforms, level_names, levels = list(scenario.platforms), list(scenario.agencies.levels), list(spec.levels)
+        hourly, weekly = self._profile()
         days = np.arange(D)
-        cycle = profile.weekly[(scenario.horizon.start.weekday() + days) % 7]
-        per_segment = np.array([[base_rate(1.0, segment.interaction.messages, p) for _, segment in segments]
-                                for p in scenario.platforms])                   # (platforms, segments)
-        rates = per_segment[:, np.asarray(twin.segment_of_day)]                  # (platforms, days)
+        cycle = weekly[(scenario.horizon.start.weekday() + days) % 7]                       # (days, ...)
+        segment = np.asarray(twin.segment_of_day)
+        # Messages a day to an account open all day, per unit of its followers' share of the platform's users.
+        per_share = np.stack([np.reshape(self._users(p) * np.array([batch_of([base_rate(1.0, s.interaction.messages, p)
+                                                                              for s in seg])
+                                                                    for seg in twin.segment_members()])[segment] * cycle,
+                                         (D, -1)) for p in platforms], axis=-1)      # (days, batch or 1, platforms)
+        accounts = twin.shared["gov_accounts_by_level"][:, :, :, [level_names.index(level) for level in levels]]
+        named = np.zeros((D, 1, len(platforms), len(levels)))
+        for acc in scenario.accounts.values():
+            if acc.level in levels:
+                for platform in acc.platforms:
+                    named[scenario.horizon.day(acc.launch):, 0, platforms.index(platform), levels.index(acc.level)] += 1
+        if named.any():
+            accounts = np.maximum(accounts - named, 0.0)
+        # Accounts open by the end of yesterday receive today's messages: (levels, batch or 1, days), days last.
+        daily = np.zeros((len(levels), per_share.shape[1], D))
+        daily[:, :, 1:] = np.einsum("dbkl,dbk->lbd", accounts[:-1], per_share[1:])
         out = {}
-        for level, level_spec in spec.levels.items():
-            li = level_names.index(level)
-            surges = [_surge(scenario, issue) for issue in spec.hot_issues.values() if level in issue.levels]
-            lift = np.ones(D) if not surges else _daily_lift(D, profile, surges)
-            daily = np.zeros(D)
-            for k, platform in enumerate(scenario.platforms):
-                named = np.zeros(D)
-                for acc in scenario.accounts.values():
-                    if acc.level == level and platform in acc.platforms:
-                        named[scenario.horizon.day(acc.launch):] += 1
-                ordinary = np.maximum(accounts[k, :, li] - named, 0.0)
-                open_today = np.concatenate(([0.0], ordinary[:-1]))  # opened by the end of yesterday
-                daily += open_today * level_spec.follower_share * registered[k][:D] * rates[k] * cycle * lift
-            out[f"messages.{LEVEL}.{level}.received"] = np.cumsum(daily)
+        for j, level in enumerate(levels):
+            received = daily[j] * np.reshape(twin.values(lambda s: s.interaction.levels[level].follower_share), (-1, 1))
+            surges = self._surges(lambda issue: level in issue.levels)
+            if surges:  # the day's messages with the surges over those without
+                lift = np.einsum("h...,dh...->d...", hourly, hour_fractions(days, surges)) / (hourly.sum(axis=0) / HOURS)
+                received *= np.reshape(lift, (D, -1)).T
+            total = np.cumsum(received, axis=-1).T                                         # (days, batch or 1)
+            out[f"messages.{LEVEL}.{level}.received"] = total if twin.shape else total[:, 0]
         return out
 
 
-def _surge(scenario: Scenario, issue) -> Surge:
-    return Surge(onset=scenario.horizon.day(issue.date) + issue.hour / 24, excess=issue.surge - 1.0,
-                 decay=issue.decay_days)
+def member_major(values: np.ndarray) -> np.ndarray:
+    """``values`` (days, batch) laid out member by member (each member's days contiguous): a batch hands each member
+    its own series as a contiguous block.  One scenario's series is returned as it is."""
+    if values.ndim == 1 or values.strides[0] <= values.strides[1]:  # (a broadcast block: both 0)
+        return values
+    return np.ascontiguousarray(values.T).T
 
 
-def _daily_lift(D: int, profile: Profile, surges: list[Surge]) -> np.ndarray:
-    """For each day, the day's expected messages with the surges over those without (hourly profile weighted)."""
-    lift = np.empty(D)
-    for d in range(D):
-        lift[d] = hourly_expected(d, 1.0, profile, tuple(surges)).sum() / hourly_expected(d, 1.0, profile).sum()
-    return lift
-
-
+def cumulative_sum(daily: np.ndarray) -> np.ndarray:
+    """Running totals over the days (axis 0), member by member."""
+    return np.cumsum(member_major(daily).T, axis=-1).T
