@@ -123,7 +123,7 @@ class FluidTeam:
     def __init__(self, mu, theta):
         self.mu = mu
         self.theta = theta
-        self.x = 0.0 * theta
+        self.x = 0.0 * theta  # a float, or zeros over the batch
         self.area = self.waiting = 0.0
         self._relaxations: dict[float, tuple[Relaxation, Relaxation]] = {}
 
@@ -255,25 +255,30 @@ class FluidDesk:
         self.teams = [FluidTeam(batch_of([24.0 / t.service.mean_hours for t in team]), theta) for team in teams]
         self.staff = self.teams[0]
         self.department = self.teams[1] if has_department else None
-        shifts = [tuple(team[0].shifts) for team in teams]
-        cuts = day_pieces([Rota.of(UNCAPPED, list(s), 0) for s in shifts])
+        shifts = [tuple(team[0].shifts) for team in teams]  # shared by the batch (its structure)
+        cuts = day_pieces([Rota.of(UNCAPPED, list(team_shifts), 0) for team_shifts in shifts])
         middles = tuple(weekday + (h0 + h1) / 48 for weekday, pieces in enumerate(cuts) for h0, h1, _ in pieces)
-        on_duty = [iter(zip(*(_on_duty(t.size, shifts[i], middles) for t in team))) for i, team in enumerate(teams)]
-        self.pieces = [[(h0, h1, tuple(batch_of(next(counts)) for counts in on_duty)) for h0, h1, _ in pieces]
-                       for pieces in cuts]
+        counts = [list(zip(*(_on_duty(t.size, team_shifts, middles) for t in team)))  # per piece: per member
+                  for team_shifts, team in zip(shifts, teams)]
+        self.pieces = []
         """Per weekday (Monday first): ``(start hour, end hour, staff on duty of each team)``, cut wherever a
-        shift begins or ends (so the same for every member of a batch)."""
+        shift begins or ends, whatever the team's size (so the same for every member of a batch)."""
+        self._staffing = []
+        """Per weekday and piece: its duration (days) and each team's :class:`Staffing`, None while no shift covers
+        the piece (nobody on duty, whatever the team's size)."""
+        position = 0
+        for pieces in cuts:
+            self.pieces.append([(h0, h1, tuple(batch_of(team_counts[position + j]) for team_counts in counts))
+                                for j, (h0, h1, _) in enumerate(pieces)])
+            self._staffing.append([((h1 - h0) / HOURS, tuple(
+                None if covered == 0 else Staffing(s, team.mu * s, s * (h1 - h0) / HOURS)
+                for team, s, covered in zip(self.teams, staff, uncapped)))
+                for (h0, h1, staff), (_, _, uncapped) in zip(self.pieces[-1], pieces)])
+            position += len(pieces)
         self.shares = [hour_shares(pieces) for pieces in self.pieces]
         self.durations = [np.array([(h1 - h0) / HOURS for h0, h1, _ in pieces]) for pieces in self.pieces]
         self.present = [tuple(sum(staff[t] * (h1 - h0) / HOURS for h0, h1, staff in pieces)
                               for t in range(len(self.teams))) for pieces in self.pieces]
-        self._staffing = [[((h1 - h0) / HOURS,
-                            tuple(None if uncapped == 0 else Staffing(s, team.mu * s, s * (h1 - h0) / HOURS)
-                                  for team, s, uncapped in zip(self.teams, staff, open_)))
-                           for (h0, h1, staff), (_, _, open_) in zip(pieces, uncapped_pieces)]
-                          for pieces, uncapped_pieces in zip(self.pieces, cuts)]
-        """Per weekday and piece: its duration (days) and each team's :class:`Staffing`, None while no shift covers
-        the piece (nobody on duty whatever the team's size)."""
 
     def day(self, weekday: int, rates: Sequence) -> FluidDay:
         """Advance one day (a ``weekday``, Monday 0) with ``rates[i]`` messages a day arriving in piece ``i``."""
@@ -283,11 +288,9 @@ class FluidDesk:
         for (duration, staffing), lam in zip(self._staffing[weekday], rates):
             if staffing[0] is None:
                 staff.wait(duration, lam)
-                if department is not None:
-                    department.wait(duration, 0.0) if staffing[1] is None else \
-                        department.advance(duration, 0.0, staffing[1])
-                continue
-            served = staff.advance(duration, lam, staffing[0])
+                served = 0.0
+            else:
+                served = staff.advance(duration, lam, staffing[0])
             if department is not None:
                 inflow = served * self.substantive / duration
                 if staffing[1] is None:

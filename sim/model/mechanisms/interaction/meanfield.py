@@ -5,8 +5,8 @@ and lag (:mod:`.engine`): the expected followers gain by the following
 mechanism's own step (:func:`~sim.model.mechanisms.following.expected_gain`)
 at the appeal in force, and lose the expected unfollowers
 (:func:`.feedback.unfollow_probability`); the day's expected messages per
-hour come from the engine's intensity (:func:`.intensity.hourly_expected`,
-exact); the desk is the fluid queue of :mod:`.fluid`; and tomorrow's appeal is
+hour come from the engine's intensity (:func:`.intensity.hour_fractions`, as
+:func:`.intensity.hourly_expected`: exact); the desk is the fluid queue of :mod:`.fluid`; and tomorrow's appeal is
 :func:`.feedback.appeal` of the fluid's responsiveness over the last
 ``window_days`` days.  The twin replaces the followers the following
 mechanism's twin computed without feedback (the same function with appeal 1).
@@ -48,6 +48,20 @@ FLOWS = ("received", "answered", "abandoned", "waiting")
 """A platform's daily flows at a desk, as the feedback reads them over its window."""
 
 
+class AccountDays:
+    """A named account's daily records in the twin, ``(..., days, ...)`` arrays laid out member by member."""
+
+    def __init__(self, series: Callable[..., np.ndarray], days: int, platforms: int, teams: int):
+        self.followers, self.base, self.appeal = series(platforms), series(platforms), series(platforms, fill=1.0)
+        """Per platform: followers at the end of the day, messages a day of an ordinary week, appeal in force."""
+        self.cumulative = np.moveaxis(series(platforms, len(FLOWS), days=days + 1), 2, 1)
+        """Per platform, the :data:`FLOWS` before each day (row ``d``: days ``0..d-1``)."""
+        self.flows = np.moveaxis(series(len(FLOWS)), 1, 0)
+        """The desk's :data:`FLOWS` of each day."""
+        self.backlog, self.busy, self.present = series(), series(teams), series(teams)
+        """Messages at the desk at the end of the day; staff-days busy and on duty, per team."""
+
+
 class InteractionMeanField(MeanField):
     """The named accounts' desks as fluids and the levels' expected messages, for one scenario or a batch."""
 
@@ -62,10 +76,15 @@ class InteractionMeanField(MeanField):
         if scenario.interaction.sample_per_level > 0:
             metrics.update(self._levels())
         for name in metric_names(scenario):
-            if name not in metrics:  # not estimated by the twin: NaN (for a batch, one read-only block of NaN
-                metrics[name] = (self._series(fill=np.nan) if twin.shape == ()  # that each member's copy reads)
-                                 else np.broadcast_to(np.nan, (twin.days, *twin.shape)))
+            if name not in metrics:
+                metrics[name] = self._not_estimated()
         return {name: member_major(values) for name, values in metrics.items()}
+
+    def _not_estimated(self) -> np.ndarray:
+        """NaN every day; for a batch, one read-only block that each member's copy reads (nothing to allocate)."""
+        if self.twin.shape == () or self.twin.days == 1:
+            return self._series(fill=np.nan)
+        return np.broadcast_to(np.nan, (self.twin.days, *self.twin.shape))
 
     # --- what every member holds -------------------------------------------------------------------
     def _stacked(self, read: Callable[[Scenario], list[float]]) -> np.ndarray:
@@ -96,6 +115,11 @@ class InteractionMeanField(MeanField):
         days = self.twin.days if days is None else days
         return np.moveaxis(np.full((*lead, *self.twin.shape, days), fill), -1, len(lead))
 
+    def _per_follower(self, platform: str) -> list:
+        """Messages a day per follower on ``platform`` (an ordinary week, no surge), per parameter segment."""
+        return [batch_of([base_rate(1.0, s.interaction.messages, platform) for s in members])
+                for members in self.twin.segment_members()]
+
     def _users(self, platform: str) -> np.ndarray:
         """The expected registered users of ``platform``, ``(days, ...)``."""
         k = list(self.twin.scenario.platforms).index(platform)
@@ -116,18 +140,12 @@ class InteractionMeanField(MeanField):
         segments = twin.segment_members()
         follow = [[FollowParameters.batch([s.accounts[account].platforms[p] for s in seg]) for seg in segments]
                   for p in platforms]
-        per_follower = [[batch_of([base_rate(1.0, s.interaction.messages, p) for s in seg]) for seg in segments]
-                        for p in platforms]
+        per_follower = [self._per_follower(p) for p in platforms]
         feedback = [FeedbackParameters.batch([s.interaction.feedback for s in seg]) for seg in segments]
         users = [self._users(p) for p in platforms]
         rates, per_base = self._arrivals(desk, account, launch)
 
-        # Per platform: followers, appeal in force and base rate per day; cumulative flows (row d: before day d).
-        series = self._series
-        followers_out, base_out, appeal_out = series(P), series(P), series(P, fill=1.0)
-        cumulative = np.moveaxis(series(P, len(FLOWS), days=D + 1), 2, 1)
-        day_flows = np.moveaxis(series(len(FLOWS)), 1, 0)
-        backlog, busy, present = series(), series(len(desk.teams)), series(len(desk.teams))
+        records = AccountDays(self._series, D, P, len(desk.teams))
         followers = [twin.values(lambda s: 0.0) for _ in platforms]
         today = [1.0] * P
         tomorrow = [1.0] * P
@@ -142,47 +160,54 @@ class InteractionMeanField(MeanField):
                 f = f + expected_gain(follow[i][segment], users[i][d], f, d - launch, today[i])
                 f = f - f * unfollow_probability(rules, today[i])
                 followers[i] = f
-                received, answered, abandoned, waiting = cumulative[i, d] - cumulative[i, first]  # days first..d-1
+                received, answered, abandoned, waiting = records.cumulative[i, d] - records.cumulative[i, first]
                 prompt, median = responsiveness(received, answered + abandoned, answered, waiting, desk.mean_service,
-                                                within)
+                                                within)  # days first..d-1
                 tomorrow[i] = appeal(rules, prompt_share(rules, received, prompt), median)
                 base = f * per_follower[i][segment]
                 bases.append(base)
                 total = total + base
-                followers_out[i, d] = f
-                appeal_out[i, d] = today[i]
-                base_out[i, d] = base
-            weekday = (first_weekday + d) % 7
-            day = desk.day(weekday, [total * rate for rate in rates[d]])
-            day_flows[d, 0] = total * per_base[d]
-            day_flows[d, 1] = day.answered
-            day_flows[d, 2] = day.abandoned
-            day_flows[d, 3] = day.waiting
-            backlog[d] = day.backlog
-            busy[:, d] = day.busy
-            present[:, d] = day.present
-            for i in range(P):
-                cumulative[i, d + 1] = cumulative[i, d] + divide_where(bases[i], total, total > 0, 1.0 / P) * day_flows[d]
+                records.followers[i, d] = f
+                records.appeal[i, d] = today[i]
+                records.base[i, d] = base
+            day = desk.day((first_weekday + d) % 7, [total * rate for rate in rates[d]])
+            flows = records.flows[d]
+            flows[0] = total * per_base[d]
+            flows[1] = day.answered
+            flows[2] = day.abandoned
+            flows[3] = day.waiting
+            records.backlog[d] = day.backlog
+            records.busy[:, d] = day.busy
+            records.present[:, d] = day.present
+            for i in range(P):  # the day's flows shared between platforms as their messages are
+                share = divide_where(bases[i], total, total > 0, 1.0 / P)
+                records.cumulative[i, d + 1] = records.cumulative[i, d] + share * flows
             today, tomorrow = tomorrow, today
+        return self._account_metrics(account, platforms, launch, desk, within, records)
 
-        received, answered = day_flows[:, 0], day_flows[:, 1]
+    def _account_metrics(self, account: str, platforms: list[str], launch: int, desk: FluidDesk, within,
+                         records: "AccountDays") -> dict[str, np.ndarray]:
+        """The account's metrics from its daily records, all days at once (messages split between platforms in
+        proportion to their arrivals)."""
+        P = len(platforms)
+        received, answered = records.flows[:, 0], records.flows[:, 1]
         had = received > 0
-        mean = divide_where(day_flows[:, 3], received, had, math.nan) + desk.mean_service
+        mean = divide_where(records.flows[:, 3], received, had, math.nan) + desk.mean_service  # Little's law
         prompt = np.where(had, answered * -expm1(-within / mean), 0.0)
-        total = base_out.sum(axis=0)
-        out = {f"followers.{account}.all": followers_out.sum(axis=0)}
+        total = records.base.sum(axis=0)
+        out = {f"followers.{account}.all": records.followers.sum(axis=0)}
         for i, p in enumerate(platforms):
-            share = divide_where(base_out[i], total, total > 0, 1.0 / P)
+            share = divide_where(records.base[i], total, total > 0, 1.0 / P)
             out.update({
-                f"followers.{account}.{p}": followers_out[i], f"appeal.{account}.{p}": appeal_out[i],
-                f"backlog.{account}.{p}": backlog * share,
+                f"followers.{account}.{p}": records.followers[i], f"appeal.{account}.{p}": records.appeal[i],
+                f"backlog.{account}.{p}": records.backlog * share,
                 f"response_hours.{account}.{p}.p50": mean * (math.log(2) * 24),
                 f"response_hours.{account}.{p}.p90": mean * (math.log(10) * 24),
                 f"messages.{account}.{p}.prompt": cumulative_sum(prompt * share)})
             for j, flow in enumerate(FLOWS[:3]):
-                out[f"messages.{account}.{p}.{flow}"] = cumulative[i, 1:, j]
+                out[f"messages.{account}.{p}.{flow}"] = records.cumulative[i, 1:, j]
         for t, team in enumerate(["staff", "department"][:len(desk.teams)]):
-            utilisation = divide_where(busy[t], present[t], present[t] > 0, math.nan)
+            utilisation = divide_where(records.busy[t], records.present[t], records.present[t] > 0, math.nan)
             utilisation[:launch] = math.nan
             out[f"utilisation.{account}.{team}"] = utilisation
         return out
@@ -227,10 +252,8 @@ class InteractionMeanField(MeanField):
         cycle = weekly[(scenario.horizon.start.weekday() + days) % 7]                       # (days, ...)
         segment = np.asarray(twin.segment_of_day)
         # Messages a day to an account open all day, per unit of its followers' share of the platform's users.
-        per_share = np.stack([np.reshape(self._users(p) * np.array([batch_of([base_rate(1.0, s.interaction.messages, p)
-                                                                              for s in seg])
-                                                                    for seg in twin.segment_members()])[segment] * cycle,
-                                         (D, -1)) for p in platforms], axis=-1)      # (days, batch or 1, platforms)
+        per_share = np.stack([np.reshape(self._users(p) * np.array(self._per_follower(p))[segment] * cycle, (D, -1))
+                              for p in platforms], axis=-1)                     # (days, batch or 1, platforms)
         accounts = twin.shared["gov_accounts_by_level"][:, :, :, [level_names.index(level) for level in levels]]
         named = np.zeros((D, 1, len(platforms), len(levels)))
         for acc in scenario.accounts.values():
