@@ -24,7 +24,7 @@ from sim.model.meanfield import meanfield_batch, structure
 from sim.model.mechanisms.interaction.feedback import (FeedbackParameters, appeal, prompt_share,
                                                        unfollow_probability)
 from sim.model.mechanisms.interaction.fluid import Staffing, fluid_piece, relaxation, responsiveness
-from sim.model.mechanisms.interaction.intensity import Surge, hour_fractions
+from sim.model.mechanisms.interaction.intensity import Profile, Surge, base_rate, hour_fractions, hourly_expected
 from sim.scenario.schema import Feedback
 
 ACCOUNT = "shanghai_city"
@@ -126,6 +126,28 @@ def test_a_batch_stops_where_it_is_asked_to(loop):
             if name.startswith(TWIN_METRICS):
                 rtol = 1e-5 if ".level." in name else 1e-12
                 np.testing.assert_allclose(values, full.metrics[name][:last], rtol=rtol, equal_nan=True, err_msg=name)
+
+
+def test_the_twins_messages_are_expected_arrivals_and_every_one_is_accounted_for(loop):
+    """Per platform, the messages received are the engine's expected messages given the twin's followers (the
+    shared intensity, hot issue included); and the fluid loses none: received = answered + abandoned + backlog."""
+    members = variants(loop)[:4]
+    for member, records in zip(members, meanfield_batch(members)):
+        m = records.metrics
+        messages = member.interaction.messages
+        profile = Profile.of(messages, member.horizon.start.weekday())
+        issue = member.interaction.hot_issues["incident"]
+        surge = Surge(onset=member.horizon.day(issue.date) + issue.hour / 24, excess=issue.surge - 1,
+                      decay=issue.decay_days)
+        total = 0.0
+        for p in member.accounts[ACCOUNT].platforms:
+            daily = [hourly_expected(d, base_rate(f, messages, p), profile, (surge,)).sum()
+                     for d, f in enumerate(m[f"followers.{ACCOUNT}.{p}"].tolist())]
+            np.testing.assert_allclose(m[f"messages.{ACCOUNT}.{p}.received"], np.cumsum(daily), rtol=1e-12)
+            total = total + np.array([m[f"messages.{ACCOUNT}.{p}.{c}"] for c in ("received", "answered", "abandoned")]
+                                     + [m[f"backlog.{ACCOUNT}.{p}"]])
+        assert total[0, -1] > 100
+        np.testing.assert_allclose(total[0], total[1] + total[2] + total[3], rtol=1e-10)
 
 
 # --- the fluid piece ---------------------------------------------------------------------------------------
