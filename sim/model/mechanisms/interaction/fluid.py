@@ -9,10 +9,10 @@ a team, ``x``, by the solution of
     dx/dt = lambda(t) - mu min(x, s(t)) - theta (x - s(t))+
 
 with ``s(t)`` the staff on duty (:class:`.schedule.Rota`), ``mu`` the service
-rate, ``theta`` one over the mean patience.  A day is cut where either team's
-staffing changes (midnight included), a few pieces a day; within a piece the
-staffing is constant and the arrivals are the engine's exact expected
-messages over the piece (:func:`.intensity.hourly_expected`) spread evenly,
+rate, ``theta`` one over the mean patience.  A day is cut where a shift of
+either team begins or ends (midnight included), a few pieces a day; within a
+piece the staffing is constant and the arrivals are the engine's exact expected
+messages over the piece (:func:`.intensity.hour_fractions`) spread evenly,
 so ``x`` relaxes exponentially (or linearly) towards the equilibrium of its
 regime, under- or over-loaded, solved exactly with a switch of regime when
 ``x`` crosses ``s``.  Substantive messages flow on to the department's fluid
