@@ -39,22 +39,28 @@ def _simulate(args: tuple[Scenario, int]) -> RunRecords:
 
 
 def run_replications(scenario: Scenario, replications: Sequence[int], *, workers: int | None = None,
-                     progress: bool = True, description: str | None = None) -> Replications:
-    """Run the given replication indices, on ``workers`` processes (all cores by default)."""
+                     progress: bool = True, description: str | None = None,
+                     scenarios: Sequence[Scenario] | None = None) -> Replications:
+    """Run the given replication indices, on ``workers`` processes (all cores by default).
+
+    ``scenarios[i]``, if given, is the scenario of replication ``replications[i]``
+    (``scenario`` with its posterior draw: :func:`sim.posterior.scenarios_for`).
+    """
     workers = max(1, min(workers or default_workers(), len(replications)))
+    tasks = list(zip(scenarios if scenarios is not None else [scenario] * len(replications), replications))
     started = time.perf_counter()
     bar = tqdm(total=len(replications), desc=description or scenario.name, unit="run",
                disable=not progress, leave=False)
     try:
         if workers == 1:
             runs = []
-            for r in replications:
-                runs.append(simulate(scenario, r))
+            for task in tasks:
+                runs.append(_simulate(task))
                 bar.update()
         else:
             with ProcessPoolExecutor(max_workers=workers) as pool:
                 runs = []
-                for run in pool.map(_simulate, [(scenario, r) for r in replications]):
+                for run in pool.map(_simulate, tasks):
                     runs.append(run)
                     bar.update()
     finally:

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import sys
 from pathlib import Path
 
 from ..errors import InputError
 from ..output.atomic import check_writable_dir, staged_directory
 from ..output.manifest import environment, write_manifest
 from ..output.tables import Summary, write_adoptions, write_timeseries
+from ..posterior import assign, chosen, manifest_entry
 from ..runner import run_replications
 from ..scenario import Scenario
 from ..targets import Targets
@@ -27,6 +29,12 @@ def register(subparsers) -> None:
     parser.add_argument("--out", type=Path, help="output directory (default: results/<scenario>/<UTC timestamp>)")
     parser.add_argument("--force", action="store_true", help="replace a non-empty output directory")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+    uncertainty = parser.add_mutually_exclusive_group()
+    uncertainty.add_argument("--posterior", type=Path, metavar="DIR",
+                             help="posterior directory (from bandwagon calibrate): replication r runs on a draw of "
+                                  "it, chosen from the seed (default: the scenario's posterior:, if any)")
+    uncertainty.add_argument("--no-posterior", action="store_true",
+                             help="ignore the scenario's posterior: replication noise only")
     parser.set_defaults(handler=main)
 
 
@@ -59,11 +67,19 @@ def load_targets(scenario: Scenario) -> Targets | None:
 def main(args: argparse.Namespace) -> int:
     scenario = prepare(args)
     targets = load_targets(scenario)
+    posterior = chosen(scenario.posterior, args.posterior, args.no_posterior)
+    scenarios, uncertainty = None, None
+    if posterior is not None:
+        assignment = assign(posterior, scenario, scenario.replications)
+        scenarios = assignment.scenarios(scenario)  # every draw checked before anything is written
+        uncertainty = manifest_entry(posterior, assignment)
+        for line in assignment.notes:
+            print(f"bandwagon run: note: {line}", file=sys.stderr)
     out = args.out or default_out(scenario)
     check_writable_dir(out, force=args.force)
 
     result = run_replications(scenario, range(scenario.replications), workers=args.workers,
-                              progress=not args.no_progress)
+                              progress=not args.no_progress, scenarios=scenarios)
     runs = result.runs
     summary = Summary.of(runs)
     with staged_directory(out, force=args.force) as staging:
@@ -72,7 +88,7 @@ def main(args: argparse.Namespace) -> int:
         if scenario.outputs.adoptions:
             write_adoptions(staging / "adoptions.csv", runs, scenario.horizon.start)
         if scenario.outputs.figures:
-            write_figures(staging / "figures", scenario, summary, targets)
+            write_figures(staging / "figures", scenario, summary, targets, uncertainty)
         write_manifest(staging / "manifest.json", {
             "kind": "run",
             "scenario": scenario.to_dict(),
@@ -82,15 +98,20 @@ def main(args: argparse.Namespace) -> int:
             "workers": result.workers,
             "wall_seconds": round(result.wall_seconds, 3),
             "events": [run.events for run in runs],
+            "posterior": uncertainty,
             "environment": environment(),
         })
     events = sum(run.events for run in runs)
-    print(f"{scenario.name}: {len(runs)} replications, {events:,} events in {result.wall_seconds:.1f} s "
+    drawn = ""
+    if uncertainty is not None:
+        drawn = f" on {uncertainty['distinct_draws']} draws of the posterior from {uncertainty['calibration']}"
+    print(f"{scenario.name}: {len(runs)} replications{drawn}, {events:,} events in {result.wall_seconds:.1f} s "
           f"on {result.workers} worker(s) -> {out}")
     return 0
 
 
-def write_figures(directory: Path, scenario: Scenario, summary: Summary, targets: Targets | None) -> None:
+def write_figures(directory: Path, scenario: Scenario, summary: Summary, targets: Targets | None,
+                  posterior: dict | None = None) -> None:
     """The run's figures (``figures/adoption.png``, ...) and its ``report.html`` / ``report.md``.
 
     Drawn by :mod:`sim.report.writing` from the results just computed, exactly
@@ -102,5 +123,5 @@ def write_figures(directory: Path, scenario: Scenario, summary: Summary, targets
     run_directory = directory.parent
     result = Result(label=scenario.name, scenario=scenario.to_dict(), summary=summary, kind="run",
                     replications=scenario.replications, seed=scenario.seed, targets=targets,
-                    timeseries_path=run_directory / "timeseries.csv")
+                    timeseries_path=run_directory / "timeseries.csv", posterior=posterior)
     write_run(result, run_directory)

@@ -155,13 +155,15 @@ def _resolve(path: Path, chain: tuple[Path, ...], origins: Origins) -> dict:
     return data
 
 
-_FILE_FIELDS = (("outputs", "targets"),)
+_FILE_FIELDS = (("outputs", "targets"), ("posterior",))
 """Fields holding file paths, written relative to the file that sets them."""
 
 
 def _relocate_paths(data: dict, path: Path) -> None:
-    for section, key in _FILE_FIELDS:
-        node = data.get(section)
+    for *sections, key in _FILE_FIELDS:
+        node = data
+        for section in sections:
+            node = node.get(section) if isinstance(node, dict) else None
         if isinstance(node, dict) and isinstance(node.get(key), str):
             target = Path(node[key])
             if not target.is_absolute():
@@ -181,6 +183,9 @@ def load_scenario(path: str | os.PathLike) -> "Scenario":
     if targets is not None and not Path(targets).is_file():
         raise InputError(f"expected an existing targets file, got {targets} (not found)",
                          source=origins.source_of("outputs.targets"), field="outputs.targets")
+    if scenario.posterior is not None and not Path(scenario.posterior).is_dir():
+        raise InputError(f"expected a posterior directory (from bandwagon calibrate), got {scenario.posterior} "
+                         "(not found)", source=origins.source_of("posterior"), field="posterior")
     return scenario
 
 

@@ -245,6 +245,9 @@ class Scenario(Frozen):
     accounts: dict[Key, NamedAccount] = {}
     events: dict[Key, Event] = {}
     outputs: Outputs = Outputs()
+    posterior: str | None = Field(
+        None, description="Posterior directory written by bandwagon calibrate, relative to the file that sets it: "
+        "replication r runs on a posterior draw chosen from the seed (inherited through extends; null: none).")
 
     @classmethod
     def from_yaml(cls, path) -> "Scenario":
