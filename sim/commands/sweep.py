@@ -9,6 +9,7 @@ the same command again on the same ``--out`` skips the finished runs.
 from __future__ import annotations
 
 import argparse
+import sys
 import time
 from pathlib import Path
 
@@ -35,6 +36,13 @@ def register(subparsers) -> None:
     shorter.add_argument("--samples", type=int, help="lhs/sobol samples instead of the spec's")
     shorter.add_argument("--levels", type=int, help="grid/one_at_a_time: at most this many values per parameter")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+    uncertainty = parser.add_mutually_exclusive_group()
+    uncertainty.add_argument("--posterior", type=Path, metavar="DIR",
+                             help="posterior directory (from bandwagon calibrate): replication r of every point draws "
+                                  "the parameters the sweep does not vary from it (default: the base scenario's "
+                                  "posterior:, if any); a swept parameter wins where both touch a value")
+    uncertainty.add_argument("--no-posterior", action="store_true",
+                             help="ignore the base scenario's posterior: replication noise only")
     parser.set_defaults(handler=main)
 
 
@@ -50,7 +58,10 @@ def main(args: argparse.Namespace) -> int:
     if args.scheduler not in (None, "local"):
         check_address(args.scheduler)
     plan = plan_sweep(args.spec, base=args.base, replications=args.replications, samples=args.samples,
-                      levels=args.levels)
+                      levels=args.levels, posterior=args.posterior, no_posterior=args.no_posterior)
+    if plan.sweep.posterior is not None:
+        for line in plan.sweep.posterior.notes:
+            print(f"bandwagon sweep: note: {line}", file=sys.stderr)
     out = args.out or Path("results") / "sweeps" / plan.sweep.name
     resuming = SweepStore.check(out, manifest(plan))
     if args.dry_run:
@@ -76,6 +87,10 @@ def dry_run(plan, out: Path, resuming: bool, args: argparse.Namespace) -> int:
     todo = len(unique) - cached
     print(f"{sweep.name}: {sweep.spec.design} design over {len(sweep.parameters)} parameters "
           f"({', '.join(p.name for p in sweep.parameters)}), base scenario {sweep.base.name}")
+    if sweep.posterior_entry is not None:
+        entry = sweep.posterior_entry
+        print(f"posterior: {entry['directory']} (from {entry['calibration']}): replication r of every point takes "
+              f"draw d_r of the parameters not swept ({entry['distinct_draws']} distinct draws)")
     print(f"points: {len(plan.points)}; replications: {sweep.spec.replications}; runs: {plan.runs} "
           f"({len(unique)} distinct, {cached} already in {out}, {todo} to run)")
     for point in plan.points[:5]:
@@ -85,7 +100,7 @@ def dry_run(plan, out: Path, resuming: bool, args: argparse.Namespace) -> int:
     if len(plan.points) > 5:
         print(f"  ... {len(plan.points) - 5} more")
     if todo:
-        task = next(tasks_for(plan, unique[:1]))
+        task = next(tasks_for(plan, unique[:1], plan.model()))
         timer = time.perf_counter()
         execute(task)
         one = time.perf_counter() - timer

@@ -121,14 +121,19 @@ def assign(posterior: Posterior, scenario: Scenario, replications: int,
             raise InputError(f"expected a path of scenario {scenario.name} ({exc.expected})",
                              source=str(posterior.json_path), field=field) from None
         kept = []
+        left: dict[str, list[str]] = {}
         for concrete, value in zip(binding.paths, binding.base_values):
             if concrete in keep:
-                notes.append(f"{parameter.name}: {concrete} is not drawn from the posterior ({keep[concrete]})")
+                left.setdefault(keep[concrete], []).append(concrete)
             elif parameter.apply == "set" and base is not None and _differs(base, concrete, value):
-                notes.append(f"{parameter.name}: {scenario.name} sets {concrete} to {value} (the calibration's "
-                             f"base: {dotted.get(base, concrete)}); that value is kept, not drawn")
+                left.setdefault(f"{scenario.name} sets it to {value}, the calibration's base to "
+                                f"{dotted.get(base, concrete)}: the scenario's value is kept", []).append(concrete)
             else:
                 kept.append((concrete, value))
+        for reason, concretes in left.items():
+            where = (parameter.path if len(concretes) == len(binding.paths) and len(concretes) > 1
+                     else ", ".join(concretes[:3]) + (f" and {len(concretes) - 3} more" if len(concretes) > 3 else ""))
+            notes.append(f"{parameter.name} is not drawn at {where}: {reason}")
         bindings.append(Binding(path=binding.path, apply=binding.apply, paths=tuple(p for p, _ in kept),
                                 base_values=tuple(v for _, v in kept)))
     draws = draw_indices(posterior.weights, scenario.seed, range(replications))

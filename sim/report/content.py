@@ -142,7 +142,7 @@ def targets_table(result: Result, targets: Targets) -> Table:
     return Table(["reported figure", "quantity", "date", "reported", "model: mean (5\u201395%)",
                   "error", "log error", "verdict"], rows,
                  caption=f"Reported figures ({targets.source or 'targets file'}) against the model's mean and its "
-                         "5-95% range. Error: the mean relative to the reported value. Log error, the calibration's "
+                         f"5-95% range over the runs, which holds {result.uncertainty}. Error: the mean relative to the reported value. Log error, the calibration's "
                          "measure (sim.targets.Target.log_error): log(mean / reported) for a figure with a tolerance, "
                          "log(mean / the bound it violates) for 'at least', 'at most' and ranges, 0 inside them. "
                          "Verdict: whether the mean lies in the accepted range.", numeric=frozenset({4, 5, 6}))
@@ -175,6 +175,16 @@ def overview_table(result: Result) -> Table:
              ["replications", value_text(result.replication_count())]]
     for name, value in result.parameters.items():
         rows.append([f"sweep parameter {name}", value_text(value)])
+    rows.append(["bands hold", result.uncertainty])
+    if result.posterior is not None:
+        p = result.posterior
+        effective = p.get("effective_draws")
+        rows += [["posterior", f"{p.get('directory')} (from {p.get('calibration')}, sampler {p.get('sampler')})"],
+                 ["posterior draws used", f"{p.get('distinct_draws')} distinct of {p.get('draws_available')}"
+                  + (f" (effective sample size {effective:,.0f})" if isinstance(effective, (int, float)) else "")],
+                 ["posterior parameters", ", ".join(f"{v.get('label', k)} ({v.get('apply')} {v.get('path')})"
+                                                    for k, v in (p.get("parameters") or {}).items())],
+                 ["posterior.csv SHA-256", str(p.get("csv_sha256"))]]
     return Table(["", ""], rows)
 
 
@@ -333,6 +343,10 @@ def run_report(result: Result, figures: list[FigureItem]) -> Report:
     intro = Section("Scenario", paragraphs=[result.description] if result.description else [],
                     tables=[overview_table(result)])
     intro.paragraphs += result.notes
+    if result.posterior is not None:
+        intro.paragraphs.append(f"Replication r ran on posterior draw d_r, chosen from the seed: every band and "
+                                f"5-95% range below holds {result.uncertainty}.")
+        intro.paragraphs += [f"Posterior: {line}." for line in result.posterior.get("notes") or []]
     sections = [intro, Section("Figures", figures=figures)]
     if result.targets is not None:
         sections.append(Section("Reported figures", tables=[targets_table(result, result.targets)]))
