@@ -292,7 +292,8 @@ def tiny_effects(tmp_path_factory, tiny_posterior_module):
     root = tmp_path_factory.mktemp("effects")
     tiny = ROOT / "tests" / "data" / "tiny.yaml"
     push_off = root / "tiny-no-push.yaml"
-    push_off.write_text(f"extends: {tiny}\nevents: {{policy_push: {{enabled: false}}}}\noutputs: {{adoptions: false}}\n")
+    push_off.write_text(f"extends: {tiny}\nevents: {{policy_push: {{enabled: false}}}}\n"
+                        "outputs: {adoptions: false}\n")
     tables = {}
     for kind, options in (("posterior", ["--posterior", str(tiny_posterior_module)]), ("fixed", [])):
         runs = []
@@ -315,7 +316,8 @@ def test_the_effect_table_of_a_counterfactual_over_the_posterior(tiny_effects):
     dates, per_run = results[1].timeseries()
     _, per_ref = results[0].timeseries()
     for date, row in rows.items():
-        d = (per_run["gov_accounts.sina"] - per_ref["gov_accounts.sina"])[:, int((np.datetime64(date, "D") - dates[0]).astype(int))]
+        day = int((np.datetime64(date, "D") - dates[0]).astype(int))
+        d = (per_run["gov_accounts.sina"] - per_ref["gov_accounts.sina"])[:, day]
         assert row["paired"] == "yes" and int(row["n"]) == 8
         assert float(row["mean"]) == pytest.approx(d.mean())
         assert (float(row["low"]), float(row["high"])) == pytest.approx(tuple(np.percentile(d, [5, 95])))

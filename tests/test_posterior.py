@@ -141,7 +141,8 @@ def test_without_a_posterior_a_run_is_as_before_and_says_replication_noise_only(
     _, written = read_timeseries(out / "timeseries.csv")
     scenario = Scenario.from_yaml(tiny_path)
     for r in range(3):
-        np.testing.assert_array_equal(written["gov_accounts.sina"][r], simulate(scenario, r).metrics["gov_accounts.sina"])
+        np.testing.assert_array_equal(written["gov_accounts.sina"][r],
+                                      simulate(scenario, r).metrics["gov_accounts.sina"])
     assert "| bands hold | replication noise only |" in (out / "report.md").read_text()
     keyed = tmp_path / "keyed"
     assert run(with_key, keyed, "--workers", "1") == 0  # the scenario's posterior: is used by default
@@ -191,7 +192,8 @@ BAD = {
     "negative weight": (lambda d: rewrite_csv(d, set_cell(2, 1, "-1")),
                         "posterior.csv: line 3: weight: expected a finite weight >= 0, got '-1'"),
     "infinite weight": (lambda d: rewrite_csv(d, set_cell(2, 1, "inf")), "line 3: weight: expected a finite weight"),
-    "all weights zero": (lambda d: rewrite_csv(d, set_column(1, "0")), "expected at least one draw with a positive weight"),
+    "all weights zero": (lambda d: rewrite_csv(d, set_column(1, "0")),
+                         "expected at least one draw with a positive weight"),
     "draws out of order": (lambda d: rewrite_csv(d, set_cell(3, 0, "7")), "line 4: draw: expected draw 2"),
     "a missing column": (lambda d: rewrite_csv(d, lambda rows: [row.pop() for row in rows]),
                          "posterior.csv: line 1: expected the header draw,weight,imitation,push"),

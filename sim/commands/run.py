@@ -7,6 +7,8 @@ import datetime as dt
 import sys
 from pathlib import Path
 
+import numpy as np
+
 from ..errors import InputError
 from ..output.atomic import check_writable_dir, staged_directory
 from ..output.manifest import environment, write_manifest
@@ -88,7 +90,7 @@ def main(args: argparse.Namespace) -> int:
         if scenario.outputs.adoptions:
             write_adoptions(staging / "adoptions.csv", runs, scenario.horizon.start)
         if scenario.outputs.figures:
-            write_figures(staging / "figures", scenario, summary, targets, uncertainty)
+            write_figures(staging / "figures", scenario, summary, targets, uncertainty, runs)
         write_manifest(staging / "manifest.json", {
             "kind": "run",
             "scenario": scenario.to_dict(),
@@ -111,17 +113,23 @@ def main(args: argparse.Namespace) -> int:
 
 
 def write_figures(directory: Path, scenario: Scenario, summary: Summary, targets: Targets | None,
-                  posterior: dict | None = None) -> None:
+                  posterior: dict | None = None, runs: list | None = None) -> None:
     """The run's figures (``figures/adoption.png``, ...) and its ``report.html`` / ``report.md``.
 
     Drawn by :mod:`sim.report.writing` from the results just computed, exactly
-    as ``bandwagon plot`` redraws them later from the saved files.
+    as ``bandwagon plot`` redraws them later from the saved files; the
+    replications are handed over in memory (``runs``) rather than read back
+    from ``timeseries.csv``, which takes seconds for a hundred of them.
     """
     from ..plotting.results import Result
     from ..report.writing import write_run
 
     run_directory = directory.parent
+    series = None
+    if runs:
+        series = (runs[0].dates(),
+                  {m: np.stack([run.metrics[m] for run in runs]).astype(float) for m in runs[0].metrics})
     result = Result(label=scenario.name, scenario=scenario.to_dict(), summary=summary, kind="run",
                     replications=scenario.replications, seed=scenario.seed, targets=targets,
-                    timeseries_path=run_directory / "timeseries.csv", posterior=posterior)
+                    timeseries_path=run_directory / "timeseries.csv", posterior=posterior, _timeseries=series)
     write_run(result, run_directory)

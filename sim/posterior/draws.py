@@ -112,6 +112,9 @@ def assign(posterior: Posterior, scenario: Scenario, replications: int,
     base = posterior.base_document() if any(p.apply == "set" for p in posterior.parameters) else None
     bindings: list[Binding] = []
     notes: list[str] = []
+    if base is None and any(p.apply == "set" for p in posterior.parameters):
+        notes.append(f"{posterior.json_path.name} names no base scenario: its values (apply: set) replace "
+                     f"{scenario.name}'s wherever their paths lead, its own choices included")
     for parameter in posterior.parameters:
         field = f"parameters.{parameter.name}.path"
         try:

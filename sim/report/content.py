@@ -287,7 +287,9 @@ def effects_table(groups: list[S.Effects]) -> Table:
     for group in groups:
         quantity = metric_label(group.metric, group.run.scenario)
         for e in group.rows:
-            mean = number(e.mean) if e.mean_half_width is None else f"{number(e.mean)} \u00b1 {number(e.mean_half_width)}"
+            mean = number(e.mean)
+            if e.mean_half_width is not None:
+                mean += f" \u00b1 {number(e.mean_half_width)}"
             row = [quantity, str(e.date), mean, interval_text(e.low, e.high), share_text(e.positive)]
             rows.append(row + [effect_reading(e)] if drawn else row)
     header = ["quantity", "date", "mean effect (\u00b1 Monte Carlo 90%)", "90% interval of the effect",
