@@ -223,3 +223,12 @@ def test_a_bad_posterior_directory_is_one_line_exit_2_and_nothing_written(tmp_pa
     assert err.count("\n") == 1 and err.startswith("bandwagon run: error: "), err
     assert expected in err, err
     assert not out.exists()
+
+
+def test_validate_refuses_what_run_would_refuse_in_a_scenarios_posterior(tmp_path, tiny_path, tiny_posterior, capsys):
+    rewrite_csv(tiny_posterior, set_column(3, "-1"))  # every draw gives the push a negative size
+    keyed = tmp_path / "keyed.yaml"
+    keyed.write_text(f"extends: {tiny_path}\nposterior: {tiny_posterior}\n")
+    assert main(["validate", str(keyed)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "posterior.csv: draw" in err and "policy_push" in err, err
