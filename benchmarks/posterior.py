@@ -3,17 +3,21 @@
     python benchmarks/posterior.py                    # baseline, 100 replications, 2 workers (a few minutes)
     python benchmarks/posterior.py --posterior DIR    # with a real posterior instead of the stand-in
     python benchmarks/posterior.py --quick            # a smoke run: the tiny scenario, 8 replications
+    python benchmarks/posterior.py --rounds 2         # both commands twice, in alternating order
 
 Times ``bandwagon run scenarios/baseline.yaml --posterior DIR --replications
 100`` (issue 9: within 2 minutes on 2 cores) as a user runs it, in a fresh
-process, and the same command without ``--posterior``, alternately, then
+process, and the same command without ``--posterior`` (in alternating order
+over ``--rounds``), then
 splits each into the simulation phase (the manifest's ``wall_seconds``) and
 the rest (start-up, choosing and checking the draws, tables, figures,
 reports), and normalises the simulation by the SimPy events processed (a
 posterior's draws change how many accounts open, hence the work).  It also
-times, in this process, what the posterior adds before the first run
-(reading the directory, giving every replication its draw, validating each
-replication's scenario) and each step after the runs.
+times, in this process: ``--pairs`` replications with and without their
+draw, run by run in turn (the fair ratio on a shared machine), what the
+posterior adds before the first run (reading the directory, giving every
+replication its draw, validating each replication's scenario), and each
+step after the runs.
 
 Until ``bandwagon calibrate`` has written a real posterior, a stand-in is
 built over the free parameters of ``experiments/calibrate-baseline.yaml``:
@@ -112,6 +116,28 @@ def output_phases(scenario: Path, replications: int, workers: int, directory: Pa
     return seconds
 
 
+def paired_runs(scenario: Path, posterior: Path, pairs: int) -> tuple[float, float, int, int]:
+    """Replications ``0..pairs-1`` with and without their draw, back to back in this process.
+
+    Alternating the two, run by run, is the fair ratio on a shared machine:
+    the load changes between two whole commands minutes apart, hardly
+    between two runs a second apart.  Returns (drawn s, plain s, drawn events,
+    plain events).
+    """
+    from sim import simulate
+
+    base = Scenario.from_yaml(scenario)
+    drawn = assign(load_posterior(posterior), base, pairs).scenarios(base)
+    totals = [0.0, 0.0, 0, 0]
+    for r in range(pairs):
+        for i, s in ((0, drawn[r]), (1, base)) if r % 2 == 0 else ((1, base), (0, drawn[r])):
+            started = time.perf_counter()
+            records = simulate(s, r)
+            totals[i] += time.perf_counter() - started
+            totals[i + 2] += records.events
+    return tuple(totals)
+
+
 def preparation_seconds(scenario: Path, posterior: Path, replications: int) -> float:
     """Reading the posterior, assigning the draws and validating every replication's scenario."""
     base = Scenario.from_yaml(scenario).with_overrides({"replications": replications})
@@ -127,6 +153,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--rounds", type=int, default=1, help="alternating rounds of both commands")
     parser.add_argument("--posterior", type=Path, help="a posterior directory (default: a stand-in)")
+    parser.add_argument("--pairs", type=int, default=6, help="replications run with and without their draw, in turn")
     args = parser.parse_args()
     scenario = TINY if args.quick else BASELINE
     replications = 8 if args.quick else args.replications
@@ -135,9 +162,10 @@ def main() -> None:
         tmp = Path(tmp)
         posterior = args.posterior or stand_in_posterior(tmp / "posterior", scenario)
         prepared = preparation_seconds(scenario, posterior, replications)
+        drawn_s, plain_s, drawn_events, plain_events = paired_runs(scenario, posterior, 2 if args.quick else args.pairs)
         rounds = {"posterior": [], "plain": []}
         for i in range(args.rounds):
-            for kind in ("posterior", "plain"):
+            for kind in ("posterior", "plain") if i % 2 == 0 else ("plain", "posterior"):
                 out = tmp / f"{kind}-{i}"
                 rounds[kind].append(timed_run(scenario, replications, args.workers, out,
                                               posterior if kind == "posterior" else None))
@@ -157,6 +185,11 @@ def main() -> None:
     plain = min(rounds["plain"], key=lambda r: r["wall"])
     print(f"ratio --posterior / no posterior: wall {drawn['wall'] / plain['wall']:.3f}, "
           f"simulation {drawn['simulate'] / plain['simulate']:.3f}, rest {drawn['rest'] / plain['rest']:.3f}")
+    pairs = 2 if args.quick else args.pairs
+    per_event = drawn_s / drawn_events / (plain_s / plain_events)
+    print(f"{pairs} replications with and without their draw, in turn, in this process: {drawn_s:.1f} s and "
+          f"{plain_s:.1f} s, ratio {drawn_s / plain_s:.3f}; per event {per_event:.3f} "
+          f"({drawn_events:,} and {plain_events:,} events)")
     print(f"choosing and validating the {replications} replications' scenarios: {prepared:.3f} s "
           f"({prepared / drawn['wall']:.2%} of the --posterior run)")
     print(f"after the runs, for {replications} replications (in this process):")

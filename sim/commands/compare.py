@@ -3,9 +3,13 @@
 One figure per metric (``figures/<metric>.png``) with each run's mean and 5-95%
 band, aligned by date (runs may cover different horizons), the reported
 figures and, with ``--relative-to``, a lower panel of each run minus the
-reference with a 90% confidence band (paired by replication when the runs
-share their seed).  Metrics some runs lack are drawn for the others and listed.
-Also writes ``report.html``, ``report.md`` and ``manifest.json``.
+reference with a 90% band (paired by replication over the replications both
+runs have when they share their seed; over a posterior, the spread of the
+paired differences across draws) and an effect table (``effects.csv`` and the
+report): each metric at the reported figures' dates and the last common day,
+the mean difference, its 90% interval and the share of draws in which it is
+positive.  Metrics some runs lack are drawn for the others and listed.  Also
+writes ``report.html``, ``report.md`` and ``manifest.json``.
 
 Default metrics: each platform's government accounts, internet users,
 micro-bloggers, each platform's registered users and the named accounts'

@@ -264,8 +264,12 @@ class Scenario(Frozen):
         return validate_document(data, source=source)
 
     def to_dict(self) -> dict:
-        """The resolved document, JSON-compatible (dates as ISO strings)."""
-        return self.model_dump(mode="json")
+        """The resolved document, JSON-compatible (dates as ISO strings).
+
+        Without a posterior the document has no ``posterior`` key, as before
+        the key existed, so sweep run keys of such scenarios are unchanged.
+        """
+        return self.model_dump(mode="json", exclude={"posterior"} if self.posterior is None else None)
 
     def with_overrides(self, overrides: dict[str, object], source: str = "<overrides>") -> "Scenario":
         """A new scenario with dotted-path values replaced (wildcards allowed).
