@@ -20,9 +20,10 @@ replication its draw, validating each replication's scenario), and each
 step after the runs.
 
 Until ``bandwagon calibrate`` has written a real posterior, a stand-in is
-built over the free parameters of ``experiments/calibrate-baseline.yaml``:
-each draw puts every parameter within about 15% (log-normal) of the
-baseline's value, so the runs stay near the baseline's regime and cost;
+built over the free parameters of ``experiments/calibrate-baseline.yaml``
+(:func:`stand_in_posterior`): each draw puts every parameter within about 15%
+(log-normal) of the baseline's value, and the push's size anywhere in its
+range, so the runs stay near the baseline's regime and cost;
 a real posterior whose draws reach far larger agency counts would cost more
 per run (the engine's time grows with the accounts opened).  The machine is
 shared: the load average is printed before and after.
@@ -53,8 +54,18 @@ TINY = ROOT / "tests" / "data" / "tiny.yaml"
 SPEC = ROOT / "experiments" / "calibrate-baseline.yaml"
 
 
+UNIDENTIFIED = ("policy_push",)
+"""Parameters the stand-in draws from their whole range: the calibration finds the push's size not
+identified at all by the article's figures (all but one of them precede it)."""
+
+
 def stand_in_posterior(directory: Path, base: Path, draws: int = 400, seed: int = 1) -> Path:
-    """A posterior-shaped directory over the calibration spec's parameters, near the base's values."""
+    """A posterior-shaped directory over the calibration spec's parameters, near the base's values.
+
+    Not a posterior: no figure was used.  Each parameter is drawn log-normally
+    within about 15% of the base's value, except those of :data:`UNIDENTIFIED`,
+    drawn uniformly over their range (on their spacing), as a prior they are.
+    """
     spec = CalibrationSpec.from_yaml(SPEC)
     data = Scenario.from_yaml(base).to_dict()
     rng = np.random.default_rng(seed)
@@ -63,7 +74,11 @@ def stand_in_posterior(directory: Path, base: Path, draws: int = 400, seed: int 
         binding = bind(p.path, p.apply, data, source=str(SPEC), field=name, numbers=True)
         centre = 1.0 if p.apply == "multiply" else float(np.median(binding.base_values))
         low, high = p.range
-        columns.append(np.clip(centre * np.exp(rng.normal(0.0, 0.15, draws)), low, high))
+        if name in UNIDENTIFIED:
+            u = rng.uniform(0.0, 1.0, draws)
+            columns.append(low * (high / low) ** u if p.spacing == "log" else low + u * (high - low))
+        else:
+            columns.append(np.clip(centre * np.exp(rng.normal(0.0, 0.15, draws)), low, high))
         parameters[name] = {"path": p.path, "apply": p.apply, "label": p.label or name, "range": [low, high],
                             "spacing": p.spacing, "prior": {"uniform": p.spacing}}
     return write_posterior(directory, parameters, np.column_stack(columns).tolist(), rng.gamma(4.0, 1.0, draws),
