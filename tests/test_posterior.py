@@ -18,7 +18,7 @@ import pytest
 from sim import Scenario, simulate
 from sim.cli import main
 from sim.errors import InputError
-from sim.output.tables import read_timeseries
+from sim.plotting.results import load_result
 from sim.posterior import assign, draw_indices, load_posterior, scenarios_for
 
 WEIGHTS = np.array([1.0, 0.0, 2.0, 1.0, 3.0, 1.0])
@@ -119,7 +119,7 @@ def test_run_applies_each_replications_draw_and_records_it(tmp_path, tiny_path, 
                                               "label": "size of the push"}
     assert recorded["notes"] == []
 
-    _, written = read_timeseries(out / "timeseries.csv")
+    _, written = load_result(out).timeseries()
     expected = scenarios_for(scenario.with_overrides({"replications": 3}), 3, load_posterior(tiny_posterior))
     differs = False
     for r in range(3):
@@ -138,7 +138,7 @@ def test_without_a_posterior_a_run_is_as_before_and_says_replication_noise_only(
     out = tmp_path / "plain"
     assert run(with_key, out, "--no-posterior", "--workers", "1") == 0
     assert json.loads((out / "manifest.json").read_text())["posterior"] is None
-    _, written = read_timeseries(out / "timeseries.csv")
+    _, written = load_result(out).timeseries()
     scenario = Scenario.from_yaml(tiny_path)
     for r in range(3):
         np.testing.assert_array_equal(written["gov_accounts.sina"][r],

@@ -15,7 +15,7 @@ One module per stage of the pipeline (``bandwagon calibrate SPEC``):
 ``report``, ``figures``, ``outputs``   report.md, fit.png and profiles.png, the files
 """
 
-from .meanfield import MeanFieldRecords, meanfield
+from ..model.meanfield import MeanFieldRecords, meanfield
 from .pipeline import Result, calibrate
 from .problem import Problem, load_problem
 

@@ -17,7 +17,7 @@ from scipy.stats import t as t_dist
 from tqdm import tqdm
 
 from .identifiability import Identifiability, analyse, critical
-from .meanfield import MeanFieldRecords
+from ..model.meanfield import MeanFieldRecords
 from .models import Budget, BudgetExhausted, History, MeanFieldModel, StochasticModel, Workers
 from .objective import Point
 from .objective import point as make_point
@@ -85,14 +85,16 @@ class Result:
         return self.problem.space.values(self.z)
 
 
-def calibrate(problem: Problem, *, workers: int = 1, progress: bool = True,
+def calibrate(problem: Problem, *, workers: int | None = 1, scheduler: str | None = None, progress: bool = True,
               evaluations: int | None = None, minutes: float | None = None) -> Result:
-    """Calibrate ``problem``; ``evaluations``/``minutes`` override the spec's budget."""
+    """Calibrate ``problem``; ``evaluations``/``minutes`` override the spec's budget.
+
+    ``workers`` local processes (None: all cores), or a Dask ``scheduler`` (:mod:`sim.execution`)."""
     spec = problem.spec
     budget = Budget(evaluations if evaluations is not None else spec.budget.evaluations,
                     minutes if minutes is not None else spec.budget.minutes)
     history = History()
-    with Workers(problem, workers) as pool:
+    with Workers(problem, workers, scheduler) as pool:
         return _calibrate(problem, budget, history, pool, progress)
 
 

@@ -9,12 +9,14 @@ the same command again on the same ``--out`` skips the finished runs.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from pathlib import Path
 
 from ..errors import InputError
-from ..runner import default_workers
+from ..execution import add_arguments, check_arguments, default_workers, executor_from
+from ..output.atomic import check_output_place
 
 ORDER = 30
 
@@ -23,10 +25,7 @@ def register(subparsers) -> None:
     parser = subparsers.add_parser("sweep", help="run a parameter sweep (resumable; local or Dask)",
                                    description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("spec", type=Path, help="sweep spec YAML file (see experiments/)")
-    parser.add_argument("--workers", type=int, help="worker processes (default: all cores); with --scheduler local, "
-                        "the LocalCluster's workers; ignored with a scheduler address (its workers decide)")
-    parser.add_argument("--scheduler", metavar="ADDRESS|local",
-                        help="send runs to a Dask scheduler (tcp://host:8786) or start a Dask LocalCluster (local)")
+    add_arguments(parser)
     parser.add_argument("--out", type=Path, help="sweep directory (default: results/sweeps/<spec name>); "
                         "an existing one of the same sweep is resumed")
     parser.add_argument("--dry-run", action="store_true", help="print the points, runs and a time estimate; run nothing")
@@ -47,26 +46,25 @@ def register(subparsers) -> None:
 
 
 def main(args: argparse.Namespace) -> int:
-    from ..sweep.executors import check_address, make_executor
     from ..sweep.pipeline import manifest, plan_sweep, run
     from ..sweep.store import SweepStore
 
-    for option in ("workers", "replications", "samples", "levels"):
+    check_arguments(args)
+    for option in ("replications", "samples", "levels"):
         value = getattr(args, option)
         if value is not None and value < 1:
             raise InputError(f"expected a positive number, got {value}", source=f"--{option}")
-    if args.scheduler not in (None, "local"):
-        check_address(args.scheduler)
     plan = plan_sweep(args.spec, base=args.base, replications=args.replications, samples=args.samples,
                       levels=args.levels, posterior=args.posterior, no_posterior=args.no_posterior)
     if plan.sweep.posterior is not None:
         for line in plan.sweep.posterior.notes:
             print(f"bandwagon sweep: note: {line}", file=sys.stderr)
     out = args.out or Path("results") / "sweeps" / plan.sweep.name
+    check_output_place(out, into=out.is_dir())
     resuming = SweepStore.check(out, manifest(plan))
     if args.dry_run:
         return dry_run(plan, out, resuming, args)
-    with make_executor(args.scheduler, args.workers) as executor:  # connects, or fails, before anything is written
+    with executor_from(args) as executor:  # connects, or fails, before anything is written
         finished = run(plan, out, executor, progress=not args.no_progress)
     p = finished.progress
     replications = plan.sweep.spec.replications
@@ -100,21 +98,71 @@ def dry_run(plan, out: Path, resuming: bool, args: argparse.Namespace) -> int:
     if len(plan.points) > 5:
         print(f"  ... {len(plan.points) - 5} more")
     if todo:
-        task = next(tasks_for(plan, unique[:1], plan.model()))
-        timer = time.perf_counter()
-        execute(task)
-        one = time.perf_counter() - timer
+        samples = estimate_samples(plan)
+        times = []
+        for point in samples:
+            task = next(tasks_for(plan, [(point.keys[0], point, 0)], plan.model()))
+            timer = time.perf_counter()
+            execute(task)
+            times.append(time.perf_counter() - timer)
         workers = args.workers or (default_workers() if args.scheduler in (None, "local") else None)
-        if workers:
-            print(f"estimate: about {_duration(one * todo / workers)} on {workers} worker(s) "
-                  f"(one run of {plan.points[0].id} took {one:.2f} s here; other points may differ)")
-        else:
-            print(f"estimate: about {_duration(one * todo)} of worker time (one run took {one:.2f} s here), "
-                  f"divided by the scheduler's worker threads")
+        print(estimate_text(samples, times, todo, workers))
     else:
         print("nothing to run: a sweep would only rebuild the results from the stored runs")
     print("dry run: nothing was written")
     return 0
+
+
+ESTIMATE_POINTS = 3
+
+
+def estimate_samples(plan) -> list:
+    """Up to :data:`ESTIMATE_POINTS` points spread across the design by a cost proxy: cheapest, middle, dearest.
+
+    The proxy orders points by their potential adopters (the run time follows
+    the number of adoptions) and then by how high their parameter values stand
+    in each parameter's range (higher rates mean more adoptions, each an event
+    of the engine).
+    """
+    points = plan.points
+    columns = list(zip(*(point.values for point in points)))
+    ranks = []
+    for column in columns:
+        try:
+            order = sorted(set(column))
+        except TypeError:  # values of mixed kinds: no order
+            order = list(dict.fromkeys(column))
+        ranks.append({value: i / max(len(order) - 1, 1) for i, value in enumerate(order)})
+
+    base = plan.sweep.base
+    counts = {f"agencies.levels.{name}.count": level.count for name, level in base.agencies.levels.items()}
+
+    def cost(point) -> tuple:
+        adopters = sum(point.overrides.get(path, count) for path, count in counts.items())
+        return (adopters, sum(rank[value] for rank, value in zip(ranks, point.values)))
+
+    ordered = sorted(points, key=cost)
+    picks = sorted({round(q * (len(ordered) - 1)) for q in (0.0, 0.5, 1.0)})[:ESTIMATE_POINTS]
+    return [ordered[i] for i in picks]
+
+
+def estimate_text(samples: list, times: list[float], todo: int, workers: int | None) -> str:
+    """The estimate with its range: every run as fast as the fastest timed one, or as slow as the slowest."""
+    mean, low, high = sum(times) / len(times), min(times), max(times)
+    timed = ", ".join(f"{point.id} {seconds:.2f} s" for point, seconds in zip(samples, times))
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else None
+    noise = (f"; load average {load:.1f} on {os.cpu_count()} cores now, and run times move with it"
+             if load is not None else "")
+    if workers:
+        scale = todo / workers
+        head = (f"estimate: about {_duration(mean * scale)} on {workers} worker(s), between {_duration(low * scale)} "
+                f"and {_duration(high * scale)}, plus a few seconds to write the tables and figures")
+    else:
+        head = (f"estimate: about {_duration(mean * todo)} of worker time, between {_duration(low * todo)} and "
+                f"{_duration(high * todo)}, divided by the scheduler's worker threads")
+    return (f"{head}\n  (one run timed at each of {len(times)} points across the design, cheapest to dearest by "
+            f"size and parameter values: {timed}; the range takes every run as fast as the fastest or as slow as "
+            f"the slowest{', with the workers in parallel without loss' if workers else ''}{noise})")
 
 
 def _duration(seconds: float) -> str:

@@ -17,7 +17,8 @@
 
 :func:`load_posterior` checks everything a run needs before any output
 exists (one-line :class:`~sim.errors.InputError` naming the file and the
-field): both files present, the format, every parameter's path and mode, the
+field): both files present, regular files of at most 4 MiB (:mod:`sim.files`), the format,
+every parameter's path and mode, the
 CSV's header, draw numbers and weights, and the CSV's SHA-256 against the
 one recorded in the JSON, so a hand-edited or truncated CSV is never used
 silently.  Whether each parameter's path exists in the scenario being run is
@@ -38,6 +39,7 @@ from typing import Mapping, Sequence
 import numpy as np
 
 from ..errors import InputError
+from ..files import checked_path, read_input_text
 from ..output.atomic import write_text
 
 FORMAT = "bandwagon-posterior/1"
@@ -124,36 +126,32 @@ class Posterior:
 
 
 # --- reading ---------------------------------------------------------------------------------
-def _read_bytes(path: Path, directory: Path) -> bytes:
-    if not path.exists():
+def _read(path: Path, directory: Path) -> str:
+    """The file's text, through the one reader of input files (regular files of at most 4 MiB, UTF-8)."""
+    if not path.exists() and not path.is_symlink():
         raise InputError(f"expected a posterior directory written by bandwagon calibrate ({CSV} and {JSON}), "
                          f"but {path.name} is missing", source=str(directory))
-    if not path.is_file():  # a directory, a named pipe nobody writes to...
-        raise InputError("expected a regular file", source=str(path))
-    try:
-        return path.read_bytes()
-    except OSError as exc:
-        raise InputError(f"cannot read file ({exc.__class__.__name__})", source=str(path)) from None
+    return read_input_text(path)
 
 
 def load_posterior(directory: str | Path) -> Posterior:
     """Read and check a posterior directory, or raise a one-line :class:`InputError`."""
-    directory = Path(directory)
+    directory = checked_path(directory, source="posterior")
     if not directory.is_dir():
         why = "it is not a directory" if directory.exists() else "it does not exist"
         raise InputError(f"expected a posterior directory written by bandwagon calibrate ({CSV} and {JSON}), "
                          f"but {why}", source=str(directory))
-    csv_bytes = _read_bytes(directory / CSV, directory)
-    json_bytes = _read_bytes(directory / JSON, directory)
-    meta = _read_json(json_bytes, directory / JSON)
+    csv_text = _read(directory / CSV, directory)
+    json_text = _read(directory / JSON, directory)
+    meta = _read_json(json_text, directory / JSON)
     parameters = _parameters(meta, directory / JSON)
-    csv_sha256 = hashlib.sha256(csv_bytes).hexdigest()
+    csv_sha256 = hashlib.sha256(csv_text.encode("utf-8")).hexdigest()  # UTF-8 decodes and encodes back exactly
     recorded = meta.get("csv_sha256")
     if not isinstance(recorded, str) or recorded.lower() != csv_sha256:
         raise InputError(f"expected {CSV}'s SHA-256 {csv_sha256[:12]}... (the file as it is), got {recorded!r}: "
                          f"{CSV} was changed after calibration, or belongs to another one",
                          source=str(directory / JSON), field="csv_sha256")
-    values, weights = _read_csv(csv_bytes, directory / CSV, parameters)
+    values, weights = _read_csv(csv_text, directory / CSV, parameters)
     effective = meta.get("effective_draws")
     return Posterior(
         directory=directory,
@@ -162,7 +160,7 @@ def load_posterior(directory: str | Path) -> Posterior:
         values=values,
         weights=weights,
         csv_sha256=csv_sha256,
-        json_sha256=hashlib.sha256(json_bytes).hexdigest(),
+        json_sha256=hashlib.sha256(json_text.encode("utf-8")).hexdigest(),
         base=meta.get("base") if isinstance(meta.get("base"), str) else None,
         effective_draws=float(effective) if _is_number(effective) else None,
         sampler=str(meta.get("sampler") or "unknown"),
@@ -179,10 +177,10 @@ def _is_number(value) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
 
-def _read_json(data: bytes, path: Path) -> dict:
+def _read_json(text: str, path: Path) -> dict:
     try:
-        meta = json.loads(data.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        meta = json.loads(text)
+    except (json.JSONDecodeError, RecursionError) as exc:
         raise InputError(f"expected a JSON document ({exc.__class__.__name__})", source=str(path)) from None
     if not isinstance(meta, dict):
         raise InputError(f"expected a JSON object at the top level, got {type(meta).__name__}", source=str(path))
@@ -215,13 +213,12 @@ def _parameters(meta: dict, path: Path) -> tuple[PosteriorParameter, ...]:
     return tuple(parameters)
 
 
-def _read_csv(data: bytes, path: Path, parameters: Sequence[PosteriorParameter]) -> tuple[tuple, np.ndarray]:
+def _read_csv(text: str, path: Path, parameters: Sequence[PosteriorParameter]) -> tuple[tuple, np.ndarray]:
     """The draws in the JSON's parameter order, and their weights."""
     try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError:
-        raise InputError("expected UTF-8 text", source=str(path)) from None
-    rows = csv.reader(io.StringIO(text, newline=""))
+        rows = iter(list(csv.reader(io.StringIO(text, newline=""))))
+    except csv.Error as exc:
+        raise InputError(f"expected CSV ({exc})", source=str(path)) from None
     header = next(rows, None) or []
     names = [p.name for p in parameters]
     if header[:2] != ["draw", "weight"] or sorted(header[2:]) != sorted(names) or len(set(header)) != len(header):

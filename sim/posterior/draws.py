@@ -38,6 +38,7 @@ from ..errors import InputError
 from ..scenario import Scenario
 from ..scenario import paths as dotted
 from ..scenario.binding import Binding, bind
+from ..scenario.loading import check_events
 from ..streams import Streams
 from .directory import Posterior
 
@@ -78,7 +79,9 @@ class Assignment:
     def scenario(self, scenario: Scenario, replication: int) -> Scenario:
         """``scenario`` with replication ``replication``'s draw applied (an InputError names the draw)."""
         try:
-            return scenario.with_overrides(self.overrides[replication], source=self.source)
+            drawn = scenario.with_overrides(self.overrides[replication], source=self.source)
+            check_events(drawn, self.source)  # the dated events applied to the drawn values, as the run will
+            return drawn
         except InputError as exc:
             where = f"{exc.field}: " if exc.field else ""
             raise InputError(f"gives {scenario.name} an invalid value: {where}{exc.expected}", source=self.source,
