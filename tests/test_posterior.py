@@ -19,7 +19,7 @@ from sim import Scenario, simulate
 from sim.cli import main
 from sim.errors import InputError
 from sim.plotting.results import load_result
-from sim.posterior import assign, draw_indices, load_posterior, scenarios_for
+from sim.posterior import assign, draw_indices, load_posterior, scenarios_for, write_posterior
 
 WEIGHTS = np.array([1.0, 0.0, 2.0, 1.0, 3.0, 1.0])
 """The weights of ``conftest.tiny_posterior``."""
@@ -232,3 +232,17 @@ def test_validate_refuses_what_run_would_refuse_in_a_scenarios_posterior(tmp_pat
     assert main(["validate", str(keyed)]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "posterior.csv: draw" in err and "policy_push" in err, err
+
+
+def test_a_date_parameter_is_drawn_as_an_iso_date(tmp_path, tiny_path):
+    directory = tmp_path / "dated"
+    directory.mkdir()
+    write_posterior(directory, {"push_date": {"path": "events.policy_push.date", "apply": "set", "kind": "date",
+                                              "range": ["2011-09-01", "2011-12-01"]}},
+                    [["2011-09-01"], ["2011-11-20"]], [1.0, 3.0], calibration="dated",
+                    base=str(Path(tiny_path).resolve()))
+    scenario = Scenario.from_yaml(tiny_path)
+    posterior = load_posterior(directory)
+    runs = scenarios_for(scenario, 8, posterior)
+    draws = draw_indices(posterior.weights, scenario.seed, range(8))
+    assert [str(s.events["policy_push"].date) for s in runs] == [posterior.values[d][0] for d in draws]
