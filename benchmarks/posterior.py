@@ -11,10 +11,10 @@ process, and the same command without ``--posterior`` (in alternating order
 over ``--rounds``), then
 splits each into the simulation phase (the manifest's ``wall_seconds``) and
 the rest (start-up, choosing and checking the draws, tables, figures,
-reports), and normalises the simulation by the SimPy events processed (a
-posterior's draws change how many accounts open, hence the work).  It also
+reports).  It also
 times, in this process: ``--pairs`` replications with and without their
-draw, run by run in turn (the fair ratio on a shared machine), what the
+draw, run by run in turn (the fair ratio on a shared machine; per account
+opened too, since the draws change how many open, hence the work), what the
 posterior adds before the first run (reading the directory, giving every
 replication its draw, validating each replication's scenario), and each
 step after the runs.
@@ -95,8 +95,7 @@ def timed_run(scenario: Path, replications: int, workers: int, out: Path, poster
     subprocess.run(command, check=True, capture_output=True, text=True)
     wall = time.perf_counter() - started
     manifest = json.loads((out / "manifest.json").read_text())
-    return {"wall": wall, "simulate": manifest["wall_seconds"], "rest": wall - manifest["wall_seconds"],
-            "events": sum(manifest["events"])}
+    return {"wall": wall, "simulate": manifest["wall_seconds"], "rest": wall - manifest["wall_seconds"]}
 
 
 def output_phases(scenario: Path, replications: int, workers: int, directory: Path) -> dict[str, float]:
@@ -107,6 +106,7 @@ def output_phases(scenario: Path, replications: int, workers: int, directory: Pa
     numbers.
     """
     from sim.commands.run import load_targets, write_figures
+    from sim.output.formats import DEFAULT_FORMAT, table_name
     from sim.output.tables import Summary, write_adoptions, write_timeseries
     from sim.runner import run_replications
 
@@ -114,14 +114,16 @@ def output_phases(scenario: Path, replications: int, workers: int, directory: Pa
     real = run_replications(base, range(min(replications, 8)), workers=workers, progress=False).runs
     runs = [replace(real[r % len(real)], replication=r) for r in range(replications)]
     targets = load_targets(base)
+    timeseries = directory / table_name("timeseries", DEFAULT_FORMAT)
     steps = {
-        "timeseries.csv": lambda: write_timeseries(directory / "timeseries.csv", runs),
+        timeseries.name: lambda: write_timeseries(timeseries, runs),
         "summary.csv": lambda: Summary.of(runs).write(directory / "summary.csv"),
-        "adoptions.csv": lambda: write_adoptions(directory / "adoptions.csv", runs, base.horizon.start),
+        table_name("adoptions", DEFAULT_FORMAT): lambda: write_adoptions(
+            directory / table_name("adoptions", DEFAULT_FORMAT), runs, base.horizon.start),
         "figures and reports (replications in memory)": lambda: write_figures(
-            directory / "figures", base, Summary.of(runs), targets, None, runs),
-        "figures and reports (timeseries.csv read back)": lambda: write_figures(
-            directory / "figures", base, Summary.of(runs), targets, None),
+            directory / "figures", base, Summary.of(runs), targets, timeseries, None, runs),
+        f"figures and reports ({timeseries.name} read back)": lambda: write_figures(
+            directory / "figures", base, Summary.of(runs), targets, timeseries),
     }
     seconds = {}
     for name, step in steps.items():
@@ -136,20 +138,22 @@ def paired_runs(scenario: Path, posterior: Path, pairs: int) -> tuple[float, flo
 
     Alternating the two, run by run, is the fair ratio on a shared machine:
     the load changes between two whole commands minutes apart, hardly
-    between two runs a second apart.  Returns (drawn s, plain s, drawn events,
-    plain events).
+    between two runs a second apart.  Returns (drawn s, plain s, accounts
+    opened in the drawn runs, in the plain ones): the engine's work grows with
+    the accounts opened, which the draws change.
     """
     from sim import simulate
 
     base = Scenario.from_yaml(scenario)
     drawn = assign(load_posterior(posterior), base, pairs).scenarios(base)
+    simulate(base, pairs)  # warm up (imports, first allocations), untimed
     totals = [0.0, 0.0, 0, 0]
     for r in range(pairs):
         for i, s in ((0, drawn[r]), (1, base)) if r % 2 == 0 else ((1, base), (0, drawn[r])):
             started = time.perf_counter()
             records = simulate(s, r)
             totals[i] += time.perf_counter() - started
-            totals[i + 2] += records.events
+            totals[i + 2] += len(records.adoptions)
     return tuple(totals)
 
 
@@ -190,21 +194,20 @@ def main() -> None:
           f"{args.rounds} round(s); posterior: {'given' if args.posterior else 'stand-in'}")
     print(f"load average before {load_before[0]:.2f} {load_before[1]:.2f} {load_before[2]:.2f}, "
           f"after {load_after[0]:.2f} {load_after[1]:.2f} {load_after[2]:.2f} ({os.cpu_count()} cores)")
-    print(f"{'':24}{'wall s':>9}{'simulate s':>12}{'rest s':>9}{'events':>13}{'s per M events':>16}")
+    print(f"{'best of the rounds':24}{'wall s':>9}{'simulate s':>12}{'rest s':>9}")
     for kind, runs in rounds.items():
         best = min(runs, key=lambda r: r["wall"])
         print(f"{'--posterior' if kind == 'posterior' else 'no posterior':24}{best['wall']:9.1f}"
-              f"{best['simulate']:12.1f}{best['rest']:9.1f}{best['events']:13,}"
-              f"{best['simulate'] / best['events'] * 1e6:16.1f}")
+              f"{best['simulate']:12.1f}{best['rest']:9.1f}")
     drawn = min(rounds["posterior"], key=lambda r: r["wall"])
     plain = min(rounds["plain"], key=lambda r: r["wall"])
     print(f"ratio --posterior / no posterior: wall {drawn['wall'] / plain['wall']:.3f}, "
           f"simulation {drawn['simulate'] / plain['simulate']:.3f}, rest {drawn['rest'] / plain['rest']:.3f}")
     pairs = 2 if args.quick else args.pairs
-    per_event = drawn_s / drawn_events / (plain_s / plain_events)
+    per_account = drawn_s / drawn_events / (plain_s / plain_events)
     print(f"{pairs} replications with and without their draw, in turn, in this process: {drawn_s:.1f} s and "
-          f"{plain_s:.1f} s, ratio {drawn_s / plain_s:.3f}; per event {per_event:.3f} "
-          f"({drawn_events:,} and {plain_events:,} events)")
+          f"{plain_s:.1f} s, ratio {drawn_s / plain_s:.3f}; per account opened {per_account:.3f} "
+          f"({drawn_events:,} and {plain_events:,} accounts)")
     print(f"choosing and validating the {replications} replications' scenarios: {prepared:.3f} s "
           f"({prepared / drawn['wall']:.2%} of the --posterior run)")
     print(f"after the runs, for {replications} replications (in this process):")
