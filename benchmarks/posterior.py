@@ -82,7 +82,7 @@ def stand_in_posterior(directory: Path, base: Path, draws: int = 400, seed: int 
         parameters[name] = {"path": p.path, "apply": p.apply, "label": p.label or name, "range": [low, high],
                             "spacing": p.spacing, "prior": {"uniform": p.spacing}}
     return write_posterior(directory, parameters, np.column_stack(columns).tolist(), rng.gamma(4.0, 1.0, draws),
-                           calibration="stand-in (benchmarks/posterior.py)", base=os.path.relpath(base, directory),
+                           calibration="benchmark-stand-in", base=os.path.relpath(base, directory),
                            spec=str(SPEC), sampler="none: log-normal around the baseline")
 
 
@@ -172,7 +172,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--rounds", type=int, default=1, help="alternating rounds of both commands")
     parser.add_argument("--posterior", type=Path, help="a posterior directory (default: a stand-in)")
-    parser.add_argument("--pairs", type=int, default=6, help="replications run with and without their draw, in turn")
+    parser.add_argument("--pairs", type=int, default=20, help="replications run with and without their draw, in turn")
     args = parser.parse_args()
     scenario = TINY if args.quick else BASELINE
     replications = 8 if args.quick else args.replications

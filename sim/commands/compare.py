@@ -186,9 +186,8 @@ def pairing_notes(results: list[Result], reference: Result) -> list[str]:
                          f"{reference.replication_count()}: their differences pair the first {pair.n}, which share "
                          f"their random numbers.")
         if pair.same_draws is False:
-            notes.append(f"{r.label} and {reference.label} do not share their posterior draws "
-                         f"({pair.words.split('numbers, ')[1].split(', n=')[0]}): the differences mix the "
-                         f"counterfactual's effect with different parameter values.")
+            notes.append(f"{r.label} and {reference.label} do not share their posterior draws ({pair.draws}): the "
+                         f"differences mix the counterfactual's effect with different parameter values.")
     return notes
 
 

@@ -134,6 +134,8 @@ class Pairing:
     n: int
     same_draws: bool | None
     """Both drew from the same posterior, so replication ``r`` of each took the same draw (None: no posterior)."""
+    draws: str
+    """What the draws are, in words: "" (no posterior), "the same posterior draws", "different posterior draws"..."""
     words: str
 
 
@@ -153,15 +155,16 @@ def pairing(result: Result, reference: Result) -> Pairing | None:
     n = min(nx, ny)
     dx, dy = result.draws(), reference.draws()
     same_draws = None
-    detail = ""
+    draws = ""
     if dx is not None or dy is not None:
         same_draws = (dx is not None and dy is not None and dx[:n] == dy[:n]
                       and result.posterior.get("csv_sha256") == reference.posterior.get("csv_sha256"))
-        detail = ", the same posterior draws" if same_draws else (
-            ", different posterior draws" if dx is not None and dy is not None else
-            f", only {(result if dx is not None else reference).label} drew from a posterior")
+        draws = "the same posterior draws" if same_draws else (
+            "different posterior draws" if dx is not None and dy is not None else
+            f"only {(result if dx is not None else reference).label} drew from a posterior")
     shared = f", the first {n} of {nx} and {ny}" if nx != ny else ""
-    return Pairing(n, same_draws, f"paired by replication (common random numbers{detail}, n={n}{shared})")
+    detail = f", {draws}" if draws else ""
+    return Pairing(n, same_draws, draws, f"paired by replication (common random numbers{detail}, n={n}{shared})")
 
 
 def common_dates(*results: Result) -> np.ndarray:
