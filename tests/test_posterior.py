@@ -203,6 +203,9 @@ BAD = {
                                      "line 3: imitation: expected a finite number, got 'nan'"),
     "a draw the scenario refuses": (lambda d: rewrite_csv(d, set_column(3, "-1")),
                                     "gives tiny an invalid value: events.policy_push.changes.0.multiply"),
+    "a draw the dated events refuse": (lambda d: rewrite_csv(d, lambda rows: [
+        set_column(2, "10")(rows), set_column(3, "1000000")(rows)]),  # imitation x10, then pushed x1e6: past its bound
+        "once the event of 2011-10-15 is applied"),
     "a CSV edited after calibration": (lambda d: (d / "posterior.csv").write_text(
         (d / "posterior.csv").read_text().replace("0.5,", "0.6,", 1)), "posterior.json: csv_sha256: expected"),
     "another format": (lambda d: edit_json(d, lambda m: m.update(format="bandwagon-posterior/0")),
