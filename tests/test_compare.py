@@ -335,3 +335,17 @@ def test_the_posteriors_effect_interval_holds_more_than_replication_noise(tiny_e
     assert width["drawn"] > 2 * width["fixed"], width
     assert fixed["holds"] == "replication noise only"
     assert "Runs without a posterior hold replication noise only" in tiny_effects["fixed"][2]
+
+
+@pytest.mark.parametrize("low, high, zero, reading", [
+    (0.0, 0.0, 1.0, "none: identical in every draw"),
+    (-5.0, 3.0, 0.0, "sign not pinned down"),
+    (-150.0, 0.0, 0.1, "size not pinned down: from none to -150"),
+    (-300.0, -20.0, 0.0, "sign clear, size not pinned down: the interval's ends differ by a factor of 15.0"),
+    (-300.0, -200.0, 0.0, "sign and size pinned down within a factor of 1.50"),
+])
+def test_the_reading_of_an_effect_says_what_its_interval_leaves_open(low, high, zero, reading):
+    from sim.report.content import effect_reading
+
+    effect = S.Effect(np.datetime64("2012-06-30"), (low + high) / 2, low, high, 0.0, zero, 1.0, 20, True)
+    assert effect_reading(effect).startswith(reading)

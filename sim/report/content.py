@@ -302,9 +302,11 @@ def effect_reading(effect: S.Effect) -> str:
     """Whether the effect's sign and size are pinned down by its 90% interval (paired runs over draws)."""
     if effect.zero == 1.0:
         return "none: identical in every draw"
-    if effect.low <= 0 <= effect.high:
+    if effect.low < 0 < effect.high:
         return "sign not pinned down: the interval spans 0"
     near, far = sorted((abs(effect.low), abs(effect.high)))
+    if near == 0:
+        return f"size not pinned down: from none to {number(effect.low if far == abs(effect.low) else effect.high)}"
     factor = far / near
     if factor > UNPINNED_FACTOR:
         return f"sign clear, size not pinned down: the interval's ends differ by a factor of {factor:.1f}"
@@ -366,8 +368,9 @@ def effects_section(effects: list[S.Effects], reference: Result) -> Section:
     paragraphs = [f"Each run minus {reference.label}: every compared quantity at the dates of the reported figures "
                   f"on it and on the last day both runs cover."]
     if any(e.drawn for e in effects):
-        paragraphs.append(f"Reading: 'sign not pinned down' when the 90% interval of the effect contains 0; 'size "
-                          f"not pinned down' when its ends differ by more than a factor of {UNPINNED_FACTOR:g}.")
+        paragraphs.append(f"Reading: 'sign not pinned down' when the 90% interval of the effect has both signs; "
+                          f"'size not pinned down' when one end is 0 or its ends differ by more than a factor of "
+                          f"{UNPINNED_FACTOR:g}.")
     if not all(e.drawn for e in effects):
         paragraphs.append("Runs without a posterior hold replication noise only: every parameter is fixed at the "
                           "scenario's value, so their intervals do not say how far the reported figures pin the "
