@@ -2,6 +2,7 @@
 
     python benchmarks/engine.py            # the full benchmark (a minute or two)
     python benchmarks/engine.py --quick    # a smoke run (CI): small sizes, same code paths
+    python benchmarks/engine.py --interaction   # section 7 alone (about a minute)
 
 Prints, for the full-scale baseline (every agency and every user represented):
 
@@ -13,11 +14,16 @@ Prints, for the full-scale baseline (every agency and every user represented):
    would spend on scheduling it);
 3. the wall time when every agency count is multiplied by 10, as a ratio;
 4. peak memory (max RSS of a fresh process) of the baseline and of the
-   baseline with ten times the people, as a ratio;
+   baseline with seven times the people (the most the scenario format allows), as a ratio;
 5. why the adoption race is built as it is: on a one-level Bass scenario,
    this engine against one SimPy process per agency simulated by
    Lewis-Shedler thinning (both exact);
-6. the mean-field twin: one evaluation, and its ratio to one replication.
+6. the mean-field twin: one evaluation, and its ratio to one replication;
+7. the interaction loop (issue 10): one replication with the loop (the
+   baseline as shipped) against the same scenario without it
+   (``interaction: null``), timed alternately; the messages simulated and the
+   cost of each, split between the named accounts and the sampled ordinary
+   accounts; and the twin with and without the loop.  Target: <= 1.5x.
 
 Targets (issue 8): <= 0.5 s per full-scale replication and <= 5 ms per twin
 evaluation on this machine idle; x10 agencies <= x10 time; peak memory
@@ -153,12 +159,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="small sizes, for a smoke run")
     parser.add_argument("--repeat", type=int, default=3, help="timings are the best of this many runs")
+    parser.add_argument("--interaction", action="store_true", help="only section 7, the interaction loop")
     args = parser.parse_args()
     repeat = 1 if args.quick else args.repeat
 
     baseline = Scenario.from_yaml(BASELINE)
     if args.quick:
         baseline = scaled_agencies(baseline, 1).with_overrides({"horizon.end": "2011-12-31"})
+    if args.interaction:
+        interaction_section(baseline, max(repeat, 5) if not args.quick else 1)
+        print(f"\nload average while measuring: {' '.join(f'{x:.2f}' for x in os.getloadavg())} (2 cores)")
+        return
     print(f"Bandwagon engine benchmark{' (quick)' if args.quick else ''}: {baseline.name}, "
           f"{sum(l.count for l in baseline.agencies.levels.values()):,} potential adopters x "
           f"{len(baseline.platforms)} platforms, {baseline.population.total:,} people, "
@@ -183,8 +194,8 @@ def main() -> None:
           f"time ratio x{wall_big / wall:.1f}   [target <= x10]")
 
     rss = peak_rss_mb(baseline)
-    rss_people = peak_rss_mb(scaled_people(baseline, 10))
-    print(f"4. peak memory: {rss:.0f} MB; with ten times the people {rss_people:.0f} MB "
+    rss_people = peak_rss_mb(scaled_people(baseline, 7))  # 9.4 billion: under the format's cap of 1e10 people
+    print(f"4. peak memory: {rss:.0f} MB; with seven times the people {rss_people:.0f} MB "
           f"(ratio {rss_people / rss:.2f})   [target: independent of users, < 500 MB]")
 
     n, p, q = (5_000, 0.2, 2.0) if args.quick else (50_000, 0.2, 2.0)
@@ -207,7 +218,49 @@ def main() -> None:
           f"parameter sets (meanfield_batch, as the samplers call it) {batch_wall / size * 1e3:.1f} ms per evaluation   "
           f"[target <= 5 ms]\n   one replication / one twin evaluation = x{wall / twin_wall:.0f}; "
           f"single / batched = x{twin_wall * size / batch_wall:.1f}")
+    interaction_section(baseline, repeat)
     print(f"\nload average while measuring: {' '.join(f'{x:.2f}' for x in os.getloadavg())} (2 cores)")
+
+
+def interaction_section(baseline: Scenario, repeat: int) -> None:
+    """Section 7: what the interaction loop costs a replication and the twin (issue 10).
+
+    Timed alternately (so that a change of load hits every variant alike), best
+    of ``repeat``, in wall time and in CPU time of this process (which the other
+    processes on a shared machine disturb less).
+    """
+    if baseline.interaction is None:
+        print("7. interaction loop: the baseline has none")
+        return
+    without = Scenario.from_dict({**baseline.to_dict(), "interaction": None}, source="baseline without the loop")
+    named_only = baseline.with_overrides({"interaction.sample_per_level": 0})
+    variants = {"without the loop": without, "named accounts only": named_only, "with the loop": baseline}
+    wall, cpu = dict.fromkeys(variants, math.inf), dict.fromkeys(variants, math.inf)
+    for _ in range(repeat):
+        for label, scenario in variants.items():
+            started, started_cpu = time.perf_counter(), time.process_time()
+            simulate(scenario, 0)
+            wall[label] = min(wall[label], time.perf_counter() - started)
+            cpu[label] = min(cpu[label], time.process_time() - started_cpu)
+    messages = {}
+    for label in ("named accounts only", "with the loop"):
+        run = Run(variants[label], 0)
+        records = run.run()
+        messages[label] = (run.mechanism("interaction").feeder.delivered, records.events)
+    named, named_events = messages["named accounts only"]
+    total, events = messages["with the loop"]
+    print(f"7. interaction loop, one replication (best of {repeat}, timed alternately), wall / CPU seconds:\n"
+          f"   without the loop {wall['without the loop']:.3f} / {cpu['without the loop']:.3f}; "
+          f"named accounts only {wall['named accounts only']:.3f} / {cpu['named accounts only']:.3f} "
+          f"({named:,} messages, {named_events:,} SimPy events); with the loop {wall['with the loop']:.3f} / "
+          f"{cpu['with the loop']:.3f} ({total:,} messages, {total - named:,} of them at "
+          f"{baseline.interaction.sample_per_level} sampled agencies per level; {events:,} events)\n"
+          f"   {(cpu['with the loop'] - cpu['without the loop']) / max(total, 1) * 1e6:.1f} us of CPU per message, "
+          f"all overheads included; with / without = x{wall['with the loop'] / wall['without the loop']:.2f} wall, "
+          f"x{cpu['with the loop'] / cpu['without the loop']:.2f} CPU   [target <= x1.5]")
+    twin_on, _ = best_of(repeat * 5, lambda: meanfield(baseline))
+    twin_off, _ = best_of(repeat * 5, lambda: meanfield(without))
+    print(f"   twin: {twin_on * 1e3:.1f} ms with the loop, {twin_off * 1e3:.1f} ms without (x{twin_on / twin_off:.2f})")
 
 
 if __name__ == "__main__":

@@ -55,7 +55,7 @@ def test_same_seed_same_records(tiny_path):
     first, second = simulate(scenario, 2), simulate(scenario, 2)
     assert first.metrics.keys() == second.metrics.keys()
     for name in first.metrics:
-        assert np.array_equal(first.metrics[name], second.metrics[name]), name
+        assert np.array_equal(first.metrics[name], second.metrics[name], equal_nan=True), name
     assert np.array_equal(first.adoptions.time, second.adoptions.time)
     assert first.events == second.events
 

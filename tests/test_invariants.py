@@ -8,6 +8,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sim import Scenario, simulate
+from sim.model.mechanisms.interaction.metrics import is_stock
 from sim.scenario.apportion import level_provinces
 
 
@@ -15,10 +16,15 @@ def check_invariants(scenario: Scenario, records) -> None:
     m = records.metrics
     days = records.days
     assert days == (scenario.horizon.end - scenario.horizon.start).days + 1
-    # Stocks only grow.
+    # Stocks only grow (not the interaction loop's backlogs, response times and shares).
     for name, values in m.items():
-        if name != "internet_users" or scenario.population.internet.growth_rate >= 0:
+        if is_stock(name) and (name != "internet_users" or scenario.population.internet.growth_rate >= 0):
             assert np.all(np.diff(values) >= 0), name
+    # Every message is answered, abandoned or still in the backlog.
+    for account, acc in scenario.accounts.items():
+        for platform in acc.platforms if scenario.interaction is not None else ():
+            counts = [m[f"messages.{account}.{platform}.{c}"] for c in ("received", "answered", "abandoned")]
+            assert np.array_equal(counts[0], counts[1] + counts[2] + m[f"backlog.{account}.{platform}"])
     # People: followers <= platform users <= micro-bloggers <= internet users <= capacity.
     assert np.all(m["microbloggers"] <= m["internet_users"])
     assert np.all(m["internet_users"] <= max(scenario.population.internet.capacity,

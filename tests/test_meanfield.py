@@ -101,6 +101,7 @@ def test_regional_imitation_acts_like_national_imitation_in_the_mean_field(tiny_
     """Provinces start alike, so in the mean field the provincial share equals the national one."""
     data = Scenario.from_yaml(tiny_path).with_overrides({"agencies.levels.*.hazard.upper_tier": 0.0}).to_dict()
     data["accounts"] = {}  # a named account pins one agency and so sets its province apart
+    data["interaction"] = None  # (and its desk would name an account that is gone)
     base = Scenario.from_dict(data)
     levels = base.agencies.levels
     moved = base.with_overrides({

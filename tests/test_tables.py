@@ -48,7 +48,8 @@ def test_the_timeseries_reads_back_as_the_records(runs, written):
         assert np.array_equal(dates, records[0].dates())
         assert list(series) == list(records[0].metrics)
         for metric, values in series.items():
-            assert np.array_equal(values, np.stack([run.metrics[metric] for run in records])), (fmt, metric)
+            assert np.array_equal(values, np.stack([run.metrics[metric] for run in records]), equal_nan=True), \
+                (fmt, metric)
 
 
 def test_adoptions_are_one_row_per_account(runs, written):

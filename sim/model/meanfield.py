@@ -26,7 +26,7 @@ import numpy as np
 
 from ..scenario.apportion import level_provinces
 from ..scenario.schema import Scenario
-from .mechanism import mechanisms
+from .mechanism import mechanisms, metric_names
 from .records import DailyMetrics
 from .segments import dated_events, schedule, segment_of_day
 
@@ -95,6 +95,7 @@ def structure(scenario: Scenario) -> tuple:
         tuple((name, level.parent, level.spread, tuple(level_provinces(scenario, name)[1] > 0))
               for name, level in scenario.agencies.levels.items()),
         tuple((name, a.level, a.province, a.launch, tuple(a.platforms)) for name, a in scenario.accounts.items()),
+        tuple(metric_names(scenario)),  # e.g. with and without the interaction loop, or another set of desks
     )
 
 

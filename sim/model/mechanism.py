@@ -92,6 +92,8 @@ class Definition:
     metric_names: Callable[["Scenario"], list[str]]
     engine: type[Engine]
     meanfield: type[MeanField]
+    float_metrics: Callable[["Scenario"], list[str]] = lambda scenario: []
+    """Metrics holding hours or shares (float64, NaN where undefined) rather than counts (int64)."""
 
 
 @functools.cache
@@ -114,6 +116,11 @@ def mechanisms() -> tuple[Definition, ...]:
 def metric_names(scenario: "Scenario") -> list[str]:
     """Every metric a run of ``scenario`` computes, mechanism by mechanism."""
     return [name for definition in mechanisms() for name in definition.metric_names(scenario)]
+
+
+def float_metrics(scenario: "Scenario") -> set[str]:
+    """The metrics of ``scenario`` that are floats; every other metric is an int64 count."""
+    return {name for definition in mechanisms() for name in definition.float_metrics(scenario)}
 
 
 def written_metrics(scenario: "Scenario") -> list[str]:

@@ -11,9 +11,14 @@ metrics; today:
 ``gov_accounts.<platform>`` and ``gov_accounts.<platform>.<level>``
     verified government accounts on the platform (all levels, one level);
 ``followers.<account>.<platform>`` and ``followers.<account>.all``
-    followers of a named account on one platform, and summed over platforms.
+    followers of a named account on one platform, and summed over platforms;
+``messages.<account>.<platform>.*``, ``backlog.*``, ``response_hours.*``, ``appeal.*``, ``utilisation.*``
+    the interaction loop (:mod:`sim.model.mechanisms.interaction.metrics`).
 
-Every metric is a count at the end of each day of the horizon.
+Every metric is a value at the end of each day of the horizon: counts are
+int64; hours and shares (``response_hours``, ``appeal``, ``utilisation``,
+standard errors ``*.se``) are float64, NaN where undefined (a response time on
+a day without answers).
 """
 
 from __future__ import annotations
@@ -81,7 +86,7 @@ class RunRecords(DailyMetrics):
     seed: int
     start: dt.date
     metrics: dict[str, np.ndarray]
-    """Metric name -> int64 array, one value per day (end of day)."""
+    """Metric name -> array, one value per day (end of day): int64 counts, float64 hours and shares."""
     adoptions: Adoptions
     events: int
     """SimPy events processed by the run."""

@@ -24,7 +24,7 @@ import simpy
 
 from ..scenario.schema import Scenario
 from ..streams import Streams
-from .mechanism import Engine, mechanisms, metric_names, written_metrics
+from .mechanism import Engine, float_metrics, mechanisms, metric_names, written_metrics
 from .population import AgencyPopulation, build_population
 from .records import RunRecords
 from .segments import apply_event, dated_events
@@ -39,7 +39,9 @@ class Run:
         self.horizon = scenario.horizon
         self.streams = Streams.for_run(scenario.seed, replication)
         self.env = simpy.Environment()
-        self._metrics = {name: np.zeros(self.horizon.days, dtype=np.int64) for name in metric_names(scenario)}
+        floats = float_metrics(scenario)
+        self._metrics = {name: np.full(self.horizon.days, np.nan) if name in floats
+                         else np.zeros(self.horizon.days, dtype=np.int64) for name in metric_names(scenario)}
         self.engines: dict[str, Engine] = {}
         for definition in mechanisms():
             self.engines[definition.name] = definition.engine(self)

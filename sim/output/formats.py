@@ -37,7 +37,11 @@ GZIP_LEVEL = 6
 four times the time, level 1 loses 44%."""
 
 Columns = Sequence[tuple[str, str]]
-"""``(name, kind)`` of each column in order, ``kind`` one of ``int``, ``date``, ``str``."""
+"""``(name, kind)`` of each column in order, ``kind`` one of ``int``, ``number``, ``date``, ``str``.
+
+``number`` holds counts and measures together (float64; NaN where undefined): integral
+values are written as integers, others as the shortest text that reads back to the same
+float (``repr``), NaN as ``nan``: every format reads back the same numbers, exactly."""
 
 
 def suffix(path: str | os.PathLike) -> str:
@@ -110,22 +114,30 @@ def _text(path: str | os.PathLike, compressed: bool) -> Iterator[IO[str]]:
 def _as_text(values: Sequence, kind: str) -> list[str]:
     if kind == "int":
         return list(map(str, np.asarray(values, dtype=np.int64).tolist()))
+    if kind == "number":
+        return numbers_as_text(values)
     if kind == "date":
         return [str(d) for d in np.asarray(values, dtype="datetime64[D]")]
     return list(values)
+
+
+def numbers_as_text(values: Sequence) -> list[str]:
+    """Floats as text that reads back exactly: integers without a decimal point, NaN as ``nan``."""
+    return [str(int(x)) if x.is_integer() else repr(x) for x in np.asarray(values, dtype=float).tolist()]
 
 
 def _write_parquet(path: str | os.PathLike, columns: Columns, blocks) -> None:
     pa = _pyarrow(str(path))
     import pyarrow.parquet as pq
 
-    types = {"int": pa.int64(), "date": pa.date32(), "str": pa.string()}
+    types = {"int": pa.int64(), "number": pa.float64(), "date": pa.date32(), "str": pa.string()}
     schema = pa.schema([(name, types[kind]) for name, kind in columns])
     with atomic_file(path, "wb") as raw:
         # Strings dictionary-encoded, integers and dates as deltas (counts and days change little row to row).
         writer = pq.ParquetWriter(raw, schema, compression="zstd",
                                   use_dictionary=[name for name, kind in columns if kind == "str"],
-                                  column_encoding={name: "DELTA_BINARY_PACKED" for name, kind in columns if kind != "str"})
+                                  column_encoding={name: "DELTA_BINARY_PACKED" for name, kind in columns
+                                                   if kind in ("int", "date")})
         try:
             for block in blocks:
                 arrays = [pa.array(np.asarray(block[name], dtype="datetime64[D]") if kind == "date" else block[name],
@@ -166,7 +178,10 @@ def _parquet_rows(path: Path, columns: Sequence[str]) -> list[list[str]]:
     text = []
     for column in table.columns:
         values = column.to_numpy(zero_copy_only=False)
-        text.append([str(v) for v in values] if values.dtype != object else list(values))
+        if values.dtype.kind == "f":  # as the CSV formats write them
+            text.append(numbers_as_text(values))
+        else:
+            text.append([str(v) for v in values] if values.dtype != object else list(values))
     return [list(row) for row in zip(*text)]
 
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import itertools
 import os
 from dataclasses import dataclass
 from typing import Iterable, Sequence
@@ -33,6 +34,8 @@ SUMMARY_COLUMNS = ("date", "metric", "mean", "p05", "p50", "p95")
 ADOPTION_COLUMNS = ("replication", "agency", "level", "province", "platform", "date")
 STATISTICS = ("mean", "p05", "p50", "p95")
 TIMESERIES_KINDS = tuple(zip(TIMESERIES_COLUMNS, ("int", "date", "str", "int")))
+TIMESERIES_NUMBER_KINDS = tuple(zip(TIMESERIES_COLUMNS, ("int", "date", "str", "number")))
+"""For runs with float metrics (hours, shares: :attr:`RunRecords.metrics`): values as numbers, NaN as ``nan``."""
 ADOPTION_KINDS = tuple(zip(ADOPTION_COLUMNS, ("int", "str", "str", "str", "str", "date")))
 
 
@@ -47,8 +50,12 @@ def _iso_dates(dates: np.ndarray) -> list[str]:
 
 def write_timeseries(path: str | os.PathLike, runs: Iterable[RunRecords]) -> None:
     """One row per replication, day and metric, in the format ``path`` ends with (.csv.gz, .csv, .parquet)."""
+    runs = iter(runs)
+    first = next(runs, None)
+    floats = first is not None and any(values.dtype.kind == "f" for values in first.metrics.values())
+
     def blocks():  # a replication at a time
-        for run in runs:
+        for run in ([] if first is None else itertools.chain([first], runs)):
             dates = run.dates()
             days, metrics = len(dates), list(run.metrics)
             yield {"replication": np.full(days * len(metrics), run.replication),
@@ -56,7 +63,7 @@ def write_timeseries(path: str | os.PathLike, runs: Iterable[RunRecords]) -> Non
                    "metric": [metric for metric in metrics for _ in range(days)],
                    "value": np.concatenate([run.metrics[metric] for metric in metrics])}
 
-    write_table(path, TIMESERIES_KINDS, blocks())
+    write_table(path, TIMESERIES_NUMBER_KINDS if floats else TIMESERIES_KINDS, blocks())
 
 
 @dataclass(frozen=True)
@@ -77,8 +84,7 @@ class Summary:
         stats = {}
         for metric in metrics:
             values = np.stack([run.metrics[metric] for run in runs]).astype(float)
-            p05, p50, p95 = np.percentile(values, [5, 50, 95], axis=0)
-            stats[metric] = {"mean": values.mean(axis=0), "p05": p05, "p50": p50, "p95": p95}
+            stats[metric] = _statistics(values)
         return cls(dates=runs[0].dates(), stats=stats, replications=len(runs))
 
     @property
@@ -116,6 +122,26 @@ class Summary:
                                  source=str(path))
             stats[metric] = {s: np.array([float(r[2 + i]) for r in metric_rows]) for i, s in enumerate(STATISTICS)}
         return cls(dates=dates, stats=stats, replications=0)
+
+
+def _statistics(values: np.ndarray) -> dict[str, np.ndarray]:
+    """Mean and percentiles across replications (rows), day by day.
+
+    Float metrics are NaN where undefined (a response time on a day without
+    answers): statistics are over the replications where they are defined,
+    and NaN on days where none is.
+    """
+    if not np.isnan(values).any():
+        p05, p50, p95 = np.percentile(values, [5, 50, 95], axis=0)
+        return {"mean": values.mean(axis=0), "p05": p05, "p50": p50, "p95": p95}
+    defined = ~np.isnan(values)
+    out = {s: np.full(values.shape[1], np.nan) for s in STATISTICS}
+    some = defined.any(axis=0)
+    if some.any():
+        part = values[:, some]
+        out["mean"][some] = np.nanmean(part, axis=0)
+        out["p05"][some], out["p50"][some], out["p95"][some] = np.nanpercentile(part, [5, 50, 95], axis=0)
+    return out
 
 
 def read_timeseries(path: str | os.PathLike) -> tuple[np.ndarray, dict[str, np.ndarray]]:

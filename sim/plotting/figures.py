@@ -42,6 +42,14 @@ def unit(metric: str) -> str:
         return "verified government accounts"
     if metric.startswith("followers."):
         return "followers"
+    if metric.endswith(".se"):
+        return "standard error"
+    if metric.startswith(("messages.", "backlog.")):
+        return "messages"
+    if metric.startswith("response_hours."):
+        return "response time (hours)"
+    if metric.startswith(("appeal.", "utilisation.")):
+        return "share"
     return "people"
 
 
@@ -332,11 +340,59 @@ def monthly_figure(result: Result) -> Figure:
     return fig
 
 
+def interaction_figure(result: Result) -> Figure:
+    """Each named account's response times and backlog per platform from its launch on, as weekly averages."""
+    launches = result.account_launches()
+    accounts = [a for a in launches if any(m.startswith(f"backlog.{a}.") for m in result.metrics)]
+    title = f"Answering citizens: {result.label}"
+    if not accounts:
+        return _no_data(title, "no interaction metrics in this run (the scenario has no interaction section)")
+    issues = {name: dt.date.fromisoformat(str(issue["date"])) for name, issue in
+              (((result.scenario.get("interaction") or {}).get("hot_issues")) or {}).items()}
+    with styled():
+        fig, axes = new_figure(7.5, 3.4 * len(accounts) + 0.9, nrows=len(accounts), ncols=2, squeeze=False)
+        what = ""
+        for row, account in zip(axes, accounts):
+            launch = np.datetime64(launches[account], "D")
+            start, end = max(launch, result.dates[0]), result.dates[-1]
+            platforms = [p for p in (result.scenario.get("accounts") or {})[account].get("platforms", {})
+                         if f"backlog.{account}.{p}" in result.summary.stats]
+            handles = []
+            for i, p in enumerate(platforms):
+                label = platform_label(result.scenario, p)
+                median = window(S.rolling_band(result, f"response_hours.{account}.{p}.p50"), start, end)
+                draw_band(row[0], median, f"{label}: median", f"response_hours.{account}.{p}.p50", colour(i))
+                slow = window(S.rolling_band(result, f"response_hours.{account}.{p}.p90"), start, end)
+                row[0].plot(slow.dates, slow.mean, color=colour(i), linestyle=":", linewidth=1.4,
+                            gid=f"mean:response_hours.{account}.{p}.p90")
+                backlog = window(S.rolling_band(result, f"backlog.{account}.{p}"), start, end)
+                draw_band(row[1], backlog, label, f"backlog.{account}.{p}", colour(i))
+                handles += [band_handle(f"{label}: median", colour(i)),
+                            Line2D([], [], color=colour(i), linestyle=":", linewidth=1.4, label=f"{label}: 90th pct.")]
+                what = median.what
+            name = (result.scenario["accounts"][account].get("label") or account).split(" (")[0]
+            _finish(row[0], "response time (hours)", start, end)
+            _finish(row[1], "messages", start, end)
+            for ax in row:
+                event_lines(ax, {k: v for k, v in issues.items() if start <= np.datetime64(v, "D") <= end})
+            row[0].set_title(f"{name}: response times", fontweight="normal", fontsize=10)
+            row[1].set_title(f"{name}: backlog, end of day", fontweight="normal", fontsize=10)
+            _legend(row[0], handles, loc="upper left", fontsize=7, ncols=2)
+            row[0].set_ylim(top=row[0].get_ylim()[1] * 1.25)  # room for the legend
+        fig.suptitle(title, x=0.01, ha="left", fontweight="bold", fontsize=11)
+        note(fig, textwrap.fill(
+            f"Weekly averages (trailing 7 days) of each day's median and 90th percentile response time (arrival to "
+            f"answer, over the day's answers) and of the end-of-day backlog. Lines: mean over runs; shaded: {what}."
+            + (" Dotted verticals: hot issues." if issues else ""), 120))
+    return fig
+
+
 RUN_FIGURES = {
     "adoption": adoption_figure,
     "monthly": monthly_figure,
     "users": users_figure,
     "followers": followers_figure,
+    "interaction": interaction_figure,
 }
 """A run's figures by file name (``figures/<name>.<format>``), in report order."""
 
@@ -347,6 +403,8 @@ CAPTIONS = {
     "users": "Internet users, micro-bloggers (people holding an account on any platform) and each platform's "
              "registered users.",
     "followers": "Followers of the named accounts in the days after their launch.",
+    "interaction": "How the named accounts answer citizens: the median and 90th percentile of each day's response "
+                   "times, and the messages waiting or in hand at the end of each day.",
 }
 
 

@@ -390,3 +390,42 @@ def plotted_targets(targets, metrics: list[str], dates: np.ndarray) -> list[tupl
     return [(name, t) for name, t in targets.targets.items()
             if t.metric in metrics and t.date is not None
             and dates[0] <= np.datetime64(t.date, "D") <= dates[-1]]
+
+
+# --- smoothed daily values ---------------------------------------------------------------------
+def rolling_band(result: Result, metric: str, days: int = 7) -> Band:
+    """The trailing ``days``-day average of a daily metric, per run, then mean and 5-95% over the runs.
+
+    For day-to-day values as jagged as a response time (a Monday answers the
+    weekend's messages); days where a run has no value (NaN) are left out of
+    its average.  Without ``timeseries.csv`` the mean of ``summary.csv`` is
+    averaged instead, with no band.
+    """
+    series = result.timeseries()
+    if series is not None and metric in series[1] and len(series[0]) == len(result.dates):
+        values = series[1][metric]
+        smooth = _trailing_nanmean(values, days)
+        defined = ~np.isnan(smooth)
+        mean = np.full(smooth.shape[1], np.nan)
+        low, high = mean.copy(), mean.copy()
+        some = defined.any(axis=0)
+        if some.any():
+            mean[some] = np.nanmean(smooth[:, some], axis=0)
+            low[some], high[some] = np.nanpercentile(smooth[:, some], PERCENTILES, axis=0)
+        return Band(result.dates, mean, low, high,
+                    f"5-95% of {values.shape[0]} runs' {days}-day averages")
+    mean = _trailing_nanmean(result.summary.stats[metric]["mean"][None, :], days)[0]
+    return Band(result.dates, mean, None, None, f"{days}-day average of the mean; no band: timeseries.csv not found")
+
+
+def _trailing_nanmean(values: np.ndarray, days: int) -> np.ndarray:
+    """Mean of each row over the last ``days`` days (fewer at the start), ignoring NaN; NaN if all are."""
+    values = np.asarray(values, dtype=float)
+    defined = ~np.isnan(values)
+    filled = np.where(defined, values, 0.0)
+    total = np.cumsum(filled, axis=1)
+    count = np.cumsum(defined, axis=1)
+    total[:, days:] -= total[:, :-days].copy()
+    count[:, days:] -= count[:, :-days].copy()
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(count > 0, total / np.maximum(count, 1), np.nan)

@@ -13,6 +13,8 @@ import json
 import math
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from ..plotting import series as S
 from ..plotting.figures import metric_label
 from ..plotting.results import Result
@@ -268,6 +270,7 @@ def parameter_sections(result: Result) -> list[Section]:
                      (s.get("agencies") or {}).get("levels") or {}),
         matrix_table("Named accounts: following rates (per day).", s.get("accounts") or {}),
         events_table(s.get("events") or {}),
+        *interaction_parameter_tables(s.get("interaction")),
     ) if t is not None]
     provinces = matrix_table("Provinces: resident population.", s.get("provinces") or {})
     sections = [Section("Parameters", tables=tables)]
@@ -378,6 +381,57 @@ def effects_section(effects: list[S.Effects], reference: Result) -> Section:
     return Section("Effects", paragraphs=paragraphs, tables=[effects_table(groups) for groups in by_run.values()])
 
 
+# --- the interaction loop ---------------------------------------------------------------------
+def interaction_parameter_tables(interaction: dict | None) -> list[Table | None]:
+    if not interaction:
+        return []
+    messages = {k: v for k, v in (interaction.get("messages") or {}).items() if k not in ("hourly", "weekly")}
+    return [
+        matrix_table("Interaction: messages (rates per follower per day; durations in hours; the hourly and weekly "
+                     "cycles are in the scenario file).", {"messages": messages}),
+        matrix_table("Interaction: the named accounts' desks (staff, shifts, service times in hours).",
+                     interaction.get("accounts") or {}),
+        matrix_table(f"Interaction: ordinary accounts by level, {interaction.get('sample_per_level', 0)} agencies "
+                     "of each simulated in full.", interaction.get("levels") or {}),
+        matrix_table("Interaction: hot issues.", interaction.get("hot_issues") or {}),
+        matrix_table("Interaction: feedback of responsiveness on followers.",
+                     {"feedback": interaction.get("feedback") or {}}),
+    ]
+
+
+def interaction_table(result: Result) -> Table | None:
+    """What the desks did over the horizon: totals, shares and response times, per account and platform."""
+    stats = result.summary.stats
+    rows = []
+    for account, spec in (result.scenario.get("accounts") or {}).items():
+        launch = np.datetime64(dt.date.fromisoformat(str(spec["launch"])), "D")
+        after = result.dates >= launch + 7
+        for platform in spec.get("platforms") or {}:
+            prefix = f"messages.{account}.{platform}"
+            if f"{prefix}.received" not in stats:
+                continue
+            received = stats[f"{prefix}.received"]["mean"][-1]
+            share = (lambda c: f"{100 * stats[f'{prefix}.{c}']['mean'][-1] / received:.1f}%" if received else "\u2013")
+            median = stats[f"response_hours.{account}.{platform}.p50"]["mean"][after]
+            rows.append([f"{account} on {platform}", number(received), share("prompt"), share("abandoned"),
+                         f"{np.nanmean(median):.1f}" if np.isfinite(median).any() else "\u2013"])
+    levels = sorted({m.split(".")[2] for m in stats if m.startswith("messages.level.") and m.endswith(".received")})
+    for level in levels:
+        total = stats[f"messages.level.{level}.received"]["mean"][-1]
+        se = stats.get(f"messages.level.{level}.received.se", {}).get("mean")
+        rows.append([f"level {level} (scaled up)", f"{number(total)} \u00b1 {number(se[-1])}" if se is not None
+                     else number(total), "", "", ""])
+    if not rows:
+        return None
+    within = (((result.scenario.get("interaction") or {}).get("feedback") or {}).get("within_hours")) or 24
+    return Table(["account", "messages received", f"answered within {within:g} h", "abandoned",
+                  "median response (h)"], rows,
+                 caption="Messages to the end of the horizon, mean over runs. Median response: the mean over runs and "
+                         "over the days from a week after launch of each day's median. Levels: the total over the "
+                         "level's ordinary accounts scaled up from the sampled ones, \u00b1 its sampling standard "
+                         "error (the mean over runs).", numeric=frozenset({1, 2, 3, 4}))
+
+
 # --- whole reports ---------------------------------------------------------------------------
 def footer(dated: bool = True) -> str:
     """Who wrote the report and when; undated where files must come out byte for byte the same (sweeps)."""
@@ -401,6 +455,9 @@ def run_report(result: Result, figures: list[FigureItem]) -> Report:
     if result.targets is not None:  # the summary before the figures
         sections.append(Section("Reported figures", tables=[targets_table(result, result.targets)]))
     sections.append(Section("Figures", figures=figures))
+    answering = interaction_table(result)
+    if answering is not None:
+        sections.append(Section("Answering citizens", tables=[answering]))
     sections += parameter_sections(result)
     return Report(f"Bandwagon run: {result.label}", sections, footer())
 

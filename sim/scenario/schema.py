@@ -39,6 +39,7 @@ from ..errors import FieldError
 from ..files import os_path
 from . import paths
 from .apportion import NATIONAL, level_provinces
+from .shifts import parse_shift
 
 Key = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$")]
 """Names of platforms, provinces, levels, accounts, events: they become parts
@@ -282,6 +283,143 @@ class Outputs(Frozen):
     metrics: list[str] = Field(["*"], min_length=1, description="Glob patterns of metrics to write.")
 
 
+# --- the interaction loop: messages, staff, feedback -------------------------------------------
+def _shift_text(text: str) -> str:
+    parse_shift(text)  # ValueError with the expected format if it does not parse
+    return text
+
+
+ShiftText = Annotated[str, AfterValidator(_shift_text)]
+Positive = Annotated[float, Field(gt=0, allow_inf_nan=False)]
+
+
+class Duration(Frozen):
+    """A random duration in hours: exponential (the queueing-theory case), log-normal or fixed."""
+
+    distribution: Literal["exponential", "lognormal", "deterministic"] = Field(
+        "exponential", description="exponential (coefficient of variation 1), lognormal (give cv) or deterministic.")
+    mean_hours: Positive = Field(description="Mean duration, hours (positive).")
+    cv: Positive | None = Field(None, description="Coefficient of variation (sd / mean); lognormal only.")
+
+    @model_validator(mode="after")
+    def _cv_for_lognormal(self) -> "Duration":
+        if (self.distribution == "lognormal") != (self.cv is not None):
+            raise ValueError("expected cv exactly when distribution is lognormal")
+        return self
+
+
+class Team(Frozen):
+    """People handling messages: a SimPy resource of ``size`` servers on duty in their shifts."""
+
+    size: Annotated[int, Field(ge=0)] = Field(description="Staff in the team (servers).")
+    shifts: list[ShiftText] = Field(
+        ["daily 00:00-24:00"], min_length=1,
+        description="When they are on duty: '<days> HH:MM-HH:MM [xN]' (e.g. 'mon-fri 09:00-17:00').")
+    service: Duration = Field(description="Time one of them spends on one message.")
+
+
+class Desk(Frozen):
+    """How one account handles its messages (all its platforms share the desk)."""
+
+    staff: Team = Field(description="The account's own staff: every message passes through them, urgent first.")
+    department: Team | None = Field(
+        None, description="Staff of the responsible department, who answer the substantive messages the account "
+        "forwards; without it the account's staff answer those too.")
+
+
+class Messages(Frozen):
+    """Citizens' messages to government accounts: a non-homogeneous Poisson process per account and platform.
+
+    Rate at time t: ``followers * per_follower_per_day * activity[platform] * hourly[hour] * weekly[weekday]
+    * surge(t)``; ``hourly`` and ``weekly`` are relative (normalised to mean 1).
+    """
+
+    per_follower_per_day: Rate = Field(description="Messages needing an answer, per follower per day.")
+    activity: dict[Key, Rate] = Field({}, description="Per platform multiplier of the rate (default 1).")
+    hourly: list[Rate] = Field([1.0] * 24, min_length=24, max_length=24,
+                               description="Relative rate in each hour of the day, 00-01 to 23-24.")
+    weekly: list[Rate] = Field([1.0] * 7, min_length=7, max_length=7, description="Relative rate Monday..Sunday.")
+    urgent_share: Share = Field(0.0, description="Share of messages that are urgent (served first).")
+    substantive_share: Share = Field(0.0, description="Share needing a substantive answer (forwarded to the department).")
+    patience: Duration | None = Field(None, description="How long a sender waits for an answer before giving up "
+                                      "(while waiting; never during handling); none: forever.")
+
+    @model_validator(mode="after")
+    def _profiles(self) -> "Messages":
+        if sum(self.hourly) <= 0:
+            raise ValueError("expected some positive hourly weight")
+        if sum(self.weekly) <= 0:
+            raise ValueError("expected some positive weekly weight")
+        return self
+
+
+class HotIssue(Frozen):
+    """A dated surge of messages: the rate is multiplied by ``1 + (surge - 1) exp(-age / decay_days)``."""
+
+    date: dt.date = Field(description="Day the issue breaks.")
+    hour: Annotated[float, Field(ge=0, lt=24, allow_inf_nan=False)] = Field(0.0, description="Hour it breaks.")
+    accounts: list[Key] = Field([], description="Named accounts it hits.")
+    levels: list[Key] = Field([], description="Agency levels whose (sampled) ordinary accounts it hits.")
+    surge: Annotated[float, Field(ge=1, allow_inf_nan=False)] = Field(description="Rate multiplier at onset (>= 1).")
+    decay_days: Positive = Field(description="E-folding time of the surge, days.")
+    description: str | None = None
+    source: str | None = None
+
+    @model_validator(mode="after")
+    def _targets(self) -> "HotIssue":
+        if not self.accounts and not self.levels:
+            raise ValueError("expected at least one of accounts or levels")
+        return self
+
+
+class Feedback(Frozen):
+    """Responsiveness earns (or costs) followers.
+
+    Responsiveness over the last ``window_days`` complete days: ``share``, the share of messages answered
+    within ``within_hours`` (shrunk towards the reference by ``prior_messages`` pseudo-messages, so that a
+    handful of messages cannot swing it), and ``median``, the median response time.  The account's appeal multiplies its
+    follow hazard: ``min(1, share / reference_share)^elasticity * min(1, reference_median_hours /
+    median)^delay_elasticity`` (1 for an account at least as responsive as the reference, which the calibrated
+    follow rates describe), and followers unfollow at ``unfollow_rate_per_day * (1 - appeal)``.
+    """
+
+    window_days: Annotated[int, Field(ge=1)] = Field(7, description="Days over which responsiveness is measured.")
+    prior_messages: Annotated[float, Field(ge=0, allow_inf_nan=False)] = Field(
+        10.0, description="Followers judge a share from few messages cautiously: the prompt share is "
+        "(prompt + prior_messages * reference_share) / (received + prior_messages).")
+    within_hours: Positive = Field(24.0, description="An answer within this many hours counts as prompt.")
+    reference_share: Annotated[float, Field(gt=0, le=1, allow_inf_nan=False)] = Field(
+        0.9, description="Share answered promptly at which appeal is full.")
+    elasticity: Annotated[float, Field(ge=0, allow_inf_nan=False)] = Field(
+        0.0, description="Elasticity of appeal to the prompt share below the reference (0: no feedback).")
+    reference_median_hours: Positive = Field(24.0, description="Median response time at which appeal is full.")
+    delay_elasticity: Annotated[float, Field(ge=0, allow_inf_nan=False)] = Field(
+        0.0, description="Elasticity of appeal to a median response time above the reference.")
+    unfollow_rate_per_day: Rate = Field(0.0, description="Unfollow hazard per follower per day at zero appeal.")
+    adoption_elasticity: Annotated[float, Field(ge=0, allow_inf_nan=False)] = Field(
+        0.0, description="Optional: elasticity of a level's adoption hazard to its sampled accounts' prompt "
+        "share relative to the reference (0: off).")
+
+
+class LevelDesks(Frozen):
+    """The ordinary accounts of one agency level, simulated through a random sample of them."""
+
+    follower_share: Share = Field(description="Followers of one account as a share of its platform's users.")
+    desk: Desk
+
+
+class Interaction(Frozen):
+    """The interaction loop: citizens write, staff answer, responsiveness feeds back on followers."""
+
+    messages: Messages
+    accounts: dict[Key, Desk] = Field({}, description="The desk of every named account.")
+    levels: dict[Key, LevelDesks] = Field({}, description="Ordinary accounts by agency level (sampled).")
+    sample_per_level: Annotated[int, Field(ge=0)] = Field(
+        0, description="Agencies of each listed level simulated in full; level totals are scaled up from them.")
+    hot_issues: dict[Key, HotIssue] = Field({}, description="Dated surges of messages.")
+    feedback: Feedback = Feedback()
+
+
 DYNAMIC_PARAMETERS = (
     "agencies.levels.*.hazard.innovation",
     "agencies.levels.*.hazard.imitation",
@@ -296,6 +434,14 @@ DYNAMIC_PARAMETERS = (
     "accounts.*.platforms.*.reach",
     "accounts.*.platforms.*.launch_rate_per_day",
     "accounts.*.platforms.*.steady_rate_per_day",
+    "interaction.messages.per_follower_per_day",
+    "interaction.messages.activity.*",
+    "interaction.messages.urgent_share",
+    "interaction.messages.substantive_share",
+    "interaction.feedback.elasticity",
+    "interaction.feedback.delay_elasticity",
+    "interaction.feedback.unfollow_rate_per_day",
+    "interaction.feedback.adoption_elasticity",
 )
 """Parameters a dated event may change mid-run; structure (counts,
 provinces, dates) and the agencies' size weights (``size_elasticity``, which
@@ -319,6 +465,8 @@ class Scenario(Frozen):
     agencies: Agencies
     accounts: dict[Key, NamedAccount] = Field({}, max_length=1000, description="Named accounts (at most 1,000).")
     events: dict[Key, Event] = Field({}, max_length=1000, description="Dated events (at most 1,000).")
+    interaction: Interaction | None = Field(None, description="The interaction loop (messages, staff, feedback); "
+                                            "none: accounts only gain followers.")
     outputs: Outputs = Outputs()
     posterior: str | None = Field(
         None, description="Posterior directory written by bandwagon calibrate, relative to the file that sets it: "
@@ -394,6 +542,8 @@ class Scenario(Frozen):
             self._check_parent(name, level)
         for name, account in self.accounts.items():
             self._check_account(name, account, within)
+        if self.interaction is not None:
+            self._check_interaction(self.interaction, within)
         for name, event in self.events.items():
             within(f"events.{name}.date", event.date)
             data = None
@@ -457,3 +607,42 @@ class Scenario(Frozen):
                     alternatives=((f"platforms.{platform}.launch", f"expected a date on or before {name}'s launch "
                                                                    f"({account.launch}), got {self.platforms[platform].launch}"),),
                 )
+
+    def _check_interaction(self, interaction: Interaction, within) -> None:
+        prefix = "interaction"
+        messages = interaction.messages
+        for platform in messages.activity:
+            if platform not in self.platforms:
+                raise FieldError(f"{prefix}.messages.activity.{platform}",
+                                 f"expected one of the platforms {sorted(self.platforms)}")
+        for name in self.accounts:
+            if name not in interaction.accounts:
+                raise FieldError(f"{prefix}.accounts", f"expected a desk for every named account, missing {name!r}")
+        for name, desk in interaction.accounts.items():
+            if name not in self.accounts:
+                raise FieldError(f"{prefix}.accounts.{name}", f"expected a named account {sorted(self.accounts)}")
+            self._check_desk(f"{prefix}.accounts.{name}", desk, messages)
+        for name, level in interaction.levels.items():
+            if name not in self.agencies.levels:
+                raise FieldError(f"{prefix}.levels.{name}", f"expected one of the levels {sorted(self.agencies.levels)}")
+            self._check_desk(f"{prefix}.levels.{name}.desk", level.desk, messages)
+        for name, issue in interaction.hot_issues.items():
+            within(f"{prefix}.hot_issues.{name}.date", issue.date)
+            for i, account in enumerate(issue.accounts):
+                if account not in interaction.accounts:
+                    raise FieldError(f"{prefix}.hot_issues.{name}.accounts.{i}",
+                                     f"expected a named account with a desk {sorted(interaction.accounts)}, got {account!r}")
+            for i, level in enumerate(issue.levels):
+                if level not in interaction.levels:
+                    raise FieldError(f"{prefix}.hot_issues.{name}.levels.{i}",
+                                     f"expected a level listed under interaction.levels {sorted(interaction.levels)}, "
+                                     f"got {level!r}")
+
+    @staticmethod
+    def _check_desk(prefix: str, desk: Desk, messages: Messages) -> None:
+        if messages.per_follower_per_day > 0 and desk.staff.size == 0:
+            raise FieldError(f"{prefix}.staff.size", "expected at least 1 staff member: messages arrive "
+                             "(interaction.messages.per_follower_per_day > 0)")
+        if desk.department is not None and desk.department.size == 0 and messages.substantive_share > 0:
+            raise FieldError(f"{prefix}.department.size", "expected at least 1 staff member: substantive messages "
+                             "are forwarded (interaction.messages.substantive_share > 0)")

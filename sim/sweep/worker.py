@@ -60,12 +60,18 @@ def execute(task: RunTask) -> bytes:
     return json.dumps(record, sort_keys=True, separators=(",", ":")).encode()
 
 
-def delta_encode(series: np.ndarray) -> list[int]:
-    series = np.asarray(series, dtype=np.int64)
+def delta_encode(series: np.ndarray) -> list:
+    """Counts as first value and day-to-day changes; float metrics (hours, shares) as they are, NaN as null."""
+    series = np.asarray(series)
+    if series.dtype.kind == "f":
+        return [None if math.isnan(x) else x for x in series.tolist()]
+    series = series.astype(np.int64)
     return [int(series[0]), *np.diff(series).tolist()] if series.size else []
 
 
-def delta_decode(encoded: list[int]) -> np.ndarray:
+def delta_decode(encoded: list) -> np.ndarray:
+    if any(x is None or isinstance(x, float) for x in encoded):
+        return np.array([math.nan if x is None else x for x in encoded], dtype=float)
     return np.cumsum(np.asarray(encoded, dtype=np.int64))
 
 

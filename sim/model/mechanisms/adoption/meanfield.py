@@ -271,6 +271,7 @@ class AdoptionMeanField(MeanField):
         by_level = A @ (lev[:, None] == np.arange(L)[None, :])                            # (D, B, P, L)
         twin.shared["gov_accounts"] = np.transpose(by_level.sum(axis=3), (2, 1, 0)).reshape((P, *twin.shape, D))
         metrics = {}
+        twin.shared["gov_accounts_by_level"] = by_level  # (D, B, P, L); B = 1 for one scenario
         squeeze = (lambda a: a[:, 0]) if B == 1 else (lambda a: a)
         for k, name in enumerate(platforms):
             metrics[f"gov_accounts.{name}"] = squeeze(by_level[:, :, k].sum(axis=2))
