@@ -50,7 +50,7 @@ def calibrated_yaml(result: Result, spec_path: str, out_dir: Path) -> str:
 
 
 def _round(value):
-    return value if isinstance(value, int) else float(f"{value:.6g}")
+    return value if isinstance(value, (int, str)) else float(f"{value:.6g}")
 
 
 def write_history(path: Path, result: Result) -> None:

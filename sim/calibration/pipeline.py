@@ -115,7 +115,7 @@ def _calibrate(problem: Problem, budget: Budget, history: History, pool: Workers
 
     # Time the analysis will need: the profiles' mean-field evaluations, the outputs.
     mf_seconds = float(np.median([r.seconds for r in history.records if r.model == "meanfield"]))
-    profile_evals = n * (spec.analysis.profile_points + 1) * (PROFILE_NFEV * n + 2) * PROFILE_EXTRA
+    profile_evals = n * (spec.analysis.profile_points + 1 + 6) * (PROFILE_NFEV * n + 2) * PROFILE_EXTRA
     analysis_seconds = profile_evals * mf_seconds / max(1, pool.workers) + WRITING_SECONDS
 
     # 2. The stochastic model at the prior and refinement from the global optimum.
@@ -159,13 +159,15 @@ def _calibrate(problem: Problem, budget: Budget, history: History, pool: Workers
 
     # 4. Uncertainty of each target at the fit, profiles, verdicts.
     log_se = fit.log_se
-    sigma = np.sqrt(targets.figure_log_sd() ** 2 + (targets.slopes(fit.values, log_se) * log_se) ** 2)
+    sigma = np.sqrt(targets.figure_log_sd() ** 2 + targets.discrepancy ** 2 + fit.log_spread ** 2
+                    + (targets.slopes(fit.values, log_se) * log_se) ** 2)
     mf_fit = mf(z, "fit")
     correction = np.where((fit.values > 0) & (mf_fit.values > 0),
                           np.log(np.maximum(fit.values, 1e-300) / np.maximum(mf_fit.values, 1e-300)), 0.0)
     _, threshold = critical(spec.analysis.level)
-    chi2_fit = float(np.sum((fit.errors / sigma) ** 2))
-    profiles, profile_note = _profiles(problem, pool, history, z, correction, sigma, lam, chi2_fit, threshold,
+    noise = targets.sigma(fit.values, intrinsic=fit.log_spread, surrogate=log_se)  # the likelihood's, at the fit
+    chi2_fit = targets.objective(fit.values, noise)
+    profiles, profile_note = _profiles(problem, pool, history, z, correction, noise, lam, chi2_fit, threshold,
                                        budget, mf_seconds, progress)
     ident = analyse(space, z, J.errors if J is not None else np.zeros((len(targets), n)), sigma, targets.weights,
                     spec.analysis.level, profiles)
@@ -214,8 +216,8 @@ def _profiles(problem, pool, history, z, correction, sigma, lam, chi2_fit, thres
     points = problem.spec.analysis.profile_points
     left = budget.remaining() - WRITING_SECONDS
 
-    def cost(k: int) -> float:
-        return n * (k + 1) * (PROFILE_NFEV * n + 2) * PROFILE_EXTRA * mf_seconds / max(1, pool.workers)
+    def cost(k: int) -> float:  # grid points and the root-finding points at both ends
+        return n * (k + 1 + 6) * (PROFILE_NFEV * n + 2) * PROFILE_EXTRA * mf_seconds / max(1, pool.workers)
 
     while points > 3 and cost(points) > left:
         points = max(3, points // 2 + 1)
@@ -235,13 +237,14 @@ def _profiles(problem, pool, history, z, correction, sigma, lam, chi2_fit, thres
             bar.update()
     bar.close()
     profiles = {}
-    for task, (chi2, record) in zip(tasks, results):
+    for task, (held, chi2, record) in zip(tasks, results):
         for zz, values in record:
             history.add("profile", "meanfield", make_point(problem.targets, zz, values), mf_seconds)
-        prof = summarise(problem, task, chi2, chi2_fit, threshold, len(record))
+        prof = summarise(problem.space.parameters[task.index].name, held, chi2, chi2_fit, threshold, len(record))
         profiles[prof.name] = prof
     note = (f"{points} points per parameter on the mean field corrected to the stochastic mean at the fit, "
-            f"{PROFILE_NFEV} least-squares iterations per point (more above the threshold)")
+            f"{PROFILE_NFEV} least-squares iterations per point (more above the threshold), each end of an "
+            "interval root-found on the signed root of the profile")
     incomplete = [name for name, prof in profiles.items() if not prof.complete]
     if incomplete:
         note += f"; cut short by the time budget: {', '.join(incomplete)}"
