@@ -44,6 +44,8 @@ class Budget:
         self.durations: list[float] = []
         self.stopped: str | None = None
         """Why a stage stopped early, if it did."""
+        self.extra = 0
+        """Evaluations granted beyond the budget (one at the fit when the budget allowed none)."""
 
     def elapsed(self) -> float:
         return time.perf_counter() - self.started
@@ -56,16 +58,21 @@ class Budget:
         return float(np.median(self.durations)) if self.durations else 0.0
 
     def evaluations_left(self) -> float:
-        return math.inf if self.evaluations is None else self.evaluations - self.used
+        return math.inf if self.evaluations is None else self.evaluations + self.extra - self.used
 
     def check(self, reserve: float = 0.0, evaluations: int = 0) -> None:
         """Raise :class:`BudgetExhausted` unless one more stochastic evaluation fits, keeping ``reserve``
         seconds and ``evaluations`` evaluations back."""
         if self.evaluations_left() - evaluations < 1:
-            self.stopped = self.stopped or f"evaluation budget ({self.evaluations}) spent"
+            kept = (f", keeping {evaluations} back for the Jacobian at the fit" if evaluations
+                    and self.evaluations_left() >= 1 else "")
+            self.stopped = self.stopped or (f"evaluation budget ({self.evaluations}) reached after {self.used} "
+                                            f"stochastic evaluation{'s' if self.used != 1 else ''}{kept}")
             raise BudgetExhausted(self.stopped)
         if self.remaining() - reserve < self.typical():
-            self.stopped = self.stopped or f"time budget ({self.seconds / 60:g} min) reached"
+            kept = f", keeping {reserve:.0f} s back for the analysis and the files" if reserve >= 1 else ""
+            self.stopped = self.stopped or (f"time budget ({self.seconds / 60:g} min) reached after "
+                                            f"{self.elapsed():.0f} s{kept}")
             raise BudgetExhausted(self.stopped)
 
     def charge(self, seconds: float) -> None:

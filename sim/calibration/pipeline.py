@@ -21,6 +21,7 @@ from .meanfield import MeanFieldRecords
 from .models import Budget, BudgetExhausted, History, MeanFieldModel, StochasticModel, Workers
 from .objective import Point
 from .objective import point as make_point
+from .posterior import Posterior, sample_posterior
 from .problem import Problem
 from .profiles import Profile, profile_tasks, run_profile, summarise
 from .search import Best, Jacobian, global_search, jacobian, refine
@@ -75,6 +76,8 @@ class Result:
     """The stochastic replications' daily series ``(R, days)`` at the fitted point."""
     departures: list[Departure]
     notes: list[str] = field(default_factory=list)
+    posterior: Posterior | None = None
+    posterior_note: str = ""
 
     @property
     def stopped(self) -> str | None:
@@ -86,14 +89,41 @@ class Result:
 
 
 def calibrate(problem: Problem, *, workers: int = 1, progress: bool = True,
-              evaluations: int | None = None, minutes: float | None = None) -> Result:
-    """Calibrate ``problem``; ``evaluations``/``minutes`` override the spec's budget."""
+              evaluations: int | None = None, minutes: float | None = None,
+              posterior_minutes: float | None = None) -> Result:
+    """Calibrate ``problem``; ``evaluations``/``minutes`` override the spec's budget of the search and analysis,
+    ``posterior_minutes`` its posterior stage's (0: no posterior)."""
     spec = problem.spec
     budget = Budget(evaluations if evaluations is not None else spec.budget.evaluations,
                     minutes if minutes is not None else spec.budget.minutes)
     history = History()
     with Workers(problem, workers) as pool:
-        return _calibrate(problem, budget, history, pool, progress)
+        result = _calibrate(problem, budget, history, pool, progress)
+        seconds = 60 * (posterior_minutes if posterior_minutes is not None else spec.posterior.minutes)
+        if not spec.posterior.enabled:
+            result.posterior_note = "disabled in the spec (posterior.enabled: false)"
+        elif seconds <= 0:
+            result.posterior_note = "not run (--posterior-minutes 0)"
+        else:
+            result.posterior = sample_posterior(problem, pool, history, fit=result.point,
+                                                meanfield_fit=result.meanfield_point, seconds=seconds,
+                                                progress=_bar("posterior (mean field)", progress))
+        return result
+
+
+def _bar(description: str, enabled: bool):
+    """A progress callback ``(done, total)`` drawing a tqdm bar, or None."""
+    if not enabled:
+        return None
+    state = {}
+
+    def update(done: int, total: int | None) -> None:
+        bar = state.get("bar")
+        if bar is None:
+            bar = state["bar"] = tqdm(total=total, desc=description, unit="step", leave=False)
+        bar.update(done - bar.n)
+
+    return update
 
 
 def _calibrate(problem: Problem, budget: Budget, history: History, pool: Workers, progress: bool) -> Result:
@@ -148,7 +178,7 @@ def _calibrate(problem: Problem, budget: Budget, history: History, pool: Workers
     sto.reserve_evaluations = 0
     if stochastic_best.point is None:  # not even one stochastic evaluation fitted in the budget
         sto.reserve = 0.0
-        budget.evaluations = None if budget.evaluations is None else budget.used + 1
+        budget.extra = budget.used + 1 - (budget.evaluations or 0) if budget.evaluations is not None else 0
         stochastic_best.offer(sto(global_best.z, "fit"), prior, lam)
         notes.append("the budget allowed no stochastic evaluation before the analysis; one was run anyway")
     z = stochastic_best.z
@@ -222,7 +252,8 @@ def _profiles(problem, pool, history, z, correction, sigma, lam, chi2_fit, thres
     while points > 3 and cost(points) > left:
         points = max(3, points // 2 + 1)
     if cost(points) > left:
-        return {}, "not computed: the time budget left no room (verdicts from the Jacobian alone)"
+        return {}, (f"not computed: {max(left, 0):.0f} s of the time budget were left, and even {points} points per "
+                    f"parameter would take about {cost(points):.0f} s (verdicts from the Jacobian alone)")
     deadline = time.time() + left if math.isfinite(left) else float("inf")
     tasks = profile_tasks(problem, z, correction, sigma, lam, points, PROFILE_NFEV, chi2_fit, threshold, deadline)
     bar = tqdm(total=len(tasks), desc="profiles (mean field)", unit="parameter", leave=False, disable=not progress)
