@@ -97,6 +97,18 @@ def write_all(directory: Path, result: Result, *, spec_path: str, final_dir: Pat
         with atomic_file(directory / name, "wb") as handle:
             fig.savefig(handle, format="png")
     write_history(directory / "history.csv", result)
+    if result.folds:
+        write_cross_validation(directory / "cross_validation.csv", result)
+
+
+def write_cross_validation(path: Path, result: Result) -> None:
+    with atomic_file(path, "w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle, lineterminator="\n")
+        writer.writerow(["figure", "reported", "median", "p05", "p95", "log_error", "covered", "effective_draws"])
+        values = dict(zip(result.problem.targets.names, result.problem.targets.targets))
+        for f in result.folds:
+            writer.writerow([f.name, f"{values[f.name].value:.10g}", f"{f.median:.6g}", f"{f.low:.6g}",
+                             f"{f.high:.6g}", f"{f.log_error:.4f}", int(f.covered), f"{f.effective_draws:.0f}"])
 
 
 def _sampler_name(posterior) -> str:

@@ -21,6 +21,7 @@ from .meanfield import MeanFieldRecords
 from .models import Budget, BudgetExhausted, History, MeanFieldModel, StochasticModel, Workers
 from .objective import Point
 from .objective import point as make_point
+from .crossvalidation import cross_validate as cross_validate_posterior
 from .posterior import Posterior, sample_posterior
 from .problem import Problem
 from .profiles import Profile, profile_tasks, run_profile, summarise
@@ -78,6 +79,8 @@ class Result:
     notes: list[str] = field(default_factory=list)
     posterior: Posterior | None = None
     posterior_note: str = ""
+    folds: list | None = None
+    """Cross-validation folds (:mod:`.crossvalidation`), if asked for."""
 
     @property
     def stopped(self) -> str | None:
@@ -90,9 +93,10 @@ class Result:
 
 def calibrate(problem: Problem, *, workers: int = 1, progress: bool = True,
               evaluations: int | None = None, minutes: float | None = None,
-              posterior_minutes: float | None = None) -> Result:
+              posterior_minutes: float | None = None, cross_validate: bool = False) -> Result:
     """Calibrate ``problem``; ``evaluations``/``minutes`` override the spec's budget of the search and analysis,
-    ``posterior_minutes`` its posterior stage's (0: no posterior)."""
+    ``posterior_minutes`` its posterior stage's (0: no posterior); ``cross_validate`` leaves each binding
+    figure out in turn (:mod:`.crossvalidation`)."""
     spec = problem.spec
     budget = Budget(evaluations if evaluations is not None else spec.budget.evaluations,
                     minutes if minutes is not None else spec.budget.minutes)
@@ -108,6 +112,11 @@ def calibrate(problem: Problem, *, workers: int = 1, progress: bool = True,
             result.posterior = sample_posterior(problem, pool, history, fit=result.point,
                                                 meanfield_fit=result.meanfield_point, seconds=seconds,
                                                 progress=_bar("posterior (mean field)", progress))
+            if cross_validate:
+                result.folds = cross_validate_posterior(
+                    result.posterior, pool, history, fit=result.point,
+                    seconds_each=60 * spec.posterior.cross_validation_minutes,
+                    progress=_bar("cross-validation (mean field)", progress))
         return result
 
 

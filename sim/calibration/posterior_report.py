@@ -39,9 +39,12 @@ def posterior_section(result, note: str = "") -> list[str]:
         f"{samples.seconds:.0f} s; {samples.note}); the whole stage took {posterior.seconds:.0f} s.")
     add("")
     if samples.sampler == "emcee":
+        tau = f"{np.nanmin(d['tau']):.0f}-{np.nanmax(d['tau']):.0f}" if np.isfinite(d["tau"]).any() else "unknown"
+        rhat = f"{np.nanmax(d['rhat']):.3f}" if np.isfinite(d["rhat"]).any() else "unknown"
         add(f"- Convergence: {d['walkers']} walkers, {d['steps']} steps, the first {d['burn_in']} discarded; "
-            f"acceptance {d['acceptance']:.2f}; integrated autocorrelation time {np.nanmin(d['tau']):.0f}-"
-            f"{np.nanmax(d['tau']):.0f} steps; split-R-hat at most {np.nanmax(d['rhat']):.3f} "
+            f"acceptance {d['acceptance']:.2f}; emcee's integrated autocorrelation time {tau} steps; effective "
+            f"sample size (BDA3, over the walkers' split chains) {np.min(samples.ess):,.0f} at the least; "
+            f"split-R-hat at most {rhat} "
             f"({'converged' if samples.converged else '**not converged by its own criteria: read with care**'}).")
     else:
         add(f"- Nested sampling: {d['live_points']} live points, {d['iterations']:,} iterations; evidence "
@@ -107,3 +110,32 @@ def posterior_section(result, note: str = "") -> list[str]:
 
 def _kish(weights: np.ndarray) -> float:
     return float(weights.sum() ** 2 / np.sum(weights ** 2) / len(weights)) if weights.sum() > 0 else math.nan
+
+
+def cross_validation_section(result) -> list[str]:
+    """The leave-one-figure-out table (:mod:`.crossvalidation`)."""
+    from .crossvalidation import LEVEL as CV_LEVEL, coverage
+
+    folds = result.folds
+    if not folds:
+        return []
+    targets = result.problem.targets
+    by_name = dict(zip(targets.names, targets.targets))
+    lines = ["## Cross-validation: each binding figure predicted without it", "",
+             f"Each figure that binds was left out in turn, the posterior sampled again without it (the full "
+             f"posterior's stochastic correction reused) and the figure predicted: a new report of it, with the "
+             f"likelihood's noise. *Covered*: the reported figure is consistent with the {CV_LEVEL:.0%} predictive "
+             "interval.", "",
+             f"| figure left out | reported | predicted: median ({CV_LEVEL:.0%}) | log error | covered | "
+             "effective draws |",
+             "|---|---|---|---|---|---|"]
+    for f in folds:
+        t = by_name[f.name]
+        flag = "" if f.converged else " (not converged)"
+        lines.append(f"| {target_label(f.name, t)} | {reported(t)} | {count(f.median)} ({count(f.low)} .. "
+                     f"{count(f.high)}) | {f.log_error:+.3f} | {'yes' if f.covered else '**no**'} | "
+                     f"{f.effective_draws:,.0f}{flag} |")
+    hits = sum(f.covered for f in folds)
+    lines += ["", f"Coverage: {hits} of {len(folds)} ({coverage(folds):.0%}) against a nominal {CV_LEVEL:.0%}. "
+              f"With so few figures the binomial error is large (+-{math.sqrt(0.09 / len(folds)):.0%}).", ""]
+    return lines

@@ -9,7 +9,7 @@ import numpy as np
 
 from .identifiability import critical
 from .pipeline import Result
-from .posterior_report import posterior_section
+from .posterior_report import cross_validation_section, posterior_section
 from .report_format import count, error, number as _num, percent as _pct, reported, target_label
 
 
@@ -168,6 +168,7 @@ def render(result: Result, *, spec_path: str, out_name: str = "", provenance: st
         add("")
 
     lines.extend(posterior_section(result))
+    lines.extend(cross_validation_section(result))
 
     # --- reading -------------------------------------------------------------------------------
     add("## How to read this report")

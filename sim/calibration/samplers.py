@@ -17,9 +17,10 @@ picks one.
   flat ridges across the ranges), or from prior draws screened for
   plausibility when there are none; the first third of the chain is
   discarded as burn-in.  It runs in chunks until every parameter has the requested
-  effective sample size (chain length over the integrated autocorrelation
-  time, Goodman and Weare 2010, estimated on the kept part of the chain),
-  the kept part is at least ``TAU_MULTIPLE`` autocorrelation times long and
+  effective sample size (BDA3's multi-chain estimate over the walkers' split
+  chains, which counts walkers that have not mixed against it), the kept part
+  is at least ``TAU_MULTIPLE`` times emcee's integrated autocorrelation time
+  (Goodman and Weare 2010) and
   the split-R-hat of Gelman et al. (2013) over the walkers' halves is below
   ``RHAT``, or the time is up.
 * **dynesty** (Speagle 2020), static nested sampling with random-walk
@@ -39,7 +40,7 @@ import numpy as np
 
 from .density import TwinDensity, evaluate
 
-TAU_MULTIPLE = 10.0
+TAU_MULTIPLE = 5.0
 """emcee: keep sampling until the kept part of the chain is this many autocorrelation times long."""
 RHAT = 1.1
 """emcee: and until every parameter's split-R-hat is below this (Gelman et al. 2013)."""
@@ -75,6 +76,44 @@ class Samples:
         """Kish's effective number of the weights, ``(sum w)^2 / sum w^2``."""
         w = self.weights
         return float(w.sum() ** 2 / np.sum(w ** 2)) if w.sum() > 0 else 0.0
+
+
+def _autocovariance(x: np.ndarray) -> np.ndarray:
+    """Autocovariance of each chain along axis 0 (``(n, m, k)``), centred on its own mean, by FFT."""
+    n = x.shape[0]
+    centred = x - x.mean(axis=0)
+    size = 1 << (2 * n - 1).bit_length()
+    spectrum = np.fft.rfft(centred, n=size, axis=0)
+    return np.fft.irfft(spectrum * np.conj(spectrum), n=size, axis=0)[:n] / n
+
+
+def effective_sample_size(chain: np.ndarray) -> np.ndarray:
+    """Effective sample size per coordinate of ``chain`` ``(steps, chains, k)``: BDA3 (Gelman et al. 2013,
+    section 11.5) on split chains, with the autocorrelations combined across chains as Stan does and
+    summed up to Geyer's initial positive sequence.  Unlike a per-walker autocorrelation time it counts
+    walkers that have not yet mixed with each other against the estimate."""
+    steps = chain.shape[0] // 2
+    if steps < 4:
+        return np.zeros(chain.shape[-1])
+    x = np.concatenate([chain[:steps], chain[steps:2 * steps]], axis=1)  # (n, 2m, k)
+    n, m = x.shape[0], x.shape[1]
+    acov = _autocovariance(x)                                   # (n, m, k)
+    within = acov[0].mean(axis=0) * n / (n - 1)                 # W
+    between = n * x.mean(axis=0).var(axis=0, ddof=1)            # B
+    pooled = (n - 1) / n * within + between / n                 # var+
+    rho = 1.0 - (within - acov.mean(axis=1)) / np.where(pooled > 0, pooled, np.inf)
+    rho[0] = 1.0
+    out = np.empty(x.shape[-1])
+    for k in range(x.shape[-1]):
+        total, t = 0.0, 1
+        while t + 1 < n:
+            pair = rho[t, k] + rho[t + 1, k]
+            if pair < 0:
+                break
+            total += pair
+            t += 2
+        out[k] = m * n / (1.0 + 2.0 * total) if pooled[k] > 0 else 0.0
+    return np.minimum(out, m * n * np.log10(m * n))  # Stan's cap for antithetic chains
 
 
 def split_rhat(chain: np.ndarray) -> np.ndarray:
@@ -148,7 +187,7 @@ def run_emcee(density: TwinDensity, workers, *, seed: int, walkers: int, max_ste
     note = ""
     tau = np.full(k, np.nan)
     while sampler.iteration < max_steps:
-        if time.time() > deadline:
+        if time.time() > deadline and sampler.iteration >= CHUNK:  # at least one chunk, to have a chain
             note = "stopped at the time limit"
             break
         state = sampler.run_mcmc(state, min(CHUNK, max_steps - sampler.iteration), progress=False)
@@ -180,18 +219,17 @@ def run_emcee(density: TwinDensity, workers, *, seed: int, walkers: int, max_ste
 
 
 def _emcee_convergence(sampler) -> tuple[np.ndarray, np.ndarray, int]:
-    """Autocorrelation time per coordinate on the kept chain, effective sample size, kept steps."""
+    """On the kept chain: emcee's integrated autocorrelation time per coordinate (averaged over walkers),
+    the multi-chain effective sample size (:func:`effective_sample_size`), the kept steps."""
     from emcee.autocorr import integrated_time
 
     chain = sampler.get_chain()
     kept = chain[int(chain.shape[0] * BURN_IN):]
-    if kept.shape[0] < 4:
+    if kept.shape[0] < 8:
         return np.full(chain.shape[-1], np.nan), np.zeros(chain.shape[-1]), kept.shape[0]
     with np.errstate(invalid="ignore", divide="ignore"):  # a walker that has not moved yet
         tau = np.asarray(integrated_time(kept, quiet=True, tol=0), float)
-    tau = np.maximum(tau, 1.0)
-    ess = kept.shape[0] * kept.shape[1] / tau
-    return tau, ess, kept.shape[0]
+    return np.maximum(tau, 1.0), effective_sample_size(kept), kept.shape[0]
 
 
 class _Likelihood:

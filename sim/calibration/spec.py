@@ -225,6 +225,8 @@ class PosteriorStage(Frozen):
         16, description="Posterior draws run on the stochastic model (the spec's replications each, common random "
         "numbers) to correct the twin and measure its departures.")
     draws: Annotated[int, Field(ge=100)] = Field(4000, description="Rows of posterior.csv (at most).")
+    cross_validation_minutes: Annotated[float, Field(gt=0, allow_inf_nan=False)] = Field(
+        2.5, description="With --cross-validate: minutes of each leave-one-figure-out posterior.")
     seed: Annotated[int, Field(ge=0)] | None = Field(None, description="Seed of the sampler (default: the spec's).")
 
 

@@ -33,6 +33,8 @@ def register(subparsers) -> None:
                         "the spec's)")
     parser.add_argument("--posterior-minutes", type=float, help="time of the posterior stage in minutes (default: "
                         "the spec's posterior.minutes; 0: no posterior)")
+    parser.add_argument("--cross-validate", action="store_true", help="after the posterior, leave each binding figure "
+                        "out in turn, sample without it and predict it (report.md, cross_validation.csv)")
     parser.add_argument("--no-progress", action="store_true", help="no progress bars")
     parser.set_defaults(handler=main)
 
@@ -50,13 +52,17 @@ def main(args: argparse.Namespace) -> int:
     if args.posterior_minutes is not None and not args.posterior_minutes >= 0:
         raise InputError(f"expected a number of minutes >= 0, got {args.posterior_minutes}",
                          source="--posterior-minutes")
+    if args.cross_validate and args.posterior_minutes == 0:
+        raise InputError("expected a posterior to cross-validate (a positive --posterior-minutes)",
+                         source="--cross-validate")
     problem = load_problem(args.spec, base=args.base)
     stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
     out = args.out or Path("results") / problem.name / stamp
     check_writable_dir(out, force=args.force)
 
     result = calibrate(problem, workers=args.workers or default_workers(), progress=not args.no_progress,
-                       evaluations=args.evaluations, minutes=args.minutes, posterior_minutes=args.posterior_minutes)
+                       evaluations=args.evaluations, minutes=args.minutes, posterior_minutes=args.posterior_minutes,
+                       cross_validate=args.cross_validate)
     with staged_directory(out, force=args.force) as staging:
         write_all(staging, result, spec_path=str(args.spec), final_dir=out)
     verdicts = [v.verdict for v in result.identifiability.parameters]
