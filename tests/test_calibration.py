@@ -9,7 +9,10 @@ correct calibration fails a test rarely.
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import hashlib
+import json
 import math
 from pathlib import Path
 
@@ -20,6 +23,7 @@ import yaml
 from sim import Scenario, simulate
 from sim.calibration import calibrate, load_problem
 from sim.calibration.objective import Z90
+from sim.calibration.posterior import weighted_quantiles
 from sim.cli import main as cli
 from sim.scenario.builders import single_level
 
@@ -61,6 +65,8 @@ def test_recovers_known_parameters(tmp_path):
         "budget": {"evaluations": 40, "minutes": 3},
         "global": {"evaluations": 200},
         "analysis": {"level": 0.99, "figure_precision": 1e-4, "profile_points": 9},
+        "likelihood": {"discrepancy": 0.0, "one_history": False},  # the figures are means of 16 runs
+        "posterior": {"minutes": 1.0, "correction_draws": 4},
         "parameters": {
             "innovation": {"path": "agencies.levels.agency.hazard.innovation", "range": [0.005, 0.5], "spacing": "log"},
             "imitation": {"path": "agencies.levels.agency.hazard.imitation", "range": [0.2, 5.0], "spacing": "log"},
@@ -68,6 +74,12 @@ def test_recovers_known_parameters(tmp_path):
         }})
     result = calibrate(load_problem(spec), workers=2, progress=False)
     assert result.identifiability.rank == 3
+    # The posterior's central 99% intervals hold the truth too.
+    posterior = result.posterior
+    assert posterior is not None and posterior.effective_draws >= 100, posterior.effective_draws
+    low, high = weighted_quantiles(posterior.values, posterior.weights, [0.005, 0.995])
+    for i, name in enumerate(result.problem.space.names):
+        assert low[i] <= truth[name] <= high[i], (name, low[i], truth[name], high[i])
     for verdict in result.identifiability.parameters:
         true = truth[verdict.name]
         assert verdict.low <= true <= verdict.high, (verdict, true)
@@ -89,6 +101,7 @@ def test_flags_innovation_imitation_and_population_from_two_points(tmp_path):
         "global": {"evaluations": 120},
         "refine": {"enabled": False},
         "analysis": {"profile_points": 7},
+        "posterior": {"enabled": False},
         "parameters": {
             "innovation": {"path": "agencies.levels.agency.hazard.innovation", "range": [0.005, 0.5], "spacing": "log"},
             "imitation": {"path": "agencies.levels.agency.hazard.imitation", "range": [0.2, 5.0], "spacing": "log"},
@@ -118,11 +131,25 @@ def test_command_writes_outputs_and_stops_at_its_budget(tmp_path):
                        "agencies": {"path": "agencies.levels.agency.count", "range": [1000, 9000]}}})
     out = tmp_path / "out"
     assert cli(["calibrate", str(spec), "--out", str(out), "--evaluations", "4", "--workers", "1",
-                "--no-progress"]) == 0
-    assert sorted(p.name for p in out.iterdir()) == ["calibrated.yaml", "fit.png", "history.csv", "profiles.png",
-                                                     "report.md"]
+                "--posterior-minutes", "0.2", "--no-progress"]) == 0
+    assert sorted(p.name for p in out.iterdir()) == ["calibrated.yaml", "fit.png", "history.csv", "posterior.csv",
+                                                     "posterior.json", "posterior.png", "profiles.png", "report.md"]
     report = (out / "report.md").read_text()
-    assert "stopped early: evaluation budget (4) spent" in report
+    assert "stopped early: evaluation budget (4) reached after 4 stochastic evaluations" in report
+    assert "## Posterior" in report and "### Posterior predictive of every figure" in report
+    # The posterior's files keep the contract run --posterior relies on.
+    document = json.loads((out / "posterior.json").read_text())
+    assert document["format"] == "bandwagon-posterior/1" and document["calibration"] == "spec"
+    assert document["csv_sha256"] == hashlib.sha256((out / "posterior.csv").read_bytes()).hexdigest()
+    assert list(document["parameters"]) == ["imitation", "agencies"]
+    assert (out / document["base"]).resolve() == (tmp_path / "one.yaml").resolve()
+    assert document["parameters"]["imitation"] | {"prior": None} == {
+        "path": "agencies.levels.*.hazard.imitation", "apply": "multiply", "label": "imitation",
+        "range": [0.5, 2.0], "spacing": "log", "prior": None, "kind": "number"}
+    rows = list(csv.reader((out / "posterior.csv").open()))
+    assert rows[0] == ["draw", "weight", "imitation", "agencies"]
+    assert [int(r[0]) for r in rows[1:]] == list(range(len(rows) - 1))
+    assert all(float(r[1]) >= 0 and 0.5 <= float(r[2]) <= 2.0 and 1000 <= int(r[3]) <= 9000 for r in rows[1:])
     history = (out / "history.csv").read_text().splitlines()
     assert sum(",stochastic," in line for line in history) == 4
     # calibrated.yaml extends the base and sets the fitted values.
@@ -158,6 +185,8 @@ def test_calibration_examples_run_shortened(spec, tiny_path):
     with a budget of seconds (the search stops at it and still reports)."""
     full = load_problem(spec)
     assert len(full.space) >= 3 and len(full.targets) >= 8
-    result = calibrate(load_problem(spec, base=tiny_path), workers=1, progress=False, evaluations=2, minutes=0.15)
+    result = calibrate(load_problem(spec, base=tiny_path), workers=1, progress=False, evaluations=2, minutes=0.15,
+                       posterior_minutes=0.05)
     assert result.stopped is not None
     assert result.history.count("stochastic") >= 1 and np.isfinite(result.point.objective)
+    assert result.posterior is not None and len(result.posterior.weights) > 0

@@ -35,3 +35,30 @@ def test_simulation_based_calibration_of_the_posterior_stage():
     assert np.all(np.abs(result.coverage - 0.9) <= tolerance), (result.coverage, tolerance)
     _, p_values = result.uniformity(bins=5)
     assert np.all(p_values > 0.001), p_values
+
+
+def test_dynesty_agrees_with_emcee_on_a_bass_posterior():
+    """The alternative sampler (posterior.sampler: dynesty) on one simulated data set: its posterior medians
+    agree with emcee's within a quarter of either's 90% width, and its evidence is finite."""
+    from sim.calibration.density import Correction, TwinDensity
+    from sim.calibration.posterior import weighted_quantiles
+    from sim.calibration.samplers import run_dynesty, run_emcee, screened_start
+    from sim.calibration.sbc import with_figures
+    import time
+
+    problem = bass_problem()
+    twin = bass_twin(problem)
+    rng = np.random.default_rng(11)
+    truth = problem.space.from_cube(np.array([[0.4, 0.6, 0.5]]))
+    mean = twin(truth)[0]
+    figures = mean * np.exp(problem.targets.sigma(mean) * rng.standard_normal(len(mean)))
+    density = TwinDensity(with_figures(problem, figures), Correction.none(len(mean)), np.arange(3), np.full(3, 0.5),
+                          np.ones(len(mean), bool), batch=twin)
+    nested = run_dynesty(density, None, seed=1, live_points=150, deadline=time.time() + 60)
+    ensemble = run_emcee(density, None, seed=1, walkers=12, max_steps=4000, target_ess=400,
+                         deadline=time.time() + 60, start=screened_start(density, None, rng, 12, 96))
+    assert nested.converged and np.isfinite(nested.diagnostics["logz"])
+    a = weighted_quantiles(nested.x, nested.weights, [0.05, 0.5, 0.95])
+    b = weighted_quantiles(ensemble.x, ensemble.weights, [0.05, 0.5, 0.95])
+    width = np.minimum(a[2] - a[0], b[2] - b[0])
+    assert np.all(np.abs(a[1] - b[1]) <= 0.25 * width), (a, b)

@@ -94,11 +94,12 @@ class Figures:
         return len(self.kind)
 
     def sigma(self, values: np.ndarray, *, structural: float | np.ndarray = 0.0, intrinsic: np.ndarray | float = 0.0,
-              surrogate: np.ndarray | float = 0.0) -> np.ndarray:
-        """Total ``sigma_j`` (log units) at model values ``values`` (``(..., T)``)."""
+              surrogate: np.ndarray | float = 0.0, one_history: bool = True) -> np.ndarray:
+        """Total ``sigma_j`` (log units) at model values ``values`` (``(..., T)``); without ``one_history`` (the
+        figures are means of many histories, as synthetic ones are) no intrinsic part."""
         values = np.asarray(values, float)
         poisson = 1.0 / np.maximum(values, _TINY)  # the variance of log N for a count N, at least
-        intrinsic2 = np.maximum(np.square(intrinsic), poisson)
+        intrinsic2 = np.maximum(np.square(intrinsic), poisson) if one_history else 0.0
         return np.sqrt(self.own_sd ** 2 + np.square(structural) + intrinsic2 + np.square(surrogate))
 
     def log_terms(self, values: np.ndarray, sigma: np.ndarray) -> np.ndarray:

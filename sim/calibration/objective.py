@@ -53,6 +53,8 @@ class TargetSet:
     """Relative precision of a figure with zero tolerance."""
     discrepancy: float = 0.0
     """Structural model discrepancy, log standard deviation (:mod:`.likelihood`)."""
+    one_history: bool = True
+    """The figures are one history of the world (the runs' spread about their mean is part of the noise)."""
 
     def __len__(self) -> int:
         return len(self.targets)
@@ -84,7 +86,8 @@ class TargetSet:
     def sigma(self, values: np.ndarray, intrinsic: np.ndarray | float = 0.0,
               surrogate: np.ndarray | float = 0.0) -> np.ndarray:
         """The likelihood's total noise of each target at ``values`` (:meth:`.likelihood.Figures.sigma`)."""
-        return self.figures.sigma(values, structural=self.discrepancy, intrinsic=intrinsic, surrogate=surrogate)
+        return self.figures.sigma(values, structural=self.discrepancy, intrinsic=intrinsic, surrogate=surrogate,
+                                  one_history=self.one_history)
 
     def residuals(self, values: np.ndarray, sigma: np.ndarray | None = None) -> np.ndarray:
         """Deviance residuals (weighted) at ``values``; ``sigma`` defaults to the noise without Monte Carlo terms."""

@@ -154,8 +154,16 @@ def _calibrate(problem: Problem, budget: Budget, history: History, pool: Workers
 
     # Time the analysis will need: the profiles' mean-field evaluations, the outputs.
     mf_seconds = float(np.median([r.seconds for r in history.records if r.model == "meanfield"]))
-    profile_evals = n * (spec.analysis.profile_points + 1 + 6) * (PROFILE_NFEV * n + 2) * PROFILE_EXTRA
-    analysis_seconds = profile_evals * mf_seconds / max(1, pool.workers) + WRITING_SECONDS
+    def profile_seconds(points: int) -> float:  # grid points and the root-finding points at both ends
+        return n * (points + 1 + 6) * (PROFILE_NFEV * n + 2) * PROFILE_EXTRA * mf_seconds / max(1, pool.workers)
+
+    # Keep time back for the profiles, but never more than half the budget: profiles that cannot fit even
+    # at their smallest are skipped (and the report says so) rather than starve the refinement.
+    half = (budget.seconds or math.inf) / 2
+    profiles_reserve = min(profile_seconds(spec.analysis.profile_points), half)
+    if profile_seconds(3) > half:
+        profiles_reserve = 0.0
+    analysis_seconds = profiles_reserve + WRITING_SECONDS
 
     # 2. The stochastic model at the prior and refinement from the global optimum.
     sto.reserve = analysis_seconds
@@ -198,7 +206,8 @@ def _calibrate(problem: Problem, budget: Budget, history: History, pool: Workers
 
     # 4. Uncertainty of each target at the fit, profiles, verdicts.
     log_se = fit.log_se
-    sigma = np.sqrt(targets.figure_log_sd() ** 2 + targets.discrepancy ** 2 + fit.log_spread ** 2
+    spread = fit.log_spread if targets.one_history else 0.0
+    sigma = np.sqrt(targets.figure_log_sd() ** 2 + targets.discrepancy ** 2 + spread ** 2
                     + (targets.slopes(fit.values, log_se) * log_se) ** 2)
     mf_fit = mf(z, "fit")
     correction = np.where((fit.values > 0) & (mf_fit.values > 0),
@@ -255,7 +264,7 @@ def _profiles(problem, pool, history, z, correction, sigma, lam, chi2_fit, thres
     points = problem.spec.analysis.profile_points
     left = budget.remaining() - WRITING_SECONDS
 
-    def cost(k: int) -> float:  # grid points and the root-finding points at both ends
+    def cost(k: int) -> float:  # grid points and the root-finding points at both ends (as in _calibrate)
         return n * (k + 1 + 6) * (PROFILE_NFEV * n + 2) * PROFILE_EXTRA * mf_seconds / max(1, pool.workers)
 
     while points > 3 and cost(points) > left:

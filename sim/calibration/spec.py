@@ -203,6 +203,9 @@ class Likelihood(Frozen):
     discrepancy: Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)] = Field(
         0.03, description="Structural model discrepancy: the log standard deviation of the model's error on any "
         "figure (Kennedy and O'Hagan 2001); 0.03 is a 90% error of +-5%, the tightest figure's own tolerance.")
+    one_history: bool = Field(
+        True, description="The figures are one history of the world, so the runs' spread about their mean is part of "
+        "the noise; false for figures that are means of many runs (synthetic ones).")
 
 
 class PosteriorStage(Frozen):
