@@ -135,7 +135,11 @@ def test_command_writes_outputs_and_stops_at_its_budget(tmp_path):
     assert sorted(p.name for p in out.iterdir()) == ["calibrated.yaml", "fit.png", "history.csv", "posterior.csv",
                                                      "posterior.json", "posterior.png", "profiles.png", "report.md"]
     report = (out / "report.md").read_text()
-    assert "stopped early: evaluation budget (4) reached after 4 stochastic evaluations" in report
+    # The report says what happened, consistently (issue 11, item 15): the search kept two of its four
+    # evaluations for the Jacobian at the fit, and used them.
+    assert "stopped early: evaluation budget (4) reached after 2 stochastic evaluations, keeping 2 back" in report
+    assert "- Evaluations: 4 of the stochastic model in the search and analysis" in report
+    assert "A run stopped by its budget gives weaker verdicts" in report
     assert "## Posterior" in report and "### Posterior predictive of every figure" in report
     # The posterior's files keep the contract run --posterior relies on.
     document = json.loads((out / "posterior.json").read_text())

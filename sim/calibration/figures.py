@@ -104,7 +104,8 @@ def fit_figure(result: Result) -> Figure:
             handles += [Line2D([], [], color="#555555", linewidth=1.8), Line2D([], [], color="#555555", linewidth=1.2,
                                                                                  linestyle="--")]
             labels += [f"stochastic mean (band: 5-95% of {R} runs)", "mean field"]
-            ax.legend(handles, labels, loc="best", fontsize=8)
+            ax.legend(handles, labels, loc="upper left" if group in ("followers", "gov_accounts") and not log else "best",
+                      fontsize=8)
         for ax in list(axes.flat)[len(panels):]:
             ax.set_visible(False)
         fig.suptitle(f"Calibration {problem.name}: the fitted model against the reported figures\n"
@@ -131,7 +132,7 @@ def _targets(ax, targets, log: bool, curve_at) -> None:
         low, high = t.bounds
         when = np.datetime64(t.when, "D")
         offset = 0.0 if t.date is not None else curve_at(t.metric, t.dates_needed()[0])
-        marker = "s" if t.date is None else {"at_least": "^", "at_most": "v"}.get(t.kind, "o")
+        marker = "s" if t.date is None else {"at_least": "^", "at_most": "v", "interval": "D"}.get(t.kind, "o")
         label = ("flow figure: the rise over its period, from the curve at its start" if t.date is None else
                  {"at_least": "reported figure: at least", "at_most": "reported figure: at most",
                   "interval": "reported figure: a range"}.get(t.kind, "reported figure (bar: its tolerance)"))

@@ -29,7 +29,10 @@ def render(result: Result, *, spec_path: str, out_name: str = "", provenance: st
     targets_file = os.path.normpath(problem.targets_path) if problem.targets_path else "in the spec"
     add(f"- Spec: `{spec_path}`; base scenario `{os.path.normpath(problem.base_path)}`; targets `{targets_file}`"
         f" ({len(targets)} figures).")
-    add(f"- Evaluations: {result.history.count('stochastic')} of the stochastic model ({len(reps)} replications each,"
+    correction = sum(1 for r in result.history.records if r.model == "stochastic" and r.stage == "posterior")
+    search = result.history.count("stochastic") - correction
+    add(f"- Evaluations: {search} of the stochastic model in the search and analysis"
+        f"{f' and {correction} in the posterior correction' if correction else ''} ({len(reps)} replications each,"
         f" replications {reps[0]}..{reps[-1]} for every candidate: common random numbers) and "
         f"{result.history.count('meanfield')} of the mean field; {result.budget.elapsed():.0f} s wall time.")
     budget = []

@@ -66,6 +66,7 @@ def main(args: argparse.Namespace) -> int:
     with staged_directory(out, force=args.force) as staging:
         write_all(staging, result, spec_path=str(args.spec), final_dir=out)
     verdicts = [v.verdict for v in result.identifiability.parameters]
+    search = sum(1 for r in result.history.records if r.model == "stochastic" and r.stage != "posterior")
     if result.posterior is not None:
         p = result.posterior
         posterior = (f"posterior: {p.effective_draws:.0f} effective draws in {p.seconds:.0f} s"
@@ -76,7 +77,7 @@ def main(args: argparse.Namespace) -> int:
     print(f"{problem.name}: objective {result.point.objective:.4g} "
           f"({met}/{len(problem.targets)} targets met); "
           f"{verdicts.count('identified')} identified, {verdicts.count('weakly identified')} weakly, "
-          f"{verdicts.count('not identified')} not identified; {result.history.count('stochastic')} stochastic and "
+          f"{verdicts.count('not identified')} not identified; {search} stochastic and "
           f"{result.history.count('meanfield')} mean-field evaluations in {result.budget.elapsed():.0f} s"
           f"{' (search stopped at its budget)' if result.stopped else ''}; {posterior} -> {out}")
     return 0
