@@ -76,8 +76,8 @@ def main() -> None:
                                                  deadline=time.time() + seconds)
     print(f"load average after: {os.getloadavg()[0]:.1f}")
     print()
-    print(f"| sampler | evaluations | wall s | ESS (min over parameters) | ESS / s | ESS / 1000 evaluations | "
-          f"convergence |")
+    print("| sampler | evaluations | wall s | ESS (min over parameters) | ESS / s | ESS / 1000 evaluations | "
+          "convergence |")
     print("|---|---|---|---|---|---|---|")
     for name, s in results.items():
         ess = float(np.min(s.ess))

@@ -66,15 +66,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--simulations", type=int, default=300)
     parser.add_argument("--seed", type=int, default=20180412)
+    parser.add_argument("--effective", type=float, default=200, help="effective draws each posterior runs to")
     parser.add_argument("--out", type=Path, default=ROOT / "results" / "sbc")
     args = parser.parse_args()
     print(f"load average before: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     problem = bass_problem()
     result = simulation_based_calibration(problem, bass_twin(problem), args.simulations, seed=args.seed,
-                                          walkers=12, target_ess=60, draws=19)
+                                          walkers=12, target_ess=args.effective, draws=19)
     statistic, p_values = result.uniformity(bins=BINS)
     sd = result.coverage_sd()
-    print(f"{args.simulations} simulations in {result.seconds:.0f} s; {result.not_converged} posteriors stopped "
+    print(f"{args.simulations} simulations ({args.effective:g} effective draws each) in {result.seconds:.0f} s; "
+          f"{result.not_converged} posteriors stopped "
           f"before their convergence criteria; load average after {os.getloadavg()[0]:.1f}")
     print("| parameter | 90% interval coverage (binomial se) | rank uniformity: chi-square (9 df), p |")
     print("|---|---|---|")

@@ -184,7 +184,7 @@ def render(result: Result, *, spec_path: str, out_name: str = "", provenance: st
         "Carlo, or the corrected twin's).  An `equal` figure is normal in log space; `at_least`/`at_most` a normal "
         "CDF (a smooth step at the bound); an `interval` a box with soft edges.  The search minimises the same "
         "deviance.")
-    add(f"- A target's *sigma* in the table (log units) is what the linearised analysis uses: the same parts, an "
+    add("- A target's *sigma* in the table (log units) is what the linearised analysis uses: the same parts, an "
         "interval's half-width read as a 90% half-width, the Monte Carlo error scaled by how much the figure binds.")
     add(f"- Intervals ({level:.0%}) are linearised: the sandwich covariance of the least-squares estimate from the "
         "Jacobian and the targets' sigmas, unbounded along flat directions, clipped to the ranges.  The profile "

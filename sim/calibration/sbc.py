@@ -21,7 +21,6 @@ generative model is exactly the one the likelihood assumes.
 
 from __future__ import annotations
 
-import datetime as dt
 import time
 from dataclasses import dataclass, replace
 
@@ -76,10 +75,8 @@ class BassTwin:
 
     def __call__(self, z: np.ndarray) -> np.ndarray:
         values = self.space.values_of(z)
-        p, q, count = values[:, 0:1], values[:, 1:2], values[:, 2:3]
-        count = np.round(count) if self.whole else count
-        decay = np.exp(-(p + q) * self.years[None, :])
-        return count * (1 - decay) / (1 + (q / p) * decay)
+        counts = np.round(values[:, 2]) if self.whole else values[:, 2]
+        return np.array([n * bass_share(self.years, p, q) for p, q, n in zip(values[:, 0], values[:, 1], counts)])
 
 
 def bass_twin(problem: Problem, whole: bool = True) -> BassTwin:

@@ -22,7 +22,6 @@ base scenario and the targets.
 from __future__ import annotations
 
 import datetime as dt
-import math
 import os
 from pathlib import Path
 from typing import Annotated, Literal, Union
