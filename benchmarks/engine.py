@@ -1,25 +1,29 @@
-"""Speed and memory of the engine, as ratios against baselines measured in the same run.
+"""Speed and memory of the engine and its mean-field twin, as ratios against baselines measured in the same run.
 
     python benchmarks/engine.py            # the full benchmark (a minute or two)
     python benchmarks/engine.py --quick    # a smoke run (CI): small sizes, same code paths
 
-Prints, for one replication of the full-scale baseline (every agency and every
-user represented):
+Prints, for the full-scale baseline (every agency and every user represented):
 
-1. wall time, SimPy events processed, events per second;
-2. raw SimPy throughput on this machine, now: a loop of timeouts with as many
-   live processes as the engine had, and the engine's events/s as a ratio of it;
+1. one replication: wall time (best of ``--repeat``), SimPy events, accounts
+   opened, and the cost of one adoption;
+2. raw SimPy on this machine, now: the cost of one bare timeout event with as
+   many live processes as accounts opened, and the ratio of an adoption's
+   cost to it (below 1: the exact race costs less per adoption than SimPy
+   would spend on scheduling it);
 3. the wall time when every agency count is multiplied by 10, as a ratio;
 4. peak memory (max RSS of a fresh process) of the baseline and of the
    baseline with ten times the people, as a ratio;
-5. why the engine is built as it is: on a one-level Bass scenario, the
-   channel engine against one SimPy process per agency simulated by
-   Lewis-Shedler thinning (both exact).
+5. why the adoption race is built as it is: on a one-level Bass scenario,
+   this engine against one SimPy process per agency simulated by
+   Lewis-Shedler thinning (both exact);
+6. the mean-field twin: one evaluation, and its ratio to one replication.
 
-Targets (issue 2): <= 2 s per full-scale replication; engine events/s >= half
-of raw SimPy's; x10 agencies <= x10 time; peak memory independent of users
-and < 500 MB.  Machines here are shared and noisy: every timing is the best of
-``--repeat`` runs, and ratios are taken within one run.
+Targets (issue 8): <= 0.5 s per full-scale replication and <= 5 ms per twin
+evaluation on this machine idle; x10 agencies <= x10 time; peak memory
+independent of users and < 500 MB.  Machines here are shared and noisy:
+every timing is the best of ``--repeat`` runs, ratios are taken within one
+run, and the load average is printed with the figures.
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import subprocess
 import sys
 import time
@@ -37,6 +42,8 @@ import simpy
 
 from sim import Scenario, simulate
 from sim.calendar import per_day
+from sim.model import meanfield
+from sim.model.meanfield import meanfield_batch
 from sim.model.simulation import Run
 from sim.scenario.builders import single_level
 
@@ -52,13 +59,6 @@ def best_of(repeat: int, function):
         result = function()
         best = min(best, time.perf_counter() - started)
     return best, result
-
-
-def count_live_processes(scenario: Scenario) -> int:
-    """SimPy processes of one run: a channel per level and platform, plus launch, account, event, daily."""
-    run = Run(scenario, 0)
-    channels = sum(1 for race in run.races.values() for level in race.levels if level.N)
-    return channels + len(scenario.platforms) + len(scenario.accounts) + 2
 
 
 def raw_simpy_events_per_second(processes: int, events: int) -> float:
@@ -165,20 +165,16 @@ def main() -> None:
           f"{(baseline.horizon.end - baseline.horizon.start).days + 1} days; best of {repeat}")
 
     wall, records = best_of(repeat, lambda: simulate(baseline, 0))
-    setup, run = best_of(repeat, lambda: Run(baseline, 0))
-    events_wall, _ = best_of(1, run.run)
-    rate = records.events / events_wall
-    print(f"\n1. one replication: {wall:.2f} s wall ({setup:.2f} s building the population and races), "
-          f"{records.events:,} events, {len(records.adoptions):,} accounts opened   [target <= 2 s]\n"
-          f"   event loop: {events_wall:.2f} s, {rate:,.0f} events/s ({records.events / wall:,.0f} over the whole run)")
+    setup, _ = best_of(repeat, lambda: Run(baseline, 0))
+    adoptions = len(records.adoptions)
+    per_adoption = (wall - setup) / max(adoptions, 1)
+    print(f"\n1. one replication: {wall:.3f} s wall ({setup:.3f} s building the population and races), "
+          f"{records.events:,} SimPy events, {adoptions:,} accounts opened   [target <= 0.5 s]\n"
+          f"   {per_adoption * 1e6:.2f} us per account opened, everything else included")
 
-    processes = count_live_processes(baseline)
-    raw = max(raw_simpy_events_per_second(processes, records.events) for _ in range(repeat))
-    print(f"2. raw SimPy, {processes} live processes: {raw:,.0f} events/s; "
-          f"engine/raw = {rate / raw:.2f}   [target >= 0.5]")
-    agencies = len(records.adoptions)
-    raw_agencies = raw_simpy_events_per_second(max(agencies, 1), max(records.events, agencies * 2))
-    print(f"   (raw SimPy with one process per account opened, {agencies:,} processes: {raw_agencies:,.0f} events/s)")
+    raw = max(raw_simpy_events_per_second(max(adoptions, 1), max(adoptions * 2, 1)) for _ in range(repeat))
+    print(f"2. raw SimPy, {adoptions:,} live processes: {1e6 / raw:.2f} us per event; "
+          f"one adoption / one bare SimPy event = {per_adoption * raw:.2f}")
 
     factor = 10
     big = scaled_agencies(baseline, factor)
@@ -196,10 +192,22 @@ def main() -> None:
     wall_channel, channel = best_of(repeat, lambda: simulate(bass, 0))
     wall_agency, (adopted, events) = best_of(1, lambda: per_agency_thinning(n, p, q, 3 * 365, seed=3))
     print(f"5. structure, one-level Bass model with {n:,} agencies over 3 years:\n"
-          f"   channel per level (this engine): {wall_channel:.2f} s, {channel.events:,} events, "
+          f"   exact race (this engine):        {wall_channel:.2f} s, {channel.events:,} events, "
           f"{channel.metrics['gov_accounts.sina'][-1]:,} adopted\n"
           f"   process per agency (thinning):   {wall_agency:.2f} s, {events:,} events, {adopted:,} adopted\n"
-          f"   per-agency / channel: x{wall_agency / wall_channel:.1f} time, x{events / channel.events:.1f} events")
+          f"   per-agency / race: x{wall_agency / wall_channel:.1f} time, x{events / channel.events:.1f} events")
+
+    twin_wall, twin = best_of(repeat * 5, lambda: meanfield(baseline))
+    size = 8 if args.quick else 64
+    members = [baseline.with_overrides({"agencies.levels.*.hazard.imitation": 0.1 * (1 + i % 7),
+                                        "platforms.sina.users.imitation": 1.5 + 0.01 * i}) for i in range(size)]
+    batch_wall, _ = best_of(repeat, lambda: meanfield_batch(members))
+    print(f"6. mean-field twin of the baseline: {twin_wall * 1e3:.1f} ms for one evaluation "
+          f"({twin.diagnostics.get('adoption_ode_evaluations', 0)} ODE right-hand sides); in a batch of {size} "
+          f"parameter sets (meanfield_batch, as the samplers call it) {batch_wall / size * 1e3:.1f} ms per evaluation   "
+          f"[target <= 5 ms]\n   one replication / one twin evaluation = x{wall / twin_wall:.0f}; "
+          f"single / batched = x{twin_wall * size / batch_wall:.1f}")
+    print(f"\nload average while measuring: {' '.join(f'{x:.2f}' for x in os.getloadavg())} (2 cores)")
 
 
 if __name__ == "__main__":

@@ -42,11 +42,17 @@ class FieldError(Exception):
 
     Deliberately *not* a ``ValueError``: pydantic lets it through unwrapped,
     so the loader can attribute it to the file that set the field.
+
+    A check comparing two fields gives, in ``alternatives``, the same
+    complaint phrased for the other field(s) as ``(field, expected)``: the
+    loader names whichever field the most derived file set, so that a
+    counterfactual changing one side is told about the side it changed.
     """
 
-    def __init__(self, field: str, expected: str):
+    def __init__(self, field: str, expected: str, *, alternatives: tuple[tuple[str, str], ...] = ()):
         self.field = field
         self.expected = expected
+        self.alternatives = tuple(alternatives)
         super().__init__(f"{field}: {expected}")
 
 

@@ -37,6 +37,7 @@ class Period(Frozen):
 
 
 class Target(Frozen):
+    label: str | None = Field(None, description="How reports name the figure (default: its quantity and date).")
     metric: str
     date: dt.date | None = Field(None, description="Date of a stock (value at the end of that day).")
     period: Period | None = Field(None, description="Period of a flow (change over the period).")

@@ -62,6 +62,18 @@ BAD = {
         "parameters.x.range", "low end of the range"),
     "no budget": ({"budget": {}}, "budget", "evaluations, minutes, or both"),
     "unknown omitted target": ({"omit_targets": ["nonexistent"]}, "omit_targets.0", "expected one of the targets"),
+    # the classes of bad input of issue 11
+    "impossible target date": (
+        {"extra_targets": {"t": {"metric": "gov_accounts.sina", "date": "2011-02-30", "value": 10}}},
+        "extra_targets.t.date", "expected a valid date"),
+    "replications as text": ({"replications": "2"}, "replications", "expected a valid integer"),
+    "replications as a boolean": ({"replications": True}, "replications", "expected a valid integer"),
+    "base with a NUL byte": ({"base": "a\x00b.yaml"}, "base", "without NUL bytes"),
+    "base name too long": ({"base": "b" * 300 + ".yaml"}, "base", "at most 255 bytes"),
+    "base is a directory": ({"base": "."}, "base", "expected an existing scenario file"),
+    "range past the model's bound": (
+        {"parameters": {"x": {"path": "population.internet.growth_rate", "range": [0.5, 1e7]}}},
+        "parameters.x.range", "less than or equal to 1000000"),
 }
 
 
@@ -77,6 +89,26 @@ def test_bad_input_is_one_line_exit_2_nothing_written(case, tiny_path, tmp_path,
     assert words in err, err
     assert not out.exists()
     assert not list(tmp_path.glob(".out*"))  # no staging directory left behind
+
+
+@pytest.mark.parametrize("text, field, words", [
+    ("replications: !!int 'two'", "replications", "expected a value of type int"),
+    ("replications: " + "[" * 40 + "]" * 40, "replications.0", "levels of nesting"),
+    ("? [a, b]\n: 2", None, "expected a text key"),
+    ("budget: {evaluations: 5, minutes: !!float 'soon'}", "budget.minutes", "expected a value of type float"),
+])
+def test_yaml_classes_are_one_line_exit_2_nothing_written(text, field, words, tiny_path, tmp_path, capsys):
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(f"base: {tiny_path}\n{text}\nbudget: {{evaluations: 5}}\nparameters:\n"
+                    "  x: {path: population.internet.growth_rate, range: [0.3, 0.9]}\n".replace(
+                        "budget: {evaluations: 5}\n", "" if text.startswith("budget") else "budget: {evaluations: 5}\n")
+                    + ("replications: 2\n" if not text.startswith(("replications", "?")) else ""))
+    out = tmp_path / "out"
+    assert cli(["calibrate", str(spec), "--out", str(out), "--no-progress"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and words in err, err
+    assert f"{spec}: {field}" in err if field else str(spec) in err
+    assert not out.exists()
 
 
 def test_bad_command_line_values(tiny_path, tmp_path, capsys):

@@ -8,7 +8,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sim import Scenario, simulate
-from sim.model.population import level_provinces
+from sim.scenario.apportion import level_provinces
 
 
 def check_invariants(scenario: Scenario, records) -> None:

@@ -1,4 +1,4 @@
-"""The mean-field model (sim/calibration/meanfield.py) against theory and against the engine.
+"""The mean-field twin (sim/model/meanfield.py) against theory and against the engine.
 
 * Deterministic checks: the Bass (1969) closed form for one well-mixed level,
   and the exact expected adoption ``N E[1 - exp(-W p t)]`` of heterogeneous
@@ -22,8 +22,7 @@ from scipy.stats import t as t_dist
 
 from sim import Scenario, simulate
 from sim.calendar import DAYS_PER_YEAR
-from sim.calibration.meanfield import meanfield
-from sim.model.records import metric_names
+from sim.model import meanfield, metric_names
 from sim.scenario.builders import single_level
 
 
@@ -112,3 +111,46 @@ def test_regional_imitation_acts_like_national_imitation_in_the_mean_field(tiny_
     day = (dt.date(2011, 12, 30) - base.horizon.start).days
     for metric in ("gov_accounts.sina", "gov_accounts.tencent.county"):
         assert a.metrics[metric][day] == pytest.approx(b.metrics[metric][day], rel=1e-4)
+
+
+def test_twin_follows_the_engine_with_regional_and_upper_tier_terms_in_a_large_population():
+    """With thousands of agencies per cohort the random shares concentrate on their means (law of large
+    numbers), so the twin must follow the engine's mean, network terms and all: within the Monte Carlo
+    error plus the O(1/N) finite-size gap (taken as 1% of the count).  A twin that mixed up parents,
+    provinces or levels would be off by far more: the power check shows a twin without the upper-tier
+    pressure falls outside the allowance."""
+    from sim.scenario.builders import two_tiers
+
+    upper = {"innovation": 0.4, "imitation": 1.5, "regional_imitation": 1.0, "upper_tier": 0.0}
+    lower = {"innovation": 0.1, "imitation": 0.5, "regional_imitation": 1.0, "upper_tier": 3.0}
+    scenario = two_tiers(upper=upper, lower=lower, upper_count=3000, lower_count=6000, days=240, seed=4)
+    replications = 8
+    runs = np.stack([simulate(scenario, r).metrics["gov_accounts.sina.lower"] for r in range(replications)])
+    twin = meanfield(scenario).metrics["gov_accounts.sina.lower"]
+    days = np.array([59, 119, 179, 239])
+    mean = runs[:, days].mean(axis=0)
+    se = runs[:, days].std(axis=0, ddof=1) / np.sqrt(replications)
+    allowance = 4 * se + 0.01 * mean
+    assert np.all(np.abs(twin[days] - mean) < allowance), (twin[days], mean, allowance)
+    without_pressure = meanfield(two_tiers(upper=upper, lower={**lower, "upper_tier": 0.0}, upper_count=3000,
+                                           lower_count=6000, days=240, seed=4)).metrics["gov_accounts.sina.lower"]
+    assert np.any(np.abs(without_pressure[days] - mean) > 3 * allowance)
+
+
+def test_a_batch_gives_each_member_its_own_twin(tiny_path):
+    """meanfield_batch solves many parameter sets at once (numpy over the batch): each member's metrics
+    are those of its own evaluation, whatever else is in the batch (mixed structures are grouped)."""
+    from sim.model.meanfield import meanfield_batch
+
+    base = Scenario.from_yaml(tiny_path)
+    members = [base.with_overrides({"agencies.levels.*.hazard.imitation": 0.1 * (i + 1),
+                                    "platforms.sina.users.imitation": 1.0 + 0.3 * i,
+                                    "agencies.levels.official.count": 4000 + 500 * i,
+                                    "events.policy_push.changes.*.multiply": 1.0 + 0.5 * i}) for i in range(4)]
+    members.append(base.with_overrides({"platforms.tencent.launch": "2010-09-01"}))  # another structure: own group
+    batch = meanfield_batch(members)
+    for member, records in zip(members, batch):
+        single = meanfield(member)
+        assert set(records.metrics) == set(single.metrics)
+        for name, values in single.metrics.items():
+            np.testing.assert_allclose(records.metrics[name], values, rtol=1e-5, atol=1e-6, err_msg=name)

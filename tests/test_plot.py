@@ -9,6 +9,8 @@ their accepted ranges.
 
 from __future__ import annotations
 
+import re
+
 import csv
 import datetime as dt
 import shutil
@@ -228,10 +230,18 @@ def test_every_figure_has_dates_units_and_the_palette(tiny):
         for ax in fig.axes:
             if not ax.get_children() or not ax.lines and not ax.patches:
                 continue
-            assert isinstance(ax.xaxis.get_major_formatter(), mdates.ConciseDateFormatter), name
+            assert isinstance(ax.xaxis.get_major_formatter(), (mdates.ConciseDateFormatter, mdates.DateFormatter)), name
             colours = {line.get_color().lower() for line in ax.lines if str(line.get_gid()).startswith("mean:")}
             assert colours <= palette, (name, colours - palette)
         assert any(ax.get_ylabel() for ax in fig.axes), name
+
+
+def test_followers_axis_says_month_and_year_on_every_tick(tiny):
+    fig = F.followers_figure(tiny)
+    fig.canvas.draw()
+    labels = [t.get_text() for t in fig.axes[0].get_xticklabels() if t.get_text()]
+    assert len(labels) >= 3
+    assert all(re.fullmatch(r"\d{1,2} [A-Z][a-z]{2}\n20\d\d", label) for label in labels), labels
 
 
 # --- the commands ----------------------------------------------------------------------------

@@ -7,8 +7,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from sim import Scenario
-from sim.model.adoption import RaceOrder
-from sim.model.population import build_population, largest_remainder, level_provinces
+from sim.model.mechanisms.adoption.order import RaceOrder
+from sim.model.population import build_population
+from sim.scenario.apportion import largest_remainder, level_provinces
 from sim.streams import Streams
 
 

@@ -171,7 +171,10 @@ def test_reported_figures_table_holds_the_models_values(run_dir):
         mean = target.model_value(result.summary.stats[target.metric]["mean"], result.dates[0].astype(object))
         assert value.mean == pytest.approx(mean)
         assert row[4].startswith(number(mean))
-        assert row[5] == f"{mean / target.value - 1:+.1%}"
+        if target.kind == "equal":
+            assert row[5] == f"{mean / target.value - 1:+.1%}"
+        else:  # one-sided figures and ranges: the distance from the accepted range
+            assert row[5] == "in range" if target.met(mean) else row[5].endswith(number(min(target.bounds, key=lambda b: abs(b - mean))))
         assert row[7] == ("met" if target.met(mean) else "missed")
     md = (run_dir / "report.md").read_text()
     assert all(row[4] in md for row in table.rows)

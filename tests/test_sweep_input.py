@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import re
+import subprocess
+import sys
 import textwrap
 from pathlib import Path
 
@@ -74,6 +77,44 @@ def test_bad_spec_is_one_line_exit_2_nothing_written(tmp_path, tiny_path, capsys
     assert_refused(capsys, tmp_path / "out", spec, expect=expect)
 
 
+CLASSES = [  # the classes of bad input of issue 11, in a sweep spec
+    ({"at: 2011-10-31": "at: 2011-02-30"}, "outcomes.accounts.at: expected a valid date"),
+    ({"at: 2011-10-31": "at: '2011-13-01'"}, "outcomes.accounts.at: expected a valid date"),
+    ({"replications: 1": "replications: !!int 'one'"}, "replications: expected a value of type int"),
+    ({"replications: 1": "replications: '1'"}, "replications: expected a valid integer"),
+    ({"seed: 7": "seed: true"}, "seed: expected a valid integer"),
+    ({"seed: 7": "seed: 7.0"}, "seed: expected a valid integer"),
+    ({"seed: 7": "? [a, b]\n: 7"}, "expected a text key"),
+    ({"values: [0.5, 2.0]": "values: " + "[" * 40 + "]" * 40}, "parameters.imitation.values.0"),
+    ({"base: {base}": "base: missing.yaml"}, "base: expected an existing scenario file"),
+    ({"base: {base}": "base: ."}, "base: expected a scenario file, but"),
+    ({"base: {base}": "base: /dev/null"}, "base: expected a scenario file, but /dev/null: expected a regular file"),
+    ({"base: {base}": "base: " + "b" * 300}, "base: expected file names of at most 255 bytes"),
+    ({"agencies.levels.*.hazard.imitation\n    apply: multiply\n    values: [0.5, 2.0]":
+      "agencies.levels.county.count\n    values: [1000000000]"}, "point p0000: agencies.levels.county.count"),
+    ({"agencies.levels.*.hazard.imitation\n    apply: multiply\n    values: [0.5, 2.0]":
+      "agencies.levels.*.hazard.innovation\n    values: [-1.0]"}, "point p0000: agencies.levels"),
+]
+
+
+@pytest.mark.parametrize("replace, expect", CLASSES)
+def test_each_class_of_bad_spec_is_refused(tmp_path, tiny_path, capsys, replace, expect):
+    body = SPEC.replace("{{", "{").replace("}}", "}")
+    for old, new in replace.items():
+        assert old in body, old
+        body = body.replace(old, new)
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(body.replace("{base}", str(tiny_path)), encoding="utf-8")
+    assert_refused(capsys, tmp_path / "out", spec, expect=expect)
+
+
+def test_an_event_a_point_pushes_too_far_is_refused_before_anything_runs(tmp_path, tiny_path, capsys):
+    spec = write_spec(tmp_path, tiny_path, **{
+        "path: agencies.levels.*.hazard.imitation\n    apply: multiply\n    values: [0.5, 2.0]":
+        "path: agencies.levels.*.hazard.imitation\n    values: [900000.0]"})  # valid, until the push doubles it
+    assert_refused(capsys, tmp_path / "out", spec, expect="point p0000: events.policy_push.changes.1")
+
+
 def test_a_point_the_scenario_rejects_is_refused_before_anything_runs(tmp_path, tiny_path, capsys):
     # multiply keeps counts integral; set with a value the schema refuses (a negative rate) fails at its point
     spec = write_spec(tmp_path, tiny_path, **{"apply: multiply\n    values: [0.5, 2.0]": "values: [0.5, -1.0]"})
@@ -85,7 +126,8 @@ def test_a_point_the_scenario_rejects_is_refused_before_anything_runs(tmp_path, 
     (["--scheduler", "somewhere"], "--scheduler: expected 'local' or a scheduler address"),
     (["--workers", "0"], "--workers: expected a positive number"),
     (["--replications", "0"], "--replications: expected a positive number"),
-    (["--base", "no/such/scenario.yaml"], "no/such/scenario.yaml: file not found"),
+    (["--base", "no/such/scenario.yaml"], "--base: expected an existing scenario file, got no/such/scenario.yaml"),
+    (["--base", "."], "--base: expected a scenario file, but .: expected a file, got a directory"),
 ])
 def test_bad_options_are_one_line_exit_2_nothing_written(tmp_path, tiny_path, capsys, argv, expect):
     spec = write_spec(tmp_path, tiny_path)
@@ -137,8 +179,29 @@ def test_dry_run_prints_points_runs_and_estimate_and_writes_nothing(tmp_path, ti
     assert status == 0
     assert "points: 2; replications: 3; runs: 6 (6 distinct, 0 already in" in text
     assert "p0000: imitation=0.5\n" in text and "p0001: imitation=2\n" in text
-    assert "estimate: about" in text and "on 2 worker(s)" in text
+    estimate = re.search(r"estimate: about (\d+) s on 2 worker\(s\), between (\d+) s and (\d+) s", text)
+    assert estimate and int(estimate[2]) <= int(estimate[1]) <= int(estimate[3]), text
+    assert "one run timed at each of 2 points across the design" in text  # two points: both timed
     assert not out.exists()
+
+
+def test_dry_run_times_the_cheapest_middle_and_dearest_points(tmp_path, tiny_path):
+    from sim.commands.sweep import estimate_samples
+
+    spec = write_spec(tmp_path, tiny_path, **{
+        "path: agencies.levels.*.hazard.imitation\n    apply: multiply\n    values: [0.5, 2.0]":
+        "path: agencies.levels.county.count\n    values: [900, 100, 500, 300, 700]"})
+    plan = plan_sweep(spec)
+    picked = [dict(plan.parameter_values(p))["imitation"] for p in estimate_samples(plan)]
+    assert picked == [100, 500, 900]
+
+
+def test_dry_run_piped_into_head_ends_quietly(tmp_path, tiny_path):
+    spec = write_spec(tmp_path, tiny_path)
+    result = subprocess.run(f"{sys.executable} -m sim sweep {spec} --dry-run --out {tmp_path / 'out'} | head -1",
+                            shell=True, capture_output=True, text=True)
+    assert result.stdout.startswith("trial: grid design") and result.stdout.count("\n") == 1
+    assert "Traceback" not in result.stderr and "BrokenPipe" not in result.stderr, result.stderr
 
 
 # --- any mangled spec: an InputError, never a traceback ------------------------------------------

@@ -71,7 +71,7 @@ def reference(spec, tmp_path_factory) -> dict[str, bytes]:
 
 def test_reference_has_every_result(reference):
     for name in ("manifest.json", "runs.csv", "points.csv", "sensitivity.csv", "sensitivity.png", "curves.png",
-                 "points/p0000/summary.csv", "points/p0003/manifest.json"):
+                 "report.html", "report.md", "points/p0000/summary.csv", "points/p0003/manifest.json"):
         assert name in reference, name
     assert sum(name.startswith("runs/") for name in reference) == RUNS
     assert reference["runs.csv"].count(b"\n") == 1 + RUNS

@@ -1,4 +1,4 @@
-"""The aggregate user step and its relation to the exact process (see sim/model/users.py).
+"""The aggregate user step and its relation to the exact process (see sim/model/mechanisms/users.py).
 
 * With hazards that do not depend on the state the daily step is exact.
 * With the Bass hazard the simulated step is checked against the exact law of
@@ -15,7 +15,7 @@ from scipy.linalg import expm
 from scipy.stats import binom, chi2
 
 from sim.calendar import DAYS_PER_YEAR
-from sim.model.users import UserPopulation
+from sim.model.simulation import Run
 from sim.scenario.builders import single_level
 
 
@@ -33,12 +33,12 @@ def simulate_users(scenario, days: int, replications: int, dt: float = 1.0) -> n
     """States after ``days`` days: array (replications, 2**platforms)."""
     out = []
     for r in range(replications):
-        users = UserPopulation(scenario, np.random.default_rng([r, 99]), {})
+        users = Run(scenario, r).mechanism("users")  # the users' engine of replication r, outside its run
         for k in range(len(scenario.platforms)):
             users.launch(k)
         for _ in range(int(round(days / dt))):
             users.step(dt)
-        out.append(users.by_state.copy())
+        out.append(list(users.by_state))
     return np.array(out)
 
 

@@ -22,7 +22,7 @@ One module per stage of the pipeline (``bandwagon calibrate SPEC``):
                      report.md, fit.png, profiles.png, posterior.png, posterior.csv/json, the files
 """
 
-from .meanfield import MeanFieldRecords, meanfield
+from ..model.meanfield import MeanFieldRecords, meanfield
 from .pipeline import Result, calibrate
 from .problem import Problem, load_problem
 

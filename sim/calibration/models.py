@@ -20,7 +20,7 @@ import numpy as np
 
 from ..errors import InputError
 from ..model import simulate
-from .meanfield import MeanFieldRecords, meanfield
+from ..model.meanfield import MeanFieldRecords, meanfield
 from .objective import Point, point
 from .problem import Problem
 

@@ -17,7 +17,7 @@ from scipy.stats import t as t_dist
 from tqdm import tqdm
 
 from .identifiability import Identifiability, analyse, critical
-from .meanfield import MeanFieldRecords
+from ..model.meanfield import MeanFieldRecords
 from .models import Budget, BudgetExhausted, History, MeanFieldModel, StochasticModel, Workers
 from .objective import Point
 from .objective import point as make_point

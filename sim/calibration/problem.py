@@ -18,7 +18,7 @@ import numpy as np
 from ..errors import InputError
 from ..scenario import Scenario
 from ..targets import Targets
-from ..model.records import metric_names
+from ..model import metric_names
 from .objective import TargetSet
 from .parameters import ParameterSpace, resolve_parameters
 from .spec import CalibrationSpec

@@ -30,7 +30,7 @@ from pydantic import ConfigDict, Field, model_validator
 from scipy import stats
 
 from ..scenario.loading import load_model
-from ..scenario.schema import Frozen, Key, ScenarioName
+from ..scenario.schema import FilePath, Frozen, Key, ScenarioName
 from ..targets import Target
 
 Number = Annotated[float, Field(allow_inf_nan=False)]
@@ -239,8 +239,8 @@ class CalibrationSpec(Frozen):
 
     name: ScenarioName | None = Field(None, description="Name of the calibration (default: the spec file's stem).")
     description: str = ""
-    base: str = Field(description="Base scenario file, relative to the spec file.")
-    targets: str | None = Field(
+    base: FilePath = Field(description="Base scenario file, relative to the spec file.")
+    targets: FilePath | None = Field(
         None, description="Targets file, relative to the spec file (default: the base scenario's outputs.targets).")
     extra_targets: dict[Key, Target] = Field(
         {}, description="Targets added to (or replacing, by name) those of the targets file.")

@@ -24,7 +24,7 @@ from pathlib import Path
 from ..errors import InputError
 from ..output.atomic import check_writable_dir, staged_directory
 from ..output.manifest import environment, write_manifest
-from ..plotting.results import Result, load_result, load_results
+from ..plotting.results import Result, load_result, load_results, resolve_run_dir
 from ..plotting.style import FORMATS
 
 ORDER = 45
@@ -33,7 +33,8 @@ ORDER = 45
 def register(subparsers) -> None:
     parser = subparsers.add_parser("compare", help="overlay several runs or sweep points, with reports",
                                    description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("runs", type=Path, nargs="+", metavar="RUN_DIR", help="run or sweep-point directories")
+    parser.add_argument("runs", type=Path, nargs="+", metavar="RUN_DIR",
+                        help="run or sweep-point directories (a directory of timestamped runs means its latest)")
     parser.add_argument("--metric", action="append", metavar="M", help="metric name or glob pattern (repeatable)")
     parser.add_argument("--relative-to", type=Path, metavar="RUN_DIR",
                         help="also show each run's difference from this run (added to the runs if not among them)")
@@ -91,16 +92,23 @@ def default_out() -> Path:
 
 def gather(args: argparse.Namespace) -> tuple[list[Result], Result | None]:
     """The runs, the reference among them (first if it was not named as a run)."""
-    paths = list(args.runs)
+    chosen = {}
+    for given in [*args.runs, *([args.relative_to] if args.relative_to is not None else [])]:
+        chosen[given] = resolve_run_dir(given)  # a directory of timestamped runs means its latest
+    for path, note in chosen.values():
+        if note:
+            print(f"bandwagon compare: note: {note}", file=sys.stderr)
+    paths = [chosen[p][0] for p in args.runs]
     reference_index = None
     if args.relative_to is not None:
-        if not args.relative_to.is_dir():
-            load_result(args.relative_to)  # raises the one-line error for a missing or non-run directory
-        same = [i for i, p in enumerate(paths) if p.is_dir() and p.resolve() == args.relative_to.resolve()]
+        relative_to = chosen[args.relative_to][0]
+        if not relative_to.is_dir():
+            load_result(relative_to)  # raises the one-line error for a missing or non-run directory
+        same = [i for i, p in enumerate(paths) if p.is_dir() and p.resolve() == relative_to.resolve()]
         if same:
             reference_index = same[0]
         else:
-            paths.insert(0, args.relative_to)
+            paths.insert(0, relative_to)
             reference_index = 0
     seen: set[Path] = set()
     unique = []

@@ -10,9 +10,10 @@ directory, or into ``--out``.
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
-from ..output.atomic import staged_directory
+from ..output.atomic import check_output_place, check_writable_dir, staged_directory
 from ..plotting.results import load_result
 from ..plotting.style import FORMATS
 
@@ -22,7 +23,8 @@ ORDER = 40
 def register(subparsers) -> None:
     parser = subparsers.add_parser("plot", help="redraw a run's figures and reports from its results",
                                    description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("run", type=Path, metavar="RUN_DIR", help="a run (or sweep-point) directory")
+    parser.add_argument("run", type=Path, metavar="RUN_DIR",
+                        help="a run (or sweep-point) directory; a directory of timestamped runs means its latest")
     parser.add_argument("--format", choices=FORMATS, default="png",
                         help="also write the figures in this format (PNG is always written: the reports use it)")
     parser.add_argument("--targets", type=Path, metavar="FILE",
@@ -36,14 +38,18 @@ def main(args: argparse.Namespace) -> int:
     from ..report.writing import write_run
 
     result = load_result(args.run, args.targets)
+    if result.chosen:
+        print(f"bandwagon plot: note: {result.chosen}", file=sys.stderr)
     if args.out is None:
-        write_run(result, args.run, args.format)
-        out = args.run
+        out = result.path
+        check_output_place(out, option="RUN_DIR", into=True)
+        write_run(result, out, args.format)
     else:
+        check_writable_dir(args.out, force=args.force)
         with staged_directory(args.out, force=args.force) as staging:
             write_run(result, staging, args.format)
         out = args.out
     for note in result.notes:
-        print(f"bandwagon plot: note: {note}")
+        print(f"bandwagon plot: note: {note}", file=sys.stderr)
     print(f"{result.label}: figures and report -> {out}")
     return 0

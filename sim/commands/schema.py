@@ -19,7 +19,8 @@ def scenario_json_schema() -> dict:
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["title"] = "Bandwagon scenario"
     properties = schema.setdefault("properties", {})
-    properties["extends"] = {"type": "string", "description": "Scenario file to start from, relative to this file."}
+    properties["extends"] = {"type": "string", "description": "Scenario file to start from, relative to this file; "
+                             "a null value in this file deletes the key it would inherit."}
     properties["set"] = {
         "type": "object",
         "description": "Dotted paths assigned after merging; '*' matches every key.",

@@ -9,10 +9,12 @@ the same command again on the same ``--out`` skips the finished runs.
 from __future__ import annotations
 
 import argparse
+import os
 import time
 from pathlib import Path
 
 from ..errors import InputError
+from ..output.atomic import check_output_place
 from ..runner import default_workers
 
 ORDER = 30
@@ -52,6 +54,7 @@ def main(args: argparse.Namespace) -> int:
     plan = plan_sweep(args.spec, base=args.base, replications=args.replications, samples=args.samples,
                       levels=args.levels)
     out = args.out or Path("results") / "sweeps" / plan.sweep.name
+    check_output_place(out, into=out.is_dir())
     resuming = SweepStore.check(out, manifest(plan))
     if args.dry_run:
         return dry_run(plan, out, resuming, args)
@@ -85,21 +88,71 @@ def dry_run(plan, out: Path, resuming: bool, args: argparse.Namespace) -> int:
     if len(plan.points) > 5:
         print(f"  ... {len(plan.points) - 5} more")
     if todo:
-        task = next(tasks_for(plan, unique[:1]))
-        timer = time.perf_counter()
-        execute(task)
-        one = time.perf_counter() - timer
+        samples = estimate_samples(plan)
+        times = []
+        for point in samples:
+            task = next(tasks_for(plan, [(point.keys[0], point, 0)]))
+            timer = time.perf_counter()
+            execute(task)
+            times.append(time.perf_counter() - timer)
         workers = args.workers or (default_workers() if args.scheduler in (None, "local") else None)
-        if workers:
-            print(f"estimate: about {_duration(one * todo / workers)} on {workers} worker(s) "
-                  f"(one run of {plan.points[0].id} took {one:.2f} s here; other points may differ)")
-        else:
-            print(f"estimate: about {_duration(one * todo)} of worker time (one run took {one:.2f} s here), "
-                  f"divided by the scheduler's worker threads")
+        print(estimate_text(samples, times, todo, workers))
     else:
         print("nothing to run: a sweep would only rebuild the results from the stored runs")
     print("dry run: nothing was written")
     return 0
+
+
+ESTIMATE_POINTS = 3
+
+
+def estimate_samples(plan) -> list:
+    """Up to :data:`ESTIMATE_POINTS` points spread across the design by a cost proxy: cheapest, middle, dearest.
+
+    The proxy orders points by their potential adopters (the run time follows
+    the number of adoptions) and then by how high their parameter values stand
+    in each parameter's range (higher rates mean more adoptions, each an event
+    of the engine).
+    """
+    points = plan.points
+    columns = list(zip(*(point.values for point in points)))
+    ranks = []
+    for column in columns:
+        try:
+            order = sorted(set(column))
+        except TypeError:  # values of mixed kinds: no order
+            order = list(dict.fromkeys(column))
+        ranks.append({value: i / max(len(order) - 1, 1) for i, value in enumerate(order)})
+
+    base = plan.sweep.base
+    counts = {f"agencies.levels.{name}.count": level.count for name, level in base.agencies.levels.items()}
+
+    def cost(point) -> tuple:
+        adopters = sum(point.overrides.get(path, count) for path, count in counts.items())
+        return (adopters, sum(rank[value] for rank, value in zip(ranks, point.values)))
+
+    ordered = sorted(points, key=cost)
+    picks = sorted({round(q * (len(ordered) - 1)) for q in (0.0, 0.5, 1.0)})[:ESTIMATE_POINTS]
+    return [ordered[i] for i in picks]
+
+
+def estimate_text(samples: list, times: list[float], todo: int, workers: int | None) -> str:
+    """The estimate with its range: every run as fast as the fastest timed one, or as slow as the slowest."""
+    mean, low, high = sum(times) / len(times), min(times), max(times)
+    timed = ", ".join(f"{point.id} {seconds:.2f} s" for point, seconds in zip(samples, times))
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else None
+    noise = (f"; load average {load:.1f} on {os.cpu_count()} cores now, and run times move with it"
+             if load is not None else "")
+    if workers:
+        scale = todo / workers
+        head = (f"estimate: about {_duration(mean * scale)} on {workers} worker(s), between {_duration(low * scale)} "
+                f"and {_duration(high * scale)}, plus a few seconds to write the tables and figures")
+    else:
+        head = (f"estimate: about {_duration(mean * todo)} of worker time, between {_duration(low * todo)} and "
+                f"{_duration(high * todo)}, divided by the scheduler's worker threads")
+    return (f"{head}\n  (one run timed at each of {len(times)} points across the design, cheapest to dearest by "
+            f"size and parameter values: {timed}; the range takes every run as fast as the fastest or as slow as "
+            f"the slowest{', with the workers in parallel without loss' if workers else ''}{noise})")
 
 
 def _duration(seconds: float) -> str:

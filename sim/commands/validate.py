@@ -1,4 +1,9 @@
-"""``bandwagon validate FILE...``: check scenario files without running them."""
+"""``bandwagon validate FILE...``: check scenario files without running them.
+
+Each file is loaded exactly as ``bandwagon run`` loads it (``extends``, ``set``,
+the targets file) and its dated events are applied in date order, so what a
+run would refuse is refused here, in one line naming the file and the field.
+"""
 
 from __future__ import annotations
 
@@ -13,7 +18,8 @@ ORDER = 20
 
 def register(subparsers) -> None:
     parser = subparsers.add_parser("validate", help="check scenario files", description=__doc__)
-    parser.add_argument("files", type=Path, nargs="+", metavar="FILE")
+    parser.add_argument("files", type=Path, nargs="+", metavar="FILE",
+                        help="scenario YAML files (each resolved through its extends, its events applied in turn)")
     parser.set_defaults(handler=main)
 
 

@@ -1,11 +1,16 @@
-"""The model: a pure function of (scenario, replication) returning records.
+"""The model: a pure function of (scenario, replication) returning records, and its mean-field twin.
 
-``population`` lays out the agencies, ``adoption`` races them to accounts,
-``users`` moves the aggregate populations, ``following`` grows named
-accounts' followers, ``simulation`` wires them into one SimPy run.
+``mechanism`` says what a mechanism is; ``mechanisms/`` holds them (users,
+following, adoption, ...), each owning its rates, metrics and both views;
+``simulation`` runs them in one SimPy environment; ``meanfield`` solves their
+expectations; ``population`` lays out the agencies; ``segments`` applies
+dated events; ``records`` is what a run returns.
 """
 
+from .mechanism import metric_names, written_metrics
+from .meanfield import MeanFieldRecords, meanfield
 from .records import Adoptions, RunRecords
 from .simulation import simulate
 
-__all__ = ["Adoptions", "RunRecords", "simulate"]
+__all__ = ["Adoptions", "MeanFieldRecords", "RunRecords", "meanfield", "metric_names", "simulate",
+           "written_metrics"]

@@ -20,35 +20,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..scenario.schema import NATIONAL, Scenario
-
-
-def largest_remainder(total: int, weights: np.ndarray) -> np.ndarray:
-    """Split ``total`` into integers proportional to ``weights`` (Hamilton's method).
-
-    Ties in the remainders go to the earlier entry, so the split is a pure
-    function of its inputs.
-    """
-    weights = np.asarray(weights, dtype=float)
-    quotas = total * weights / weights.sum()
-    counts = np.floor(quotas).astype(np.int64)
-    shortfall = total - int(counts.sum())
-    order = np.argsort(-(quotas - counts), kind="stable")
-    counts[order[:shortfall]] += 1
-    return counts
-
-
-def level_provinces(scenario: Scenario, level_name: str) -> tuple[list[str], np.ndarray]:
-    """Provinces of a level and its count in each."""
-    level = scenario.agencies.levels[level_name]
-    if level.spread == "national":
-        return [NATIONAL], np.array([level.count], dtype=np.int64)
-    names = list(scenario.provinces)
-    if level.spread == "equal":
-        weights = np.ones(len(names))
-    else:
-        weights = np.array([scenario.provinces[n].population for n in names], dtype=float)
-    return names, largest_remainder(level.count, weights)
+from ..scenario.apportion import NATIONAL, level_provinces
+from ..scenario.schema import Scenario
 
 
 @dataclass(frozen=True)

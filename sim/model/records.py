@@ -1,7 +1,8 @@
 """What a run returns: flat, typed records tagged with scenario and replication.
 
 Curves and statistics are pure functions of these records; the model itself
-writes nothing.  Metric names:
+writes nothing.  Each mechanism (:mod:`sim.model.mechanisms`) names its
+metrics; today:
 
 ``internet_users``, ``microbloggers``
     people online; people holding at least one micro-blog account;
@@ -19,30 +20,8 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from fnmatch import fnmatchcase
 
 import numpy as np
-
-from ..scenario.schema import Scenario
-
-
-def metric_names(scenario: Scenario) -> list[str]:
-    """Every metric a run of ``scenario`` computes, in the order they are written."""
-    platforms = list(scenario.platforms)
-    names = ["internet_users", "microbloggers", *(f"registered_users.{p}" for p in platforms)]
-    for p in platforms:
-        names.append(f"gov_accounts.{p}")
-        names += [f"gov_accounts.{p}.{level}" for level in scenario.agencies.levels]
-    for account, spec in scenario.accounts.items():
-        names += [f"followers.{account}.{p}" for p in spec.platforms]
-        names.append(f"followers.{account}.all")
-    return names
-
-
-def written_metrics(scenario: Scenario) -> list[str]:
-    """The metrics a run returns: those matching ``outputs.metrics``."""
-    patterns = scenario.outputs.metrics
-    return [name for name in metric_names(scenario) if any(fnmatchcase(name, p) for p in patterns)]
 
 
 @dataclass(frozen=True)

@@ -12,11 +12,13 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
+import stat
 import tempfile
 from pathlib import Path
 from typing import IO, Iterator
 
 from ..errors import InputError
+from ..files import path_problem
 
 
 def _umask() -> int:
@@ -63,8 +65,48 @@ def is_nonempty_dir(path: Path) -> bool:
     return path.is_dir() and any(path.iterdir())
 
 
+def check_output_place(path: str | os.PathLike, *, option: str = "--out", into: bool = False) -> None:
+    """Refuse, before any work, a place where the output could not be written.
+
+    Every existing component of ``path`` must be a directory (not ``afile/sub``
+    nor ``/dev/null/sub``), and the directory the output will be created in
+    must accept a new entry (not ``/proc``, ``/sys`` or a read-only or
+    unwritable directory): that is tried by creating and removing an empty
+    directory, the one reliable test (permission bits say nothing to root nor
+    about read-only file systems).  ``into`` checks ``path`` itself, a
+    directory written into in place (a run redrawn by ``plot``, a resumed
+    sweep), rather than the directory that will hold it.
+    """
+    problem = path_problem(path)
+    if problem:
+        raise InputError(problem, source=option)
+    path = Path(os.path.abspath(path))
+    nearest = Path(path.anchor)
+    for part in path.parts[1:]:
+        candidate = nearest / part
+        try:
+            info = os.stat(candidate)
+        except FileNotFoundError:
+            break
+        except OSError as exc:
+            raise InputError(f"expected a directory path, but {candidate} cannot be used "
+                             f"({exc.strerror or exc.__class__.__name__})", source=option) from None
+        if not stat.S_ISDIR(info.st_mode):
+            what = "a file" if stat.S_ISREG(info.st_mode) else "not a directory"
+            raise InputError(f"expected a directory path, but {candidate} is {what}", source=option)
+        nearest = candidate
+    if nearest == path and not into:
+        nearest = path.parent  # an existing output directory is replaced from beside it
+    try:
+        os.rmdir(tempfile.mkdtemp(prefix=".bandwagon-write-test-", dir=nearest))
+    except OSError as exc:
+        raise InputError(f"expected a place where files can be written, but {nearest} refuses new files "
+                         f"({exc.strerror or exc.__class__.__name__})", source=option) from None
+
+
 def check_writable_dir(path: Path, *, force: bool, option: str = "--out") -> None:
-    """Refuse to overwrite a non-empty directory unless forced."""
+    """Refuse an output place that cannot be written, or a non-empty directory unless forced."""
+    check_output_place(path, option=option)
     if path.exists() and not path.is_dir():
         raise InputError(f"expected a directory, but {path} is a file", source=option)
     if is_nonempty_dir(path) and not force:

@@ -275,12 +275,20 @@ def followers_figure(result: Result) -> Figure:
                 what = band.what
             kinds = draw_targets(ax, S.plotted_targets(result.targets, metrics, np.arange(start, end + 1)), colours)
             _finish(ax, unit(metrics[0]), start, end)
+            _days_axis(ax)
             _legend(ax, handles + target_legend(kinds), loc="lower right")
             label = (result.scenario["accounts"][account].get("label") or account).split(" (")[0]
             ax.set_title(f"Followers of {label}, launched {launches[account]}"
                          + ("" if len(accounts) > 1 else f": {result.label}"))
         note(fig, f"Lines: mean at the end of each day from the launch day; shaded: {what}.")
     return fig
+
+
+def _days_axis(ax: Axes) -> None:
+    """A few weeks of dates: weekly ticks reading '28 Nov 2011', so no tick is a bare day number."""
+    ax.xaxis.set_major_locator(mdates.DayLocator(interval=7))
+    ax.xaxis.set_minor_locator(mdates.DayLocator())
+    ax.xaxis.set_major_formatter(mdates.DateFormatter("%-d %b\n%Y"))
 
 
 def monthly_figure(result: Result) -> Figure:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -22,6 +23,8 @@ from ..output.tables import Summary, read_timeseries
 from ..targets import Targets
 
 KINDS = ("run", "sweep-point")
+RUN_STAMP = re.compile(r"^\d{8}T\d{6}Z$")
+"""Names ``bandwagon run`` gives the runs of a scenario by default: ``results/<scenario>/<UTC timestamp>``."""
 REPOSITORY = Path(__file__).resolve().parents[2]
 
 
@@ -44,6 +47,8 @@ class Result:
     notes: list[str] = field(default_factory=list)
     """What could not be used (a missing targets file...), said in reports."""
     timeseries_path: Path | None = None
+    chosen: str | None = None
+    """How the directory was found when a parent of timestamped runs was named (said on stderr)."""
     _timeseries: tuple | None = field(default=None, repr=False)
 
     # --- what it holds ---------------------------------------------------------------
@@ -96,9 +101,48 @@ def _not_a_result(path: Path, why: str) -> InputError:
                       f"{' or '.join(KINDS)}), but {why}", source=str(path))
 
 
-def load_result(path: str | Path, targets_file: Path | None = None) -> Result:
-    """Read a run or sweep-point directory, or raise a one-line :class:`InputError`."""
+def _is_result(path: Path) -> bool:
+    """A complete run or sweep point (runs are moved into place whole, so a manifest means complete)."""
+    try:
+        manifest = json.loads((path / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+        return False
+    return isinstance(manifest, dict) and manifest.get("kind") in KINDS and (path / "summary.csv").is_file()
+
+
+def resolve_run_dir(path: str | Path) -> tuple[Path, str | None]:
+    """The run directory ``path`` means, and a note when it was chosen among several.
+
+    A run directory means itself.  A directory of timestamped runs (the
+    default ``results/<scenario>/``) means its latest complete run, and the
+    note says which; a directory holding other runs in subfolders is an error
+    naming them, since which one is meant cannot be guessed.
+    """
     path = Path(path)
+    if not path.is_dir() or (path / "manifest.json").exists():
+        return path, None
+    try:
+        children = sorted(child for child in path.iterdir() if child.is_dir() and not child.name.startswith("."))
+    except OSError:
+        return path, None
+    runs = [child for child in children if _is_result(child)]
+    stamped = [run for run in runs if RUN_STAMP.match(run.name)]
+    if stamped:
+        latest = stamped[-1]
+        others = f" (of {len(stamped)} timestamped runs)" if len(stamped) > 1 else ""
+        return latest, f"{path} is a directory of runs: using the latest, {latest}{others}"
+    if runs:
+        names = ", ".join(run.name for run in runs[:4]) + (", ..." if len(runs) > 4 else "")
+        raise _not_a_result(path, f"it has no manifest.json; it holds runs in subfolders ({names}): name one of them")
+    return path, None
+
+
+def load_result(path: str | Path, targets_file: Path | None = None) -> Result:
+    """Read a run or sweep-point directory, or raise a one-line :class:`InputError`.
+
+    A directory of timestamped runs stands for its latest run (:func:`resolve_run_dir`).
+    """
+    path, chosen = resolve_run_dir(path)
     if not path.is_dir():
         raise _not_a_result(path, "it is not a directory" if path.exists() else "it does not exist")
     manifest_path = path / "manifest.json"
@@ -126,7 +170,7 @@ def load_result(path: str | Path, targets_file: Path | None = None) -> Result:
                     replications=int(replications) if replications else None,
                     seed=int(seed) if seed is not None else None,
                     parameters=parameters,
-                    timeseries_path=path / "timeseries.csv")
+                    timeseries_path=path / "timeseries.csv", chosen=chosen)
     result.targets = load_targets(result, targets_file)
     return result
 

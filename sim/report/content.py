@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import math
 from dataclasses import dataclass, field
 
 from ..plotting import series as S
@@ -58,7 +59,8 @@ class Report:
 
 # --- numbers -----------------------------------------------------------------------------
 def number(x: float | None) -> str:
-    """Counts with thousands separators; small values with three significant digits."""
+    """Counts with thousands separators (every one of them, 1,240 as 57,120); small values with three
+    significant digits."""
     if x is None:
         return "\u2013"
     if abs(x) >= 100 or float(x).is_integer():
@@ -66,11 +68,23 @@ def number(x: float | None) -> str:
     return f"{x:.3g}"
 
 
+def numbers_alike(values: list[float]) -> list[str]:
+    """Several numbers of one quantity with the precision of the first (a mean and its quantiles).
+
+    A mean of 107 accounts with its 5th percentile of 96.8 reads "107 (97\u2013120)", not "107 (96.8\u2013120)".
+    """
+    lead = abs(values[0])
+    if lead >= 100 or float(values[0]).is_integer():
+        return [f"{v:,.0f}" for v in values]
+    decimals = max(0, 2 - math.floor(math.log10(lead))) if lead > 0 else 2
+    return [f"{v:,.{decimals}f}" for v in values]
+
+
 def value_text(value) -> str:
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, (int, float)):
-        if float(value).is_integer() and abs(value) >= 10000:
+        if float(value).is_integer() and abs(value) >= 1000:
             return f"{value:,.0f}"
         return f"{value:g}" if isinstance(value, float) else str(value)
     if isinstance(value, (list, dict)):
@@ -110,18 +124,43 @@ def reported_text(target: Target) -> str:
     return f"{value} \u00b1 {target.tolerance:.0%}" if target.tolerance else value
 
 
+def target_label(target: Target, name: str, scenario: dict) -> str:
+    """How a reader knows a reported figure: its label, else the quantity it reports."""
+    return target.label or f"{metric_label(target.metric, scenario)}, {when_text(target)}"
+
+
 def when_text(target: Target) -> str:
     return str(target.date) if target.date is not None else f"{target.period.start} to {target.period.end}"
 
 
 def error_text(target: Target, value: S.TargetValue | None) -> tuple[str, str, str]:
-    """(error relative to the reported figure, the calibration's log error, verdict)."""
+    """(error, the calibration's log error, verdict).
+
+    The error of a figure with a tolerance is the mean relative to the figure;
+    for 'at least', 'at most' and ranges it is the distance from the accepted
+    range, since a mean of 107 for "at least 1" is not 10,615% wrong.
+    """
     if value is None:
         return "\u2013", "\u2013", "not in run"
-    relative = value.mean / target.value - 1
     outside = target.log_error(value.mean)
     verdict = "met" if target.met(value.mean) else "missed"
-    return f"{relative:+.1%}", f"{outside:+.3f}" if outside else "0", verdict
+    if target.kind == "equal":
+        error = relative_text(value.mean, target.value)
+    elif verdict == "met":
+        error = "in range"
+    else:
+        low, high = target.bounds
+        bound = low if value.mean < low else high
+        error = f"{relative_text(value.mean, bound)} {'below' if value.mean < low else 'above'} {number(bound)}"
+    return error, f"{outside:+.3f}" if outside else "0", verdict
+
+
+def relative_text(value: float, reference: float) -> str:
+    """``+1.4%``; a ratio beyond ten as ``x12``, which a percentage only hides."""
+    ratio = value / reference
+    if ratio >= 10:
+        return f"\u00d7{ratio:,.0f}"
+    return f"{ratio - 1:+.1%}"
 
 
 def model_text(value: S.TargetValue | None) -> str:
@@ -129,7 +168,8 @@ def model_text(value: S.TargetValue | None) -> str:
         return "\u2013"
     if value.low is None:
         return number(value.mean)
-    return f"{number(value.mean)} ({number(value.low)}\u2013{number(value.high)})"
+    mean, low, high = numbers_alike([value.mean, value.low, value.high])
+    return f"{mean} ({low}\u2013{high})"
 
 
 def targets_table(result: Result, targets: Targets) -> Table:
@@ -137,12 +177,13 @@ def targets_table(result: Result, targets: Targets) -> Table:
     for name, target in targets.targets.items():
         value = S.target_value(result, target)
         relative, outside, verdict = error_text(target, value)
-        rows.append([name.replace("_", " "), metric_label(target.metric, result.scenario), when_text(target),
-                     reported_text(target), model_text(value), relative, outside, verdict])
+        rows.append([target_label(target, name, result.scenario), metric_label(target.metric, result.scenario),
+                     when_text(target), reported_text(target), model_text(value), relative, outside, verdict])
     return Table(["reported figure", "quantity", "date", "reported", "model: mean (5\u201395%)",
                   "error", "log error", "verdict"], rows,
                  caption=f"Reported figures ({targets.source or 'targets file'}) against the model's mean and its "
-                         "5-95% range. Error: the mean relative to the reported value. Log error, the calibration's "
+                         "5-95% range. Error: the mean relative to the reported value or, for 'at least', 'at most' and "
+                         "ranges, its distance from the accepted range ('in range' when inside it). Log error, the calibration's "
                          "measure (sim.targets.Target.log_error): log(mean / reported) for a figure with a tolerance, "
                          "log(mean / the bound it violates) for 'at least', 'at most' and ranges, 0 inside them. "
                          "Verdict: whether the mean lies in the accepted range.", numeric=frozenset({4, 5, 6}))
@@ -151,7 +192,7 @@ def targets_table(result: Result, targets: Targets) -> Table:
 def targets_comparison_table(results: list[Result], targets: Targets) -> Table:
     rows = []
     for name, target in targets.targets.items():
-        row = [name.replace("_", " "), when_text(target), reported_text(target)]
+        row = [target_label(target, name, results[0].scenario), when_text(target), reported_text(target)]
         for result in results:
             value = S.target_value(result, target)
             relative, _, verdict = error_text(target, value)
@@ -242,9 +283,12 @@ def differing_parameters(results: list[Result]) -> Table | None:
 
 
 # --- whole reports ---------------------------------------------------------------------------
-def footer() -> str:
+def footer(dated: bool = True) -> str:
+    """Who wrote the report and when; undated where files must come out byte for byte the same (sweeps)."""
     from .. import __version__
 
+    if not dated:
+        return f"Written by bandwagon {__version__}."
     stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     return f"Written by bandwagon {__version__} on {stamp}."
 
@@ -253,9 +297,10 @@ def run_report(result: Result, figures: list[FigureItem]) -> Report:
     intro = Section("Scenario", paragraphs=[result.description] if result.description else [],
                     tables=[overview_table(result)])
     intro.paragraphs += result.notes
-    sections = [intro, Section("Figures", figures=figures)]
-    if result.targets is not None:
+    sections = [intro]
+    if result.targets is not None:  # the summary before the figures
         sections.append(Section("Reported figures", tables=[targets_table(result, result.targets)]))
+    sections.append(Section("Figures", figures=figures))
     sections += parameter_sections(result)
     return Report(f"Bandwagon run: {result.label}", sections, footer())
 
@@ -274,14 +319,14 @@ def comparison_report(results: list[Result], figures: list[FigureItem], metrics:
         intro.paragraphs += [f"{r.label}: {n}" for n in r.notes]
     intro.paragraphs += notes
     sections = [intro]
+    targets = next((r.targets for r in results if r.targets is not None), None)
+    if targets is not None:  # the summary before the figures
+        sections.append(Section("Reported figures", tables=[targets_comparison_table(results, targets)]))
     if missing:
         sections.append(Section("Missing metrics", tables=[Table(
             ["metric", "not in"], [[m, "; ".join(labels)] for m, labels in missing.items()],
             caption="Metrics some runs do not have: their figures show the runs that have them.")]))
     sections.append(Section("Figures", figures=figures))
-    targets = next((r.targets for r in results if r.targets is not None), None)
-    if targets is not None:
-        sections.append(Section("Reported figures", tables=[targets_comparison_table(results, targets)]))
     differing = differing_parameters(results)
     sections.append(Section("Parameters that differ", tables=[differing] if differing else [],
                             paragraphs=[] if differing else ["The runs' scenarios have the same parameters."]))

@@ -45,3 +45,37 @@ def single_level(*, count: int, innovation: float, imitation: float = 0.0, days:
         }}},
         "outputs": {"adoptions": False, "figures": False},
     }, source=name)
+
+
+def two_tiers(*, upper: dict, lower: dict, upper_count: int = 3, lower_count: int = 3,
+              province_populations: tuple[int, ...] = (2_000_000, 1_000_000), days: int = 180,
+              seed: int = 1, name: str = "two-tiers") -> Scenario:
+    """Two levels (``lower`` under upper-tier pressure from ``upper``) spread over provinces by population.
+
+    ``upper`` and ``lower`` are hazards (per year: innovation, imitation,
+    regional_imitation, upper_tier).  Nobody is online, agencies have equal
+    weights: a handful of agencies whose law the Kolmogorov forward equations
+    give exactly, the setting that tests the regional and upper-tier
+    bookkeeping (``tests/test_exact_law.py``).
+    """
+    start = dt.date(2009, 8, 14)
+
+    def level(label: str, count: int, hazard: dict, parent: str | None) -> dict:
+        return {"label": label, "count": count, "spread": "population", "parent": parent,
+                "population_served": 100_000, "size_dispersion": 0.0, "hazard": hazard}
+
+    return Scenario.from_dict({
+        "name": name,
+        "description": "Two tiers in two provinces: a law known exactly.",
+        "horizon": {"start": start.isoformat(), "end": (start + dt.timedelta(days=days - 1)).isoformat()},
+        "seed": seed,
+        "replications": 1,
+        "population": {"total": sum(province_populations),
+                       "internet": {"initial_users": 0, "capacity": 0, "growth_rate": 0}},
+        "provinces": {f"p{i}": {"population": n} for i, n in enumerate(province_populations)},
+        "platforms": {"sina": {"label": "Platform", "launch": start.isoformat(),
+                               "users": {"innovation": 0, "imitation": 0}}},
+        "agencies": {"levels": {"upper": level("Upper tier", upper_count, upper, None),
+                                "lower": level("Lower tier", lower_count, lower, "upper")}},
+        "outputs": {"adoptions": False, "figures": False},
+    }, source=name)

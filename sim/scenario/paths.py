@@ -118,3 +118,12 @@ def assign(data: dict, path: str, value: Any, *, source: str) -> list[str]:
         else:
             node[last] = value
     return matches
+
+
+def check(path: str) -> str:
+    """``path`` if it is a well-formed dotted path, else ``ValueError`` saying what is expected."""
+    try:
+        split(path)
+    except ValueError:
+        raise ValueError(f"expected a dotted path like agencies.levels.county.hazard.imitation, got {path!r}") from None
+    return path

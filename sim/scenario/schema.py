@@ -16,6 +16,14 @@ Units
 
 Unknown keys are errors (``extra="forbid"``): a typo must never fall back to a
 default silently.
+
+Bounds
+------
+Every number is bounded by what the model can run with, and each bound is
+stated in the field's description and in the error: rates at most
+:data:`MAX_RATE`, people at most :data:`MAX_PEOPLE`, at most
+:data:`MAX_AGENCIES` potential adopters over all levels, :data:`MAX_PLATFORMS`
+platforms, a horizon of at most :data:`MAX_DAYS` days.
 """
 
 from __future__ import annotations
@@ -24,37 +32,84 @@ import datetime as dt
 from fnmatch import fnmatchcase
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+import numpy as np
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
 
 from ..errors import FieldError
+from ..files import os_path
 from . import paths
+from .apportion import NATIONAL, level_provinces
 
 Key = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$")]
 """Names of platforms, provinces, levels, accounts, events: they become parts
 of metric names (``gov_accounts.sina.county``), so lower-case snake case."""
 
 ScenarioName = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_.-]*$")]
-Rate = Annotated[float, Field(ge=0, allow_inf_nan=False)]
+FilePath = Annotated[str, StringConstraints(min_length=1), AfterValidator(os_path)]
+"""A file named in an input file: a path the operating system can take (no NUL byte, names of at most
+255 bytes), checked at validation so the error names the field."""
+MAX_RATE = 1e6
+"""Largest rate or multiplier (per year, or per day for following rates).  A hazard of a million per
+year is an adoption within a minute; larger values mean nothing more and overflow products of rates."""
+MAX_PEOPLE = 1e10
+"""Largest number of people anywhere in a scenario: ten billion, above the world's population."""
+MAX_AGENCIES = 10_000_000
+"""Most potential adopters over all levels: each costs about 100 bytes per platform in a run
+(the baseline has 578,428; ten times that runs in under 10 s)."""
+MAX_PLATFORMS = 8
+"""Most platforms: users are counted by the set of platforms they are on, 2**platforms states."""
+MAX_DAYS = 36_525
+"""Longest horizon, in days (100 years): the model records every metric every day."""
+MAX_ELASTICITY = 10.0
+"""Largest size elasticity (either sign) and size dispersion keep size weights within floating point."""
+
+Rate = Annotated[float, Field(ge=0, le=MAX_RATE, allow_inf_nan=False)]
 Finite = Annotated[float, Field(allow_inf_nan=False)]
 Share = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
-People = Annotated[float, Field(ge=0, allow_inf_nan=False)]
-
-NATIONAL = "national"
-"""Pseudo-province of bodies with national scope (central ministries)."""
-
+People = Annotated[float, Field(ge=0, le=MAX_PEOPLE, allow_inf_nan=False)]
+Multiplier = Annotated[float, Field(ge=0, le=MAX_RATE, allow_inf_nan=False)]
+Count = Annotated[int, Field(ge=0, le=MAX_AGENCIES)]
+PeopleCount = Annotated[int, Field(gt=0, le=int(MAX_PEOPLE))]
 
 class Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
 class Horizon(Frozen):
+    """The simulated calendar span, both ends included.
+
+    Model time is in days (float) from ``start``; day ``d`` covers ``[d, d + 1)``
+    and daily outputs are the state at the end of each day.
+    """
+
     start: dt.date = Field(description="First simulated day (ISO date).")
-    end: dt.date = Field(description="Last simulated day (ISO date), included.")
+    end: dt.date = Field(description=f"Last simulated day (ISO date), included; at most {MAX_DAYS:,} days "
+                         "after the start.")
+
+    @property
+    def days(self) -> int:
+        """Number of simulated calendar days (the end day included)."""
+        return (self.end - self.start).days + 1
+
+    def day(self, date: dt.date) -> int:
+        """Index of ``date``: 0 for the first day of the horizon."""
+        return (date - self.start).days
+
+    def dates(self):
+        """Every date of the horizon as ``numpy.datetime64[D]``."""
+        return np.datetime64(self.start, "D") + np.arange(self.days)
 
     @model_validator(mode="after")
     def _ordered(self) -> "Horizon":
         if self.end <= self.start:
-            raise FieldError("horizon.end", f"expected a date after horizon.start ({self.start}), got {self.end}")
+            raise FieldError("horizon.end", f"expected a date after horizon.start ({self.start}), got {self.end}",
+                             alternatives=(("horizon.start", f"expected a date before horizon.end ({self.end}), "
+                                                             f"got {self.start}"),))
+        days = (self.end - self.start).days + 1
+        if days > MAX_DAYS:
+            raise FieldError("horizon.end", f"expected a horizon of at most {MAX_DAYS:,} days, got {days:,}",
+                             alternatives=(("horizon.start", f"expected a horizon of at most {MAX_DAYS:,} days, "
+                                                             f"got {days:,}"),))
         return self
 
 
@@ -62,44 +117,46 @@ class InternetGrowth(Frozen):
     """Logistic growth of internet users: each non-user joins at hazard
     ``growth_rate * users / capacity`` per year."""
 
-    initial_users: People = Field(description="Internet users on the first day (people).")
-    capacity: People = Field(description="Saturation level of internet users (people).")
-    growth_rate: Rate = Field(description="Logistic growth rate, per year.")
+    initial_users: People = Field(description="Internet users on the first day (people; at most the capacity).")
+    capacity: People = Field(description="Saturation level of internet users (people; at most population.total).")
+    growth_rate: Rate = Field(description=f"Logistic growth rate, per year (at most {MAX_RATE:,.0f}).")
 
 
 class Population(Frozen):
-    total: Annotated[int, Field(gt=0)] = Field(description="Resident population (people).")
+    total: PeopleCount = Field(description=f"Resident population (people, at most {MAX_PEOPLE:,.0f}).")
     internet: InternetGrowth
 
 
 class PlatformUsers(Frozen):
     """Bass diffusion of a platform among internet users."""
 
-    innovation: Rate = Field(description="Spontaneous joining hazard per internet user, per year.")
+    innovation: Rate = Field(description=f"Spontaneous joining hazard per internet user, per year (at most {MAX_RATE:,.0f}).")
     imitation: Rate = Field(
-        description="Joining hazard per year per unit share of internet users already on the platform."
+        description="Joining hazard per year per unit share of internet users already on the platform "
+        f"(at most {MAX_RATE:,.0f})."
     )
-    multihoming: Annotated[float, Field(ge=0, allow_inf_nan=False)] = Field(
+    multihoming: Multiplier = Field(
         1.0,
         description="Hazard multiplier for users who already hold an account on another platform "
-        "(1: platforms are joined independently).",
+        f"(1: platforms are joined independently; at most {MAX_RATE:,.0f}).",
     )
-    initial_users: People = Field(0, description="Accounts opened on launch day (people).")
+    initial_users: People = Field(0, description="Accounts opened on launch day (people; at most "
+                                  "population.internet.capacity).")
 
 
 class Platform(Frozen):
     label: str
     launch: dt.date = Field(description="Date the platform opens to users and agencies.")
     users: PlatformUsers
-    agency_appeal: Annotated[float, Field(ge=0, allow_inf_nan=False)] = Field(
-        1.0, description="Multiplier of every agency's adoption hazard on this platform."
+    agency_appeal: Multiplier = Field(
+        1.0, description=f"Multiplier of every agency's adoption hazard on this platform (at most {MAX_RATE:,.0f})."
     )
     source: str | None = None
 
 
 class Province(Frozen):
     label: str | None = None
-    population: Annotated[int, Field(gt=0)] = Field(description="Resident population (people).")
+    population: PeopleCount = Field(description=f"Resident population (people, at most {MAX_PEOPLE:,.0f}).")
 
 
 class Hazard(Frozen):
@@ -112,19 +169,22 @@ class Hazard(Frozen):
     1990; Ma 2013, 2014).
     """
 
-    innovation: Rate = Field(description="Spontaneous adoption hazard, per year.")
-    imitation: Rate = Field(description="Per year, per unit share of the same level already adopted (nationwide).")
+    innovation: Rate = Field(description=f"Spontaneous adoption hazard, per year (at most {MAX_RATE:,.0f}).")
+    imitation: Rate = Field(description="Per year, per unit share of the same level already adopted (nationwide; at most "
+                           f"{MAX_RATE:,.0f}).")
     regional_imitation: Rate = Field(
-        0, description="Per year, per unit share of the same level adopted in the same province."
+        0, description=f"Per year, per unit share of the same level adopted in the same province (at most {MAX_RATE:,.0f})."
     )
     upper_tier: Rate = Field(
-        0, description="Per year, per unit share of the parent level adopted in the same province."
+        0, description=f"Per year, per unit share of the parent level adopted in the same province (at most {MAX_RATE:,.0f})."
     )
     audience_pull: Rate = Field(
-        0, description="Per year, per unit share of the population holding an account on the platform."
+        0, description="Per year, per unit share of the population holding an account on the platform (at most "
+        f"{MAX_RATE:,.0f})."
     )
-    size_elasticity: Finite = Field(
-        0, description="Exponent of population served in the agency's weight (0: size does not matter)."
+    size_elasticity: Annotated[float, Field(ge=-MAX_ELASTICITY, le=MAX_ELASTICITY, allow_inf_nan=False)] = Field(
+        0, description="Exponent of population served in the agency's weight (0: size does not matter; "
+        f"between -{MAX_ELASTICITY:g} and {MAX_ELASTICITY:g})."
     )
 
 
@@ -133,21 +193,23 @@ class Level(Frozen):
 
     label: str
     kind: Literal["institution", "official"] = "institution"
-    count: Annotated[int, Field(ge=0)] = Field(description="Potential adopters (bodies or officials).")
+    count: Count = Field(description=f"Potential adopters (bodies or officials); at most {MAX_AGENCIES:,} over all "
+                         "levels.")
     spread: Literal["national", "equal", "population"] = Field(
         description="How the count is split over provinces: one national group, equally, or by population."
     )
     parent: Key | None = Field(None, description="Level whose adoption exerts upper-tier pressure.")
-    population_served: People = Field(description="Median population served by one adopter (people).")
-    size_dispersion: Annotated[float, Field(ge=0, allow_inf_nan=False)] = Field(
-        0.5, description="Log-normal sigma of population served within the level."
+    population_served: Annotated[float, Field(gt=0, le=MAX_PEOPLE, allow_inf_nan=False)] = Field(
+        description=f"Median population served by one adopter (people, above 0, at most {MAX_PEOPLE:,.0f}).")
+    size_dispersion: Annotated[float, Field(ge=0, le=MAX_ELASTICITY, allow_inf_nan=False)] = Field(
+        0.5, description=f"Log-normal sigma of population served within the level (at most {MAX_ELASTICITY:g})."
     )
     hazard: Hazard
     source: str | None = None
 
 
 class Agencies(Frozen):
-    levels: dict[Key, Level] = Field(min_length=1)
+    levels: dict[Key, Level] = Field(min_length=1, max_length=100, description="Agency levels (1 to 100).")
 
 
 class AccountOnPlatform(Frozen):
@@ -159,11 +221,11 @@ class AccountOnPlatform(Frozen):
     """
 
     reach: Share = Field(description="Share of the platform's micro-bloggers who may follow the account.")
-    launch_rate_per_day: Rate = Field(description="Extra follow hazard at launch, per day.")
-    launch_decay_days: Annotated[float, Field(gt=0, allow_inf_nan=False)] = Field(
-        description="E-folding time of the launch burst, days."
+    launch_rate_per_day: Rate = Field(description=f"Extra follow hazard at launch, per day (at most {MAX_RATE:,.0f}).")
+    launch_decay_days: Annotated[float, Field(gt=0, le=MAX_DAYS, allow_inf_nan=False)] = Field(
+        description=f"E-folding time of the launch burst, days (above 0, at most {MAX_DAYS:,})."
     )
-    steady_rate_per_day: Rate = Field(description="Follow hazard after the burst, per day.")
+    steady_rate_per_day: Rate = Field(description=f"Follow hazard after the burst, per day (at most {MAX_RATE:,.0f}).")
 
 
 class NamedAccount(Frozen):
@@ -179,9 +241,14 @@ class Change(Frozen):
     """One parameter change: exactly one of ``multiply``, ``add``, ``set``."""
 
     path: str = Field(description="Dotted path of a time-varying parameter; '*' matches any key.")
-    multiply: Annotated[float, Field(ge=0, allow_inf_nan=False)] | None = None
+    multiply: Multiplier | None = None
     add: Finite | None = None
     set: Finite | None = None
+
+    @field_validator("path")
+    @classmethod
+    def _dotted(cls, path: str) -> str:
+        return paths.check(path)
 
     @model_validator(mode="after")
     def _one_operation(self) -> "Change":
@@ -205,18 +272,22 @@ class Event(Frozen):
     enabled: bool = True
     description: str | None = None
     source: str | None = None
-    changes: list[Change] = Field(min_length=1)
+    changes: list[Change] = Field(min_length=1, max_length=1000)
 
 
 class Outputs(Frozen):
-    targets: str | None = Field(None, description="Targets file shown as markers on figures.")
+    targets: FilePath | None = Field(None, description="Targets file shown as markers on figures.")
     adoptions: bool = Field(True, description="Write adoptions.csv (one row per account).")
     figures: bool = Field(True, description="Draw figures after a run.")
     metrics: list[str] = Field(["*"], min_length=1, description="Glob patterns of metrics to write.")
 
 
 DYNAMIC_PARAMETERS = (
-    "agencies.levels.*.hazard.*",
+    "agencies.levels.*.hazard.innovation",
+    "agencies.levels.*.hazard.imitation",
+    "agencies.levels.*.hazard.regional_imitation",
+    "agencies.levels.*.hazard.upper_tier",
+    "agencies.levels.*.hazard.audience_pull",
     "platforms.*.agency_appeal",
     "platforms.*.users.innovation",
     "platforms.*.users.imitation",
@@ -227,7 +298,9 @@ DYNAMIC_PARAMETERS = (
     "accounts.*.platforms.*.steady_rate_per_day",
 )
 """Parameters a dated event may change mid-run; structure (counts,
-provinces, dates) is fixed for the whole run."""
+provinces, dates) and the agencies' size weights (``size_elasticity``, which
+sets each agency's weight once, when the population is laid out) are fixed
+for the whole run."""
 
 
 class Scenario(Frozen):
@@ -236,14 +309,16 @@ class Scenario(Frozen):
     name: ScenarioName
     description: str = ""
     horizon: Horizon
-    seed: Annotated[int, Field(ge=0)] = Field(description="Root seed; replication r uses SeedSequence(seed, spawn_key=(r,)).")
-    replications: Annotated[int, Field(ge=1)]
+    seed: Annotated[int, Field(ge=0, lt=2**128)] = Field(
+        description="Root seed; replication r uses SeedSequence(seed, spawn_key=(r,)).")
+    replications: Annotated[int, Field(ge=1, le=10_000)] = Field(description="Replications of a run (1 to 10,000).")
     population: Population
-    provinces: dict[Key, Province] = Field(min_length=1)
-    platforms: dict[Key, Platform] = Field(min_length=1)
+    provinces: dict[Key, Province] = Field(min_length=1, max_length=1000, description="Provinces (1 to 1,000).")
+    platforms: dict[Key, Platform] = Field(min_length=1, max_length=MAX_PLATFORMS,
+                                           description=f"Platforms (1 to {MAX_PLATFORMS}).")
     agencies: Agencies
-    accounts: dict[Key, NamedAccount] = {}
-    events: dict[Key, Event] = {}
+    accounts: dict[Key, NamedAccount] = Field({}, max_length=1000, description="Named accounts (at most 1,000).")
+    events: dict[Key, Event] = Field({}, max_length=1000, description="Dated events (at most 1,000).")
     outputs: Outputs = Outputs()
 
     @classmethod
@@ -279,23 +354,35 @@ class Scenario(Frozen):
         h = self.horizon
 
         def within(field: str, date: dt.date) -> None:
-            if not h.start <= date <= h.end:
-                raise FieldError(field, f"expected a date within the horizon {h.start}..{h.end}, got {date}")
+            if date < h.start:
+                raise FieldError(field, f"expected a date within the horizon {h.start}..{h.end}, got {date}",
+                                 alternatives=(("horizon.start", f"expected a date on or before {field} ({date}), "
+                                                                 f"got {h.start}"),))
+            if date > h.end:
+                raise FieldError(field, f"expected a date within the horizon {h.start}..{h.end}, got {date}",
+                                 alternatives=(("horizon.end", f"expected a date on or after {field} ({date}), "
+                                                               f"got {h.end}"),))
+
+        def at_most(field: str, value: float, bound_field: str, bound: float) -> None:
+            if value > bound:
+                raise FieldError(field, f"expected at most {bound_field} ({bound:,.0f}), got {value:,.0f}",
+                                 alternatives=((bound_field, f"expected at least {field} ({value:,.0f}), "
+                                                             f"got {bound:,.0f}"),))
 
         internet = self.population.internet
-        if internet.capacity > self.population.total:
-            raise FieldError(
-                "population.internet.capacity",
-                f"expected at most population.total ({self.population.total}), got {internet.capacity:g}",
-            )
-        if internet.initial_users > internet.capacity:
-            raise FieldError(
-                "population.internet.initial_users",
-                f"expected at most population.internet.capacity ({internet.capacity:g}), got {internet.initial_users:g}",
-            )
+        at_most("population.internet.capacity", internet.capacity, "population.total", self.population.total)
+        at_most("population.internet.initial_users", internet.initial_users, "population.internet.capacity",
+                internet.capacity)
         for name, platform in self.platforms.items():
             within(f"platforms.{name}.launch", platform.launch)
+            at_most(f"platforms.{name}.users.initial_users", platform.users.initial_users,
+                    "population.internet.capacity", internet.capacity)
         levels = self.agencies.levels
+        total = sum(level.count for level in levels.values())
+        if total > MAX_AGENCIES:
+            largest = max(levels, key=lambda name: levels[name].count)
+            raise FieldError(f"agencies.levels.{largest}.count",
+                             f"expected at most {MAX_AGENCIES:,} potential adopters over all levels, got {total:,}")
         for name, level in levels.items():
             self._check_parent(name, level)
         for name, account in self.accounts.items():
@@ -345,8 +432,6 @@ class Scenario(Frozen):
         elif account.province not in self.provinces:
             raise FieldError(f"{prefix}.province", f"expected one of the provinces, got {account.province!r}")
         within(f"{prefix}.launch", account.launch)
-        from ..model.population import level_provinces  # the split the engine will use
-
         names, counts = level_provinces(self, account.level)
         pinned_here = sum(1 for other in self.accounts.values()
                           if (other.level, other.province) == (account.level, account.province))
@@ -362,4 +447,6 @@ class Scenario(Frozen):
                 raise FieldError(
                     f"{prefix}.launch",
                     f"expected a date on or after {platform}'s launch ({self.platforms[platform].launch}), got {account.launch}",
+                    alternatives=((f"platforms.{platform}.launch", f"expected a date on or before {name}'s launch "
+                                                                   f"({account.launch}), got {self.platforms[platform].launch}"),),
                 )

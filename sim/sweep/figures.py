@@ -10,26 +10,22 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from pathlib import Path
 
 import numpy as np
 from matplotlib import colors as mcolors
 from matplotlib.cm import ScalarMappable
 from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
 from matplotlib.ticker import FuncFormatter
 
-from ..output.atomic import atomic_file
-from ..plotting.style import OKABE_ITO, format_count_axis, format_date_axis, new_figure, si_count, styled
+from ..plotting import series as S
+from ..plotting.figures import draw_targets, event_lines, target_legend
+from ..plotting.style import OKABE_ITO, format_count_axis, format_date_axis, new_figure, note, si_count, styled
 from .outcomes import Column
 from .results import Results, parameter_text
 from .sensitivity import CONFIDENCE, Index
 
 SEQUENTIAL = "viridis"
-
-
-def save(fig: Figure, path: Path) -> None:
-    with styled(), atomic_file(path, "wb") as handle:
-        fig.savefig(handle, format="png", metadata={"Software": None})
 
 
 def _date_text(start: dt.date, day: float, fmt: str = "%Y-%m") -> str:
@@ -105,6 +101,13 @@ def sensitivity_figure(plan, indices: list[Index]) -> Figure:
 
 # --- curves ---------------------------------------------------------------------------
 def curves_figure(plan, results: Results, targets=None) -> Figure:
+    """Each point's mean curve, coloured by one parameter, with the reported figures as markers.
+
+    The curves are known at month ends only, so each is drawn as steps: the
+    level at a month's end held until the next.  A line joining month ends
+    would bend up to a month before whatever it depicts (a push on the 15th
+    would seem to start on the 30th of the month before).
+    """
     sweep = plan.sweep
     index = [p.name for p in sweep.parameters].index(sweep.colour_by)
     values = [point.values[index] for point in plan.points]
@@ -113,15 +116,17 @@ def curves_figure(plan, results: Results, targets=None) -> Figure:
     numeric = all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values)
     width = 0.7 if len(plan.points) > 50 else 1.4
     alpha = 0.45 if len(plan.points) > 50 else 0.9
+    steps = {"drawstyle": "steps-post", "linewidth": width, "alpha": alpha}
     with styled():
         fig, ax = new_figure(width=8.2, height=4.6)
+        handles = []
         if numeric and len(set(values)) > 1:
             low, high = spec.range if spec.range is not None else (min(values), max(values))
             norm = (mcolors.LogNorm(low, high) if spec.spacing == "log" and low > 0
                     else mcolors.Normalize(low, high))
             mappable = ScalarMappable(norm=norm, cmap=SEQUENTIAL)
             for curve, value in sorted(zip(results.curves, values), key=lambda cv: cv[1]):
-                ax.plot(dates, curve, color=mappable.to_rgba(value), linewidth=width, alpha=alpha)
+                ax.plot(dates, curve, color=mappable.to_rgba(value), **steps)
             bar = fig.colorbar(mappable, ax=ax, pad=0.01)
             ticks = (np.geomspace(low, high, 5) if isinstance(norm, mcolors.LogNorm) else np.linspace(low, high, 5))
             bar.set_ticks(ticks, labels=[f"{t:.3g}" for t in ticks])
@@ -130,36 +135,25 @@ def curves_figure(plan, results: Results, targets=None) -> Figure:
         else:
             palette = {v: OKABE_ITO[i % len(OKABE_ITO)] for i, v in enumerate(dict.fromkeys(values))}
             for curve, value in zip(results.curves, values):
-                ax.plot(dates, curve, color=palette[value], linewidth=width, alpha=alpha)
-            for value, colour in palette.items():
-                ax.plot([], [], color=colour, label=parameter_text(value))
-            ax.legend(title=parameter_axis_label(plan, sweep.colour_by), loc="upper left")
+                ax.plot(dates, curve, color=palette[value], **steps)
+            handles += [Line2D([], [], color=colour, label=f"{parameter_axis_label(plan, sweep.colour_by)} = "
+                               f"{parameter_text(value)}") for value, colour in palette.items()]
         if targets is not None:
-            shown = [t for t in targets.targets.values()
-                     if t.metric == sweep.curve and dates[0] <= np.datetime64(t.when, "D") <= dates[-1]]
             # Reported figures far above every curve would squash the curves (e.g. a scaled-down test scenario).
             top = float(np.nanmax(results.curves)) if results.curves.size else 0.0
-            shown = [t for t in shown if t.value <= 2 * top]
-            if shown:
-                _target_markers(ax, shown)
-                ax.legend(loc="upper left")
+            shown = [(name, t) for name, t in S.plotted_targets(targets, [sweep.curve], dates) if t.value <= 2 * top]
+            handles += target_legend(draw_targets(ax, shown))
+        if handles:
+            ax.legend(handles=handles, loc="upper left")
         format_date_axis(ax)
-        format_count_axis(ax, f"{sweep.curve} (mean of runs, month ends)")
+        event_lines(ax, {name: event.date for name, event in sweep.base.events.items()
+                         if event.enabled and dates[0] <= np.datetime64(event.date, "D") <= dates[-1]})
+        format_count_axis(ax, f"{sweep.curve} (mean of runs at month ends)")
         ax.set_ylim(bottom=0)
         ax.set_title(f"{sweep.name}: {sweep.curve}, {len(plan.points)} points, mean of "
                      f"{_runs(sweep.spec.replications)} each")
+        note(fig, "Steps: each point's mean level at a month's end, held until the next month's end.")
     return fig
-
-
-def _target_markers(ax, targets) -> None:
-    """Reported figures as black markers, their accepted range as error bars."""
-    for k, target in enumerate(targets):
-        low, high = target.bounds
-        high = target.value * 1.25 if not math.isfinite(high) else high
-        marker = {"at_least": "^", "at_most": "v"}.get(target.kind, "o")
-        ax.errorbar([np.datetime64(target.when, "D")], [target.value],
-                    yerr=[[max(target.value - low, 0)], [max(high - target.value, 0)]], fmt=marker,
-                    color="black", markersize=6, capsize=3, zorder=5, label="reported figure" if k == 0 else None)
 
 
 # --- heatmap --------------------------------------------------------------------------

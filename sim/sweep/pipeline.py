@@ -22,6 +22,7 @@ from typing import Callable
 
 from .. import __version__
 from ..model import simulate
+from ..scenario.loading import check_events
 from .engine import Progress, run_sweep
 from .executors import Executor
 from .plan import Plan, canonical_json
@@ -35,7 +36,11 @@ def plan_sweep(spec_path, *, base=None, replications: int | None = None, samples
     """Load, shorten if asked, resolve and plan a sweep spec (all input checked)."""
     source = str(spec_path)
     spec = validated(load_spec(spec_path), source, replications=replications, samples=samples, levels=levels)
-    return Plan.make(resolve(spec, source, base_path=base))
+    plan = Plan.make(resolve(spec, source, base_path=base))
+    if plan.sweep.base.events:
+        for point in plan.points:  # each point's events applied in turn, as its runs will
+            check_events(plan.scenario(point), f"{source}: point {point.id}")
+    return plan
 
 
 def manifest(plan: Plan) -> dict:
@@ -83,6 +88,11 @@ def run(plan: Plan, out, executor: Executor, *, progress: bool = True, model: Ca
 
 def finish(plan: Plan, store: SweepStore) -> float:
     """Tables, sensitivity and figures from the stored runs; returns the seconds it took."""
+    from ..output.atomic import write_bytes
+    from ..plotting.style import render
+    from ..report.content import FigureItem
+    from ..report.sweep import sweep_report
+    from ..report.writing import write_reports
     from ..targets import Targets
     from . import figures, sensitivity
     from .design import design_generator
@@ -93,12 +103,26 @@ def finish(plan: Plan, store: SweepStore) -> float:
     results = assemble(plan, store)
     indices = sensitivity.analyse(plan, results, design_generator(sweep.spec.seed, "bootstrap"))
     sensitivity.write(store.root / "sensitivity.csv", indices)
-    figures.save(figures.sensitivity_figure(plan, indices), store.root / "sensitivity.png")
     targets = Targets.from_yaml(sweep.base.outputs.targets) if sweep.base.outputs.targets else None
-    figures.save(figures.curves_figure(plan, results, targets), store.root / "curves.png")
+    drawn = {"curves": figures.curves_figure(plan, results, targets),
+             "sensitivity": figures.sensitivity_figure(plan, indices)}
     if sweep.heatmap is not None:
-        figures.save(figures.heatmap_figure(plan, results), store.root / "heatmap.png")
+        drawn["heatmap"] = figures.heatmap_figure(plan, results)
+    items = []
+    for name, fig in drawn.items():
+        png = render(fig, "png")
+        write_bytes(store.root / f"{name}.png", png)
+        items.append(FigureItem(name, FIGURE_CAPTIONS[name], png, f"{name}.png"))
+    write_reports(sweep_report(plan, indices, store.root / "points.csv", items), store.root)
     return time.perf_counter() - started
+
+
+FIGURE_CAPTIONS = {
+    "curves": "The curve of each point (mean of its runs at each month end, held until the next), coloured by a "
+              "parameter, with the reported figures.",
+    "sensitivity": "How much each parameter moves each outcome, with 95% intervals.",
+    "heatmap": "The mean of one outcome over the grid of the two parameters.",
+}
 
 
 def _session(started: dt.datetime, executor: Executor, progress: Progress, seconds: float) -> dict:

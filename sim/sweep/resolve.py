@@ -14,8 +14,9 @@ from fnmatch import fnmatchcase
 from pathlib import Path
 
 from ..errors import InputError
-from ..model.records import written_metrics
+from ..model import written_metrics
 from ..scenario import Scenario
+from ..scenario.loading import load_referenced_scenario
 from ..scenario.binding import Binding, bind, check_disjoint
 from .outcomes import Column, columns_of
 from .spec import SweepSpec
@@ -81,9 +82,10 @@ class Sweep:
 def resolve(spec: SweepSpec, source: str, base_path: str | Path | None = None) -> Sweep:
     """Check ``spec`` against its base scenario (``base_path`` overrides the spec's ``base``)."""
     if base_path is None:
-        base_path = Path(source).parent / spec.base
-    base = Scenario.from_yaml(base_path).with_overrides(
-        {"seed": spec.seed, "replications": spec.replications}, source=source)
+        scenario = load_referenced_scenario(Path(source).parent / spec.base, source=source, field="base")
+    else:
+        scenario = load_referenced_scenario(base_path, source="--base", field=None)
+    base = scenario.with_overrides({"seed": spec.seed, "replications": spec.replications}, source=source)
     data = base.to_dict()
     parameters = tuple(_parameter(name, p, data, source) for name, p in spec.parameters.items())
     check_disjoint(((p.name, p) for p in parameters), source=source)

@@ -25,7 +25,7 @@ from pydantic import Field, StrictBool, StrictFloat, StrictInt, StringConstraint
 
 from ..errors import FieldError
 from ..scenario.loading import as_input_error, load_model
-from ..scenario.schema import Frozen, Key, ScenarioName
+from ..scenario.schema import FilePath, Frozen, Key, ScenarioName
 
 DESIGNS = ("grid", "lhs", "sobol", "one_at_a_time")
 FEATURES = ("t10", "t50", "t90", "peak_monthly", "peak_month", "final")
@@ -139,7 +139,7 @@ class SweepSpec(Frozen):
 
     name: ScenarioName
     description: str = ""
-    base: str = Field(description="Base scenario file, relative to the spec file.")
+    base: FilePath = Field(description="Base scenario file, relative to the spec file.")
     design: Literal[DESIGNS] = Field(description="grid, lhs (Latin hypercube), sobol (Saltelli), or one_at_a_time.")
     samples: Annotated[int, Field(ge=1)] | None = Field(
         None, description="lhs: number of points; sobol: base sample N (a power of 2), giving N*(d+2) points.")

@@ -1,0 +1,155 @@
+"""Followers of named government accounts (e.g. Shanghai City).
+
+The article's theme is interaction: an account that answers people earns
+followers.  A named account's audience on platform ``k`` is the share
+``reach`` of the platform's micro-bloggers; each of them who does not yet
+follow starts following at hazard
+
+    appeal * (steady_rate_per_day + launch_rate_per_day * exp(-age / launch_decay_days))
+
+a burst at launch (press coverage, novelty; Shanghai City had more than
+410,000 Sina followers within two weeks of 2011-11-28, Beijing Review 2012)
+decaying to a steady rate set by how active and responsive the account is.
+``appeal`` is 1 unless another mechanism sets it (how well the account
+answers people).  Saturation comes from the finite audience.
+
+The daily step draws ``Binomial(audience - followers, 1 - exp(-integral of
+the hazard over the day))`` (:func:`follow_probability`), exact for a given
+audience, which itself moves only once a day (see :mod:`.users`); the twin
+moves the expected count by the same probability (:func:`expected_gain`).
+Followers therefore never exceed the platform's micro-bloggers.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+
+from ...scenario.schema import AccountOnPlatform, Scenario
+from ..arithmetic import exp, expm1, maximum
+from ..mechanism import Definition, Engine, MeanField
+
+
+def metric_names(scenario: Scenario) -> list[str]:
+    names = []
+    for account, spec in scenario.accounts.items():
+        names += [f"followers.{account}.{p}" for p in spec.platforms]
+        names.append(f"followers.{account}.all")
+    return names
+
+
+class FollowParameters(NamedTuple):
+    """An account's following parameters on one platform: floats, or arrays over a batch in the twin."""
+
+    reach: float
+    launch_rate_per_day: float
+    launch_decay_days: float
+    steady_rate_per_day: float
+
+    @classmethod
+    def batch(cls, specs: list[AccountOnPlatform]) -> "FollowParameters":
+        values = [[getattr(spec, f) for spec in specs] for f in cls._fields]
+        return cls(*(v[0] if len(specs) == 1 else np.array(v, dtype=float) for v in values))
+
+
+def follow_probability(spec: AccountOnPlatform | FollowParameters, age: float, dt: float = 1.0, appeal=1.0):
+    """Probability that one person of the audience starts following within ``[age, age + dt)`` days of launch."""
+    tau = spec.launch_decay_days
+    burst = spec.launch_rate_per_day * tau * (exp(-age / tau) - exp(-(age + dt) / tau))
+    return -expm1(-appeal * (spec.steady_rate_per_day * dt + burst))
+
+
+def audience(spec: AccountOnPlatform | FollowParameters, platform_users):
+    """People who may follow the account: its reach among the platform's users."""
+    return spec.reach * platform_users
+
+
+def expected_gain(spec: AccountOnPlatform | FollowParameters, platform_users, followers, age: float, appeal=1.0):
+    """The expected new followers of one day (the twin's step; the engine draws a binomial with these terms)."""
+    remaining = maximum(audience(spec, platform_users) - followers, 0.0)
+    return remaining * follow_probability(spec, age, 1.0, appeal)
+
+
+class Following(Engine):
+    """Follower counts of every named account on every platform it is on (stream ``following``)."""
+
+    def __init__(self, run) -> None:
+        super().__init__(run)
+        scenario = run.scenario
+        self.rng = run.streams.generator("following")
+        self.users = run.mechanism("users")
+        self.platform_index = {p: k for k, p in enumerate(scenario.platforms)}
+        self.entries = [(account, platform) for account, spec in scenario.accounts.items()
+                        for platform in spec.platforms]
+        self.launch_day = {account: scenario.horizon.day(spec.launch) for account, spec in scenario.accounts.items()}
+        self.followers = {entry: 0 for entry in self.entries}
+        self.appeal = {entry: 1.0 for entry in self.entries}
+        """Multiplier of the follow hazard, 1 unless a mechanism of higher order sets it."""
+        self.open: set[str] = set()
+        self.reload(scenario)
+        self.out = [(run.metric(f"followers.{a}.{p}"), (a, p)) for a, p in self.entries]
+        self.out_all = [(run.metric(f"followers.{a}.all"), [(a, p) for p in spec.platforms])
+                        for a, spec in scenario.accounts.items()]
+
+    def reload(self, scenario: Scenario) -> None:
+        self.params = {(a, p): scenario.accounts[a].platforms[p] for a, p in self.entries}
+
+    def start_day(self, day: int) -> None:
+        for account, launch in self.launch_day.items():
+            if launch == day:
+                self.open.add(account)
+        self.step(day)
+
+    def step(self, day: int, dt: float = 1.0) -> None:
+        """Draw the new followers of every open account over ``[day, day + dt)``."""
+        registered = self.users.registered
+        for entry in self.entries:
+            account, platform = entry
+            if account not in self.open:
+                continue
+            spec = self.params[entry]
+            remaining = int(audience(spec, registered[self.platform_index[platform]])) - self.followers[entry]
+            if remaining > 0:
+                p = follow_probability(spec, day - self.launch_day[account], dt, self.appeal[entry])
+                self.followers[entry] += self.rng.binomial(remaining, p)
+
+    def record(self, day: int) -> None:
+        followers = self.followers
+        for out, entry in self.out:
+            out[day] = followers[entry]
+        for out, entries in self.out_all:
+            out[day] = sum(followers[entry] for entry in entries)
+
+
+class FollowingMeanField(MeanField):
+    """The expected follower counts, moved by the engine's daily probability."""
+
+    def solve(self) -> dict[str, np.ndarray]:
+        twin = self.twin
+        scenario, D = twin.scenario, twin.days
+        registered = twin.shared["registered"]                                   # (K, [B,] D)
+        platforms = list(scenario.platforms)
+        segments = twin.segment_members()
+        metrics = {}
+        for account, spec in scenario.accounts.items():
+            launch = scenario.horizon.day(spec.launch)
+            total = np.zeros((D, *twin.shape))
+            for platform in spec.platforms:
+                params = [FollowParameters.batch([s.accounts[account].platforms[platform] for s in members])
+                          for members in segments]
+                users = np.moveaxis(registered[platforms.index(platform)], -1, 0)  # (D, [B])
+                series = np.zeros((D, *twin.shape))
+                followers = 0.0
+                for d in range(max(launch, 0), D):
+                    followers = followers + expected_gain(params[twin.segment_of_day[d]], users[d], followers,
+                                                          d - launch)
+                    series[d] = followers
+                metrics[f"followers.{account}.{platform}"] = series
+                total += series
+            metrics[f"followers.{account}.all"] = total
+        return metrics
+
+
+MECHANISM = Definition(name="following", order=20, metric_names=metric_names, engine=Following,
+                       meanfield=FollowingMeanField)
