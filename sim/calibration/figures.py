@@ -212,7 +212,8 @@ def posterior_figure(result: Result) -> Figure:
     posterior = result.posterior
     space = result.problem.space
     n = len(space)
-    z, w = posterior.z, posterior.weights / posterior.weights.sum()
+    total = posterior.weights.sum()
+    z, w = posterior.z, (posterior.weights / total if total > 0 else np.full(len(posterior.z), 1 / len(posterior.z)))
     prior = space.from_cube(np.random.default_rng(0).random((20000, n)))
     bins = np.linspace(0.0, 1.0, 21)
     size = max(0.8, min(1.6, 16.0 / n))

@@ -20,7 +20,7 @@ import numpy as np
 
 from ..errors import InputError
 from ..model import simulate
-from ..model.meanfield import MeanFieldRecords, meanfield
+from ..model.meanfield import MeanFieldRecords, meanfield, meanfield_batch
 from .objective import Point, point
 from .problem import Problem
 
@@ -134,6 +134,29 @@ def meanfield_values(problem: Problem, z: np.ndarray) -> np.ndarray | None:
     return problem.targets.values(meanfield(scenario, days=problem.days).metrics)
 
 
+def twin_batch(problem: Problem, z: np.ndarray) -> np.ndarray:
+    """The mean field's target values at points ``(N, n)`` of the cube, solved together
+    (:func:`sim.model.meanfield.meanfield_batch`: numpy over the batch); NaN rows where the scenario refuses a
+    point."""
+    out = np.full((len(z), len(problem.targets)), np.nan)
+    scenarios, rows = [], []
+    for i, zi in enumerate(z):
+        try:
+            scenarios.append(problem.scenario(zi))
+        except InputError:
+            continue
+        rows.append(i)
+    if scenarios:
+        for i, records in zip(rows, meanfield_batch(scenarios, days=problem.days)):
+            out[i] = problem.targets.values(records.metrics)
+    return out
+
+
+def twin_chunk(z: np.ndarray) -> np.ndarray:
+    """:func:`twin_batch` in a worker process (which holds the problem)."""
+    return twin_batch(_WORKER_PROBLEM, z)
+
+
 class Workers:
     """The calibration's process pool (or none, for one worker), holding the problem."""
 
@@ -194,11 +217,14 @@ class MeanFieldModel:
         todo = [z for z in dict((_key(z), z) for z in zs).values() if _key(z) not in self.cache]
         if todo:
             started = time.perf_counter()
-            if self.workers is not None and self.workers.workers > 1 and len(todo) > 1:
-                chunk = max(1, len(todo) // (4 * self.workers.workers))
-                results = self.workers.map(_meanfield_values, todo, chunksize=chunk)
+            # Solved in batches (meanfield_batch), one per worker.
+            size = self.workers.workers if self.workers is not None else 1
+            chunks = [c for c in np.array_split(np.asarray(todo, float), min(size, len(todo))) if len(c)]
+            if self.workers is not None and size > 1 and len(chunks) > 1:
+                values = np.vstack(self.workers.map(twin_chunk, chunks))
             else:
-                results = [meanfield_values(self.problem, z) for z in todo]
+                values = twin_batch(self.problem, np.asarray(todo, float))
+            results = [None if np.isnan(v).any() else v for v in values]
             # One evaluation's time on one worker (the batch ran on all of them at once).
             parallel = self.workers.workers if self.workers is not None and len(todo) > 1 else 1
             each = (time.perf_counter() - started) * min(parallel, len(todo)) / len(todo)
