@@ -56,9 +56,11 @@ def figure(result, names):
             ax.plot(grid, grid, color="#555555", linewidth=1)
             ax.set_xlabel("rank / draws")
             ax.set_ylabel("share of simulations")
-        axes[0, 0].legend(fontsize=8, loc="lower left")
+        handles, labels = axes[0, 0].get_legend_handles_labels()
+        fig.legend(handles, labels, loc="upper right", ncols=2, fontsize=8, bbox_to_anchor=(1.0, 0.955))
         fig.suptitle(f"Simulation-based calibration of the posterior stage: {L} simulated data sets of the one-level "
-                     f"Bass model (parameter uncertainty only: truths from the prior)", fontsize=10)
+                     f"Bass model\n(parameter uncertainty only: truths from the prior, figures from the likelihood)",
+                     fontsize=10)
     return fig
 
 

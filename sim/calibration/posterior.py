@@ -147,7 +147,7 @@ def sample_posterior(problem: Problem, pool: Workers, history: History, *, fit: 
     sampling_deadline = deadline - K * stochastic_seconds * 1.5 - 5.0
 
     if spec.sampler == "emcee":
-        walkers = spec.walkers or max(32, 2 * len(active) + 2)
+        walkers = spec.walkers or max(12, 2 * len(active) + 2)
         walkers += walkers % 2
         # Half the walkers among the search's and profiles' good fits, half among screened prior draws: the
         # first are where the figures are met, the second spread the ensemble along what they leave open.

@@ -47,9 +47,11 @@ def posterior_section(result, note: str = "") -> list[str]:
             f"split-R-hat at most {rhat} "
             f"({'converged' if samples.converged else '**not converged by its own criteria: read with care**'}).")
     else:
+        goal = d["dlogz_goal"]
+        state = (f"converged: the live points could add less than {goal:g} to log Z" if samples.converged
+                 else "**stopped by time: read with care**")
         add(f"- Nested sampling: {d['live_points']} live points, {d['iterations']:,} iterations; evidence "
-            f"log Z = {d['logz']:.2f} +- {d['logz_error']:.2f}; remaining dlogz {d['remaining_dlogz']:.3f} "
-            f"({'converged' if samples.converged else '**stopped by time: read with care**'}).")
+            f"log Z = {d['logz']:.2f} +- {d['logz_error']:.2f} ({state}).")
     if posterior.inert:
         add(f"- Not sampled, drawn from their prior: {', '.join(posterior.inert)} (no figure used responds to "
             "them: the mean field's values stay the same when they move).")

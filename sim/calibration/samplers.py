@@ -32,7 +32,6 @@ picks one.
 
 from __future__ import annotations
 
-import math
 import time
 from dataclasses import dataclass, field
 
@@ -278,10 +277,9 @@ def run_dynesty(density: TwinDensity, workers, *, seed: int, live_points: int, d
     x = np.asarray(res["samples"], float)
     kish = float(weights.sum() ** 2 / np.sum(weights ** 2))
     delta = float(res["logzerr"][-1])
-    remaining = float(np.max(res["logl"]) + res["logvol"][-1] - res["logz"][-1]) if len(res["logl"]) else math.nan
     return Samples(
         sampler="dynesty", x=x, weights=weights, twin=twin, evaluations=int(np.sum(res["ncall"])),
         seconds=time.perf_counter() - started, ess=np.full(k, kish), converged=converged,
         diagnostics={"live_points": live_points, "iterations": int(res["niter"]), "logz": float(res["logz"][-1]),
-                     "logz_error": delta, "remaining_dlogz": remaining},
+                     "logz_error": delta, "dlogz_goal": DLOGZ},
         note=note)

@@ -215,7 +215,7 @@ class PosteriorStage(Frozen):
         "emcee", description="emcee (affine-invariant ensemble MCMC, chosen by benchmarks/sampler_choice.py) or "
         "dynesty (dynamic nested sampling, which also gives the evidence).")
     walkers: Annotated[int, Field(ge=4)] | None = Field(
-        None, description="emcee walkers (default: four times the parameters being sampled, at least 32).")
+        None, description="emcee walkers (default: twice the parameters being sampled, plus 2, at least 12).")
     steps: Annotated[int, Field(ge=10)] = Field(2000, description="emcee: at most this many steps per walker.")
     live_points: Annotated[int, Field(ge=20)] = Field(250, description="dynesty: live points.")
     minutes: Annotated[float, Field(gt=0, allow_inf_nan=False)] = Field(
