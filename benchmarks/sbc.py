@@ -57,7 +57,7 @@ def figure(result, names):
             ax.set_xlabel("rank / draws")
             ax.set_ylabel("share of simulations")
         handles, labels = axes[0, 0].get_legend_handles_labels()
-        fig.legend(handles, labels, loc="upper right", ncols=2, fontsize=8, bbox_to_anchor=(1.0, 0.955))
+        axes[1, -1].legend(handles, labels, loc="lower right", fontsize=8)
         fig.suptitle(f"Simulation-based calibration of the posterior stage: {L} simulated data sets of the one-level "
                      f"Bass model\n(parameter uncertainty only: truths from the prior, figures from the likelihood)",
                      fontsize=10)

@@ -9,7 +9,7 @@
    posterior is their prior, and they are drawn from it.
 3. **Sampling** the others with the spec's sampler (:mod:`.samplers`).
 4. **Correction with the stochastic model.**  ``K`` draws (systematic
-   resampling by weight, from the spec's seed) are run on the stochastic model
+   resampling by weight, from the spec's seed; a draw picked twice runs once) are run on the stochastic model
    with the calibration's replications (common random numbers).  Their log
    departures ``d_kj = log(stochastic mean / twin)`` give a new shift (their
    mean), a surrogate error ``u_j^2 = var_k(d_kj) (1 + 1/K)`` (the twin's
@@ -211,7 +211,7 @@ def _thin(count: int, rows: int) -> np.ndarray:
 def _correct(problem: Problem, pool: Workers, history: History, density: TwinDensity, z: np.ndarray,
              twin: np.ndarray, weights: np.ndarray, K: int, rng: np.random.Generator):
     """Run ``K`` draws on the stochastic model; the correction their departures give (module docstring)."""
-    picks = systematic_resample(weights, K, rng)
+    picks = np.unique(systematic_resample(weights, K, rng))  # a draw picked twice is run once
     model = StochasticModel(problem, history, Budget(evaluations=K, minutes=None), pool)
     checks, stopped = [], ""
     for i in picks:
