@@ -56,6 +56,9 @@ def main(args: argparse.Namespace) -> int:
         raise InputError("expected a posterior to cross-validate (a positive --posterior-minutes)",
                          source="--cross-validate")
     problem = load_problem(args.spec, base=args.base)
+    if args.cross_validate and not problem.spec.posterior.enabled:
+        raise InputError("expected a posterior to cross-validate (posterior.enabled: false in the spec)",
+                         source=str(args.spec), field="posterior.enabled")
     stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
     out = args.out or Path("results") / problem.name / stamp
     check_writable_dir(out, force=args.force)
