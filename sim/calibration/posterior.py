@@ -178,7 +178,7 @@ def sample_posterior(problem: Problem, pool: Workers, history: History, *, fit: 
     final = first
     note = samples.note
     if K >= 2:
-        final, checks, stopped = _correct(problem, pool, history, density, z, twin, weights, K, rng)
+        final, checks, stopped = _correct(problem, pool, history, density, z, twin, weights, K, rng, deadline)
         if stopped:
             note += f"; the stochastic correction stopped early ({stopped})"
         old = density.log_likelihood(twin)
@@ -209,12 +209,15 @@ def _thin(count: int, rows: int) -> np.ndarray:
 
 
 def _correct(problem: Problem, pool: Workers, history: History, density: TwinDensity, z: np.ndarray,
-             twin: np.ndarray, weights: np.ndarray, K: int, rng: np.random.Generator):
+             twin: np.ndarray, weights: np.ndarray, K: int, rng: np.random.Generator, deadline: float):
     """Run ``K`` draws on the stochastic model; the correction their departures give (module docstring)."""
     picks = np.unique(systematic_resample(weights, K, rng))  # a draw picked twice is run once
     model = StochasticModel(problem, history, Budget(evaluations=K, minutes=None), pool)
     checks, stopped = [], ""
     for i in picks:
+        if len(checks) >= 2 and time.time() > deadline:
+            stopped = f"the stage's time ran out after {len(checks)} of {len(picks)} draws"
+            break
         try:
             p = model(z[i], "posterior")
         except BudgetExhausted as exc:  # never with an evaluation budget of K, kept for safety
