@@ -186,7 +186,7 @@ def profiles_figure(result: Result) -> Figure:
                 ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _pos, p=p: p.show(v)[5:]))
             else:
                 ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _pos: si_count(v) if abs(v) >= 1000 else f"{v:g}"))
-            unit = "x base" if p.apply == "multiply" else ""
+            unit = "x base" if p.apply == "multiply" and "(x)" not in p.label else ""
             ax.set_xlabel(f"{p.label} {unit}".strip())
             ax.set_ylabel("profile delta chi^2")
             ax.set_title(f"{p.label}: {verdict.verdict}", fontsize=9.5, color=colour)
