@@ -6,7 +6,9 @@
 
 from .model import RunRecords, simulate
 from .scenario import Scenario
+from .versioning import model_version
 
 __version__ = "0.1.0"
+"""The package's version; :func:`model_version` adds a hash of the model's source to it."""
 
-__all__ = ["RunRecords", "Scenario", "simulate", "__version__"]
+__all__ = ["RunRecords", "Scenario", "simulate", "model_version", "__version__"]

@@ -1,4 +1,4 @@
-"""Running replications of one scenario on the local cores.
+"""Running replications of one scenario, on whichever executor (:mod:`sim.execution`).
 
 Replication ``r`` is ``simulate(scenario, r)``: a pure function of the
 scenario and ``r``, so results do not depend on which worker ran what or in
@@ -7,23 +7,17 @@ which order they finished; they are returned in replication order.
 
 from __future__ import annotations
 
-import os
 import time
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from typing import Sequence
 
 from tqdm import tqdm
 
+from .execution import Executor, default_workers, make_executor
 from .model import RunRecords, simulate
 from .scenario import Scenario
 
-
-def default_workers() -> int:
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        return os.cpu_count() or 1
+__all__ = ["Replications", "default_workers", "run_replications"]
 
 
 @dataclass(frozen=True)
@@ -31,6 +25,7 @@ class Replications:
     runs: list[RunRecords]
     wall_seconds: float
     workers: int
+    executor: str
 
 
 def _simulate(args: tuple[Scenario, int]) -> RunRecords:
@@ -38,25 +33,23 @@ def _simulate(args: tuple[Scenario, int]) -> RunRecords:
     return simulate(scenario, replication)
 
 
-def run_replications(scenario: Scenario, replications: Sequence[int], *, workers: int | None = None,
-                     progress: bool = True, description: str | None = None) -> Replications:
-    """Run the given replication indices, on ``workers`` processes (all cores by default)."""
-    workers = max(1, min(workers or default_workers(), len(replications)))
+def run_replications(scenario: Scenario, replications: Sequence[int], *, executor: Executor | None = None,
+                     workers: int | None = None, progress: bool = True,
+                     description: str | None = None) -> Replications:
+    """Run the given replication indices on ``executor`` (default: ``workers`` local processes, all cores)."""
+    if executor is None:
+        with make_executor(None, workers, tasks=len(replications)) as local:
+            return run_replications(scenario, replications, executor=local, progress=progress,
+                                    description=description)
     started = time.perf_counter()
     bar = tqdm(total=len(replications), desc=description or scenario.name, unit="run",
                disable=not progress, leave=False)
+    runs = []
     try:
-        if workers == 1:
-            runs = []
-            for r in replications:
-                runs.append(simulate(scenario, r))
-                bar.update()
-        else:
-            with ProcessPoolExecutor(max_workers=workers) as pool:
-                runs = []
-                for run in pool.map(_simulate, [(scenario, r) for r in replications]):
-                    runs.append(run)
-                    bar.update()
+        for run in executor.map(_simulate, [(scenario, r) for r in replications]):
+            runs.append(run)
+            bar.update()
     finally:
         bar.close()
-    return Replications(runs=runs, wall_seconds=time.perf_counter() - started, workers=workers)
+    return Replications(runs=runs, wall_seconds=time.perf_counter() - started, workers=executor.workers,
+                        executor=executor.description)

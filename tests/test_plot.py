@@ -3,7 +3,7 @@
 Each figure is checked against the files it is drawn from, read here with the
 csv module: the mean line equals ``summary.csv``'s mean, the band spans
 ``p05``..``p95``, the monthly steps are the month-end differences of
-``timeseries.csv``, and the markers sit at the targets' dates and values with
+``timeseries.csv.gz``, and the markers sit at the targets' dates and values with
 their accepted ranges.
 """
 
@@ -13,6 +13,7 @@ import re
 
 import csv
 import datetime as dt
+import gzip
 import shutil
 from pathlib import Path
 
@@ -69,7 +70,7 @@ def read_summary(path: Path) -> dict[str, dict[str, np.ndarray]]:
 
 def read_replications(path: Path, metric: str) -> np.ndarray:
     rows: dict[int, list[float]] = {}
-    with open(path, newline="") as handle:
+    with gzip.open(path, "rt", newline="") as handle:
         for row in csv.DictReader(handle):
             if row["metric"] == metric:
                 rows.setdefault(int(row["replication"]), []).append(float(row["value"]))
@@ -168,7 +169,7 @@ def test_followers_figure_shows_the_weeks_after_launch(tiny, summary):
 def test_monthly_figure_is_month_end_differences_of_the_replications(tiny_run, tiny):
     fig = F.monthly_figure(tiny)
     dates = read_summary(tiny_run / "summary.csv")["internet_users"]["date"]
-    per_run = read_replications(tiny_run / "timeseries.csv", "gov_accounts.sina")
+    per_run = read_replications(tiny_run / "timeseries.csv.gz", "gov_accounts.sina")
     month_end = [i for i in range(len(dates)) if i == len(dates) - 1 or
                  dates[i + 1].astype("datetime64[M]") != dates[i].astype("datetime64[M]")]
     flows = np.diff(per_run[:, month_end], axis=1, prepend=0)

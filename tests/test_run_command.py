@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import gzip
 import json
 import subprocess
 import sys
@@ -10,7 +11,7 @@ import sys
 import numpy as np
 import pytest
 
-from sim import Scenario, simulate
+from sim import Scenario, model_version, simulate
 from sim.output.tables import ADOPTION_COLUMNS, SUMMARY_COLUMNS, TIMESERIES_COLUMNS
 
 
@@ -19,8 +20,14 @@ def run(*args, cwd=None):
                           capture_output=True, text=True, cwd=cwd)
 
 
+def read(path):
+    """The rows of a CSV table, gzip-compressed or not, as dicts."""
+    with (gzip.open if path.suffix == ".gz" else open)(path, "rt", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
 def header(path):
-    with open(path, newline="") as handle:
+    with (gzip.open if path.suffix == ".gz" else open)(path, "rt", newline="") as handle:
         return tuple(next(csv.reader(handle)))
 
 
@@ -34,9 +41,9 @@ def baseline_run(tmp_path_factory, scenarios_dir):
 
 def test_run_writes_every_file_with_its_columns(baseline_run):
     out = baseline_run
-    assert header(out / "timeseries.csv") == TIMESERIES_COLUMNS
+    assert header(out / "timeseries.csv.gz") == TIMESERIES_COLUMNS
     assert header(out / "summary.csv") == SUMMARY_COLUMNS
-    assert header(out / "adoptions.csv") == ADOPTION_COLUMNS
+    assert header(out / "adoptions.csv.gz") == ADOPTION_COLUMNS
     png = (out / "figures" / "adoption.png").read_bytes()
     assert png.startswith(b"\x89PNG") and len(png) > 10_000
     manifest = json.loads((out / "manifest.json").read_text())
@@ -46,11 +53,13 @@ def test_run_writes_every_file_with_its_columns(baseline_run):
     assert Scenario.from_dict(manifest["scenario"]).agencies.levels["county"].count > 0
     assert manifest["environment"]["packages"]["simpy"]
     assert manifest["wall_seconds"] > 0
+    assert manifest["model_version"] == model_version()
+    assert manifest["tables"] == {"timeseries": "timeseries.csv.gz", "summary": "summary.csv",
+                                  "adoptions": "adoptions.csv.gz"}
 
 
 def test_timeseries_has_one_row_per_replication_day_and_metric(baseline_run):
-    with open(baseline_run / "timeseries.csv", newline="") as handle:
-        rows = list(csv.DictReader(handle))
+    rows = read(baseline_run / "timeseries.csv.gz")
     metrics = {r["metric"] for r in rows}
     for name in ("internet_users", "microbloggers", "registered_users.sina", "registered_users.tencent",
                  "gov_accounts.sina", "gov_accounts.sina.county", "followers.shanghai_city.sina",
@@ -66,7 +75,7 @@ def test_timeseries_has_one_row_per_replication_day_and_metric(baseline_run):
 def test_summary_is_the_statistics_of_the_timeseries(baseline_run):
     from sim.output.tables import Summary, read_timeseries
 
-    dates, series = read_timeseries(baseline_run / "timeseries.csv")
+    dates, series = read_timeseries(baseline_run / "timeseries.csv.gz")
     summary = Summary.read(baseline_run / "summary.csv")
     assert np.array_equal(dates, summary.dates)
     for metric in ("gov_accounts.sina", "microbloggers"):
@@ -77,11 +86,10 @@ def test_summary_is_the_statistics_of_the_timeseries(baseline_run):
 
 
 def test_adoptions_match_the_counts(baseline_run):
-    with open(baseline_run / "adoptions.csv", newline="") as handle:
-        rows = [r for r in csv.DictReader(handle) if r["replication"] == "0" and r["platform"] == "sina"]
+    rows = [r for r in read(baseline_run / "adoptions.csv.gz") if r["replication"] == "0" and r["platform"] == "sina"]
     from sim.output.tables import read_timeseries
 
-    dates, series = read_timeseries(baseline_run / "timeseries.csv")
+    dates, series = read_timeseries(baseline_run / "timeseries.csv.gz")
     assert len(rows) == series["gov_accounts.sina"][0, -1]
     shanghai = [r for r in rows if r["agency"] == "shanghai_city"]
     assert shanghai and shanghai[0]["date"] == "2011-11-28" and shanghai[0]["province"] == "shanghai"
@@ -96,7 +104,7 @@ def test_existing_directory_is_not_overwritten_without_force(tiny_path, tmp_path
     assert (out / "keep.txt").read_text() == "precious" and len(list(out.iterdir())) == 1
     result = run(tiny_path, "--replications", 1, "--out", out, "--force")
     assert result.returncode == 0, result.stderr
-    assert not (out / "keep.txt").exists() and (out / "timeseries.csv").exists()
+    assert not (out / "keep.txt").exists() and (out / "timeseries.csv.gz").exists()
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # no staging left behind
 
 

@@ -4,21 +4,22 @@ Every evaluation, of either model, is recorded in the :class:`History`
 (``history.csv``) and cached by its unit coordinates, so least squares asking
 twice for the same point costs nothing.  The stochastic model runs the same
 replication indices for every candidate (common random numbers, the spec's
-``first_replication`` onwards), on the :class:`Workers` pool; the mean field
+``first_replication`` onwards), on the :class:`Workers` (the executor of
+:mod:`sim.execution`: in-process, local processes or Dask); the mean field
 runs in the calling process or, for batches (a population of the global
-search, the profiles), on the pool too.
+search, the profiles), on the workers too, in chunks.
 """
 
 from __future__ import annotations
 
 import math
 import time
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from ..errors import InputError
+from ..execution import make_executor
 from ..model import simulate
 from ..model.meanfield import MeanFieldRecords, meanfield, meanfield_batch
 from .objective import Point, point
@@ -158,31 +159,32 @@ def twin_chunk(z: np.ndarray) -> np.ndarray:
 
 
 class Workers:
-    """The calibration's process pool (or none, for one worker), holding the problem."""
+    """The calibration's executor (:mod:`sim.execution`), with the problem installed once in every worker.
 
-    def __init__(self, problem: Problem, workers: int):
-        self.workers = max(1, int(workers))
+    ``workers`` local processes (all cores by default; one: in this process), or a Dask
+    ``scheduler`` (``local`` or ``tcp://host:port``).  :meth:`map` returns results in the
+    order of the items, so nothing depends on where each evaluation ran.
+    """
+
+    def __init__(self, problem: Problem, workers: int | None = None, scheduler: str | None = None):
         self.problem = problem
-        self._pool = None
-        if self.workers > 1:
-            self._pool = ProcessPoolExecutor(max_workers=self.workers, initializer=_install, initargs=(problem,))
+        self.executor = make_executor(scheduler, workers, initializer=_install, initargs=(problem,))
+
+    @property
+    def workers(self) -> int:
+        return self.executor.workers
 
     def map(self, fn, items: list, chunksize: int = 1) -> list:
-        if self._pool is None:
-            _install(self.problem)
-            return [fn(item) for item in items]
-        return list(self._pool.map(fn, items, chunksize=chunksize))
+        return list(self.executor.map(fn, items, chunksize=chunksize))
 
-    def close(self) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(cancel_futures=True)
-            self._pool = None
+    def close(self, interrupted: bool = False) -> None:
+        self.executor.close(interrupted)
 
     def __enter__(self) -> "Workers":
         return self
 
-    def __exit__(self, *exc) -> None:
-        self.close()
+    def __exit__(self, exc_type, exc, traceback) -> None:
+        self.close(interrupted=exc_type is not None)
 
 
 # --- the two models -------------------------------------------------------------------------

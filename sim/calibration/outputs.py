@@ -14,9 +14,9 @@ from pathlib import Path
 
 import yaml
 
-from .. import __version__
 from ..output.atomic import atomic_file, write_text
 from ..output.manifest import git_state
+from ..versioning import model_version
 from .pipeline import Result
 from .posterior_file import write_posterior
 
@@ -25,7 +25,7 @@ def provenance(result: Result, spec_path: str) -> str:
     git = git_state()
     commit = f", git {git['commit'][:12]}{' (uncommitted changes)' if git['dirty'] else ''}" if git else ""
     stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    return f"produced by `bandwagon calibrate {spec_path}` on {stamp} (bandwagon {__version__}{commit})."
+    return f"produced by `bandwagon calibrate {spec_path}` on {stamp} (bandwagon {model_version()}{commit})."
 
 
 def calibrated_yaml(result: Result, spec_path: str, out_dir: Path) -> str:

@@ -91,17 +91,19 @@ class Result:
         return self.problem.space.values(self.z)
 
 
-def calibrate(problem: Problem, *, workers: int = 1, progress: bool = True,
+def calibrate(problem: Problem, *, workers: int | None = 1, scheduler: str | None = None, progress: bool = True,
               evaluations: int | None = None, minutes: float | None = None,
               posterior_minutes: float | None = None, cross_validate: bool = False) -> Result:
     """Calibrate ``problem``; ``evaluations``/``minutes`` override the spec's budget of the search and analysis,
     ``posterior_minutes`` its posterior stage's (0: no posterior); ``cross_validate`` leaves each binding
-    figure out in turn (:mod:`.crossvalidation`)."""
+    figure out in turn (:mod:`.crossvalidation`).
+
+    ``workers`` local processes (None: all cores), or a Dask ``scheduler`` (:mod:`sim.execution`)."""
     spec = problem.spec
     budget = Budget(evaluations if evaluations is not None else spec.budget.evaluations,
                     minutes if minutes is not None else spec.budget.minutes)
     history = History()
-    with Workers(problem, workers) as pool:
+    with Workers(problem, workers, scheduler) as pool:
         result = _calibrate(problem, budget, history, pool, progress)
         seconds = 60 * (posterior_minutes if posterior_minutes is not None else spec.posterior.minutes)
         if not spec.posterior.enabled:

@@ -14,8 +14,8 @@ import datetime as dt
 from pathlib import Path
 
 from ..errors import InputError
+from ..execution import add_arguments, check_arguments
 from ..output.atomic import check_writable_dir, staged_directory
-from ..runner import default_workers
 
 ORDER = 35
 
@@ -24,7 +24,7 @@ def register(subparsers) -> None:
     parser = subparsers.add_parser("calibrate", help="calibrate free parameters against reported figures",
                                    description=__doc__)
     parser.add_argument("spec", type=Path, help="calibration spec (YAML), e.g. experiments/calibrate-baseline.yaml")
-    parser.add_argument("--workers", type=int, help="worker processes (default: all cores)")
+    add_arguments(parser)
     parser.add_argument("--base", type=Path, help="another base scenario (e.g. a small one for a quick trial)")
     parser.add_argument("--out", type=Path, help="output directory (default: results/<spec name>/<UTC timestamp>)")
     parser.add_argument("--force", action="store_true", help="replace a non-empty output directory")
@@ -43,8 +43,7 @@ def main(args: argparse.Namespace) -> int:
     from ..calibration import calibrate, load_problem
     from ..calibration.outputs import write_all
 
-    if args.workers is not None and args.workers < 1:
-        raise InputError(f"expected at least 1 worker, got {args.workers}", source="--workers")
+    check_arguments(args)
     if args.evaluations is not None and args.evaluations < 1:
         raise InputError(f"expected at least 1 evaluation, got {args.evaluations}", source="--evaluations")
     if args.minutes is not None and not args.minutes > 0:
@@ -63,7 +62,7 @@ def main(args: argparse.Namespace) -> int:
     out = args.out or Path("results") / problem.name / stamp
     check_writable_dir(out, force=args.force)
 
-    result = calibrate(problem, workers=args.workers or default_workers(), progress=not args.no_progress,
+    result = calibrate(problem, workers=args.workers, scheduler=args.scheduler, progress=not args.no_progress,
                        evaluations=args.evaluations, minutes=args.minutes, posterior_minutes=args.posterior_minutes,
                        cross_validate=args.cross_validate)
     with staged_directory(out, force=args.force) as staging:

@@ -7,12 +7,15 @@ import datetime as dt
 from pathlib import Path
 
 from ..errors import InputError
+from ..execution import add_arguments, check_arguments, executor_from
 from ..output.atomic import check_writable_dir, staged_directory
+from ..output.formats import DEFAULT_FORMAT, FORMATS, check_format, table_name
 from ..output.manifest import environment, write_manifest
 from ..output.tables import Summary, write_adoptions, write_timeseries
 from ..runner import run_replications
 from ..scenario import Scenario
 from ..targets import Targets
+from ..versioning import model_version
 
 ORDER = 10
 
@@ -23,9 +26,12 @@ def register(subparsers) -> None:
     parser.add_argument("scenario", type=Path, help="scenario YAML file")
     parser.add_argument("--replications", type=int, help="number of replications (default: the scenario's)")
     parser.add_argument("--seed", type=int, help="root seed (default: the scenario's)")
-    parser.add_argument("--workers", type=int, help="worker processes (default: all cores)")
+    add_arguments(parser)
     parser.add_argument("--out", type=Path, help="output directory (default: results/<scenario>/<UTC timestamp>)")
     parser.add_argument("--force", action="store_true", help="replace a non-empty output directory")
+    parser.add_argument("--tables", choices=FORMATS, default=DEFAULT_FORMAT,
+                        help="format of timeseries and adoptions (default: csv.gz, gzip-compressed CSV that pandas "
+                             "and R read directly; parquet needs pip install -e '.[parquet]')")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
     parser.set_defaults(handler=main)
 
@@ -47,8 +53,8 @@ def prepare(args: argparse.Namespace) -> Scenario:
         if args.seed < 0:
             raise InputError(f"expected a non-negative seed, got {args.seed}", source="--seed")
         overrides["seed"] = args.seed
-    if args.workers is not None and args.workers < 1:
-        raise InputError(f"expected at least 1 worker, got {args.workers}", source="--workers")
+    check_arguments(args)
+    check_format(args.tables)
     return scenario.with_overrides(overrides, source="command line") if overrides else scenario
 
 
@@ -62,35 +68,42 @@ def main(args: argparse.Namespace) -> int:
     out = args.out or default_out(scenario)
     check_writable_dir(out, force=args.force)
 
-    result = run_replications(scenario, range(scenario.replications), workers=args.workers,
-                              progress=not args.no_progress)
+    with executor_from(args, tasks=scenario.replications) as executor:  # a Dask address fails here, before any write
+        result = run_replications(scenario, range(scenario.replications), executor=executor,
+                                  progress=not args.no_progress)
     runs = result.runs
     summary = Summary.of(runs)
     with staged_directory(out, force=args.force) as staging:
-        write_timeseries(staging / "timeseries.csv", runs)
-        summary.write(staging / "summary.csv")
+        tables = {"timeseries": table_name("timeseries", args.tables), "summary": "summary.csv"}
+        write_timeseries(staging / tables["timeseries"], runs)
+        summary.write(staging / tables["summary"])
         if scenario.outputs.adoptions:
-            write_adoptions(staging / "adoptions.csv", runs, scenario.horizon.start)
+            tables["adoptions"] = table_name("adoptions", args.tables)
+            write_adoptions(staging / tables["adoptions"], runs, scenario.horizon.start)
         if scenario.outputs.figures:
-            write_figures(staging / "figures", scenario, summary, targets)
+            write_figures(staging / "figures", scenario, summary, targets, staging / tables["timeseries"])
         write_manifest(staging / "manifest.json", {
             "kind": "run",
             "scenario": scenario.to_dict(),
             "scenario_file": str(args.scenario),
+            "model_version": model_version(),
+            "tables": tables,
             "seed": scenario.seed,
             "replications": scenario.replications,
             "workers": result.workers,
+            "executor": result.executor,
             "wall_seconds": round(result.wall_seconds, 3),
             "events": [run.events for run in runs],
             "environment": environment(),
         })
     events = sum(run.events for run in runs)
     print(f"{scenario.name}: {len(runs)} replications, {events:,} events in {result.wall_seconds:.1f} s "
-          f"on {result.workers} worker(s) -> {out}")
+          f"on {result.executor} -> {out}")
     return 0
 
 
-def write_figures(directory: Path, scenario: Scenario, summary: Summary, targets: Targets | None) -> None:
+def write_figures(directory: Path, scenario: Scenario, summary: Summary, targets: Targets | None,
+                  timeseries: Path) -> None:
     """The run's figures (``figures/adoption.png``, ...) and its ``report.html`` / ``report.md``.
 
     Drawn by :mod:`sim.report.writing` from the results just computed, exactly
@@ -102,5 +115,5 @@ def write_figures(directory: Path, scenario: Scenario, summary: Summary, targets
     run_directory = directory.parent
     result = Result(label=scenario.name, scenario=scenario.to_dict(), summary=summary, kind="run",
                     replications=scenario.replications, seed=scenario.seed, targets=targets,
-                    timeseries_path=run_directory / "timeseries.csv")
+                    timeseries_path=timeseries)
     write_run(result, run_directory)

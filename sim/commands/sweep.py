@@ -14,8 +14,8 @@ import time
 from pathlib import Path
 
 from ..errors import InputError
+from ..execution import add_arguments, check_arguments, default_workers, executor_from
 from ..output.atomic import check_output_place
-from ..runner import default_workers
 
 ORDER = 30
 
@@ -24,10 +24,7 @@ def register(subparsers) -> None:
     parser = subparsers.add_parser("sweep", help="run a parameter sweep (resumable; local or Dask)",
                                    description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("spec", type=Path, help="sweep spec YAML file (see experiments/)")
-    parser.add_argument("--workers", type=int, help="worker processes (default: all cores); with --scheduler local, "
-                        "the LocalCluster's workers; ignored with a scheduler address (its workers decide)")
-    parser.add_argument("--scheduler", metavar="ADDRESS|local",
-                        help="send runs to a Dask scheduler (tcp://host:8786) or start a Dask LocalCluster (local)")
+    add_arguments(parser)
     parser.add_argument("--out", type=Path, help="sweep directory (default: results/sweeps/<spec name>); "
                         "an existing one of the same sweep is resumed")
     parser.add_argument("--dry-run", action="store_true", help="print the points, runs and a time estimate; run nothing")
@@ -41,16 +38,14 @@ def register(subparsers) -> None:
 
 
 def main(args: argparse.Namespace) -> int:
-    from ..sweep.executors import check_address, make_executor
     from ..sweep.pipeline import manifest, plan_sweep, run
     from ..sweep.store import SweepStore
 
-    for option in ("workers", "replications", "samples", "levels"):
+    check_arguments(args)
+    for option in ("replications", "samples", "levels"):
         value = getattr(args, option)
         if value is not None and value < 1:
             raise InputError(f"expected a positive number, got {value}", source=f"--{option}")
-    if args.scheduler not in (None, "local"):
-        check_address(args.scheduler)
     plan = plan_sweep(args.spec, base=args.base, replications=args.replications, samples=args.samples,
                       levels=args.levels)
     out = args.out or Path("results") / "sweeps" / plan.sweep.name
@@ -58,7 +53,7 @@ def main(args: argparse.Namespace) -> int:
     resuming = SweepStore.check(out, manifest(plan))
     if args.dry_run:
         return dry_run(plan, out, resuming, args)
-    with make_executor(args.scheduler, args.workers) as executor:  # connects, or fails, before anything is written
+    with executor_from(args) as executor:  # connects, or fails, before anything is written
         finished = run(plan, out, executor, progress=not args.no_progress)
     p = finished.progress
     replications = plan.sweep.spec.replications

@@ -1,14 +1,16 @@
 """The tables a run writes, and reading them back.
 
-``timeseries.csv``
+``timeseries.csv.gz``
     ``replication,date,metric,value``: one row per replication, day and metric.
 ``summary.csv``
     ``date,metric,mean,p05,p50,p95``: across replications.
-``adoptions.csv``
+``adoptions.csv.gz``
     ``replication,agency,level,province,platform,date``: one row per account.
 
-Numbers are formatted deterministically (integers as integers, floats with
-12 significant digits), so equal results give byte-identical files.
+The two large tables are gzip-compressed CSV by default, or plain CSV or
+Parquet (:mod:`.formats`); the summary, small and read by people, stays plain
+CSV.  Numbers are formatted deterministically (integers as integers, floats
+with 12 significant digits), so equal results give byte-identical files.
 """
 
 from __future__ import annotations
@@ -24,11 +26,14 @@ import numpy as np
 from ..errors import InputError
 from ..model.records import RunRecords
 from .atomic import atomic_file
+from .formats import read_rows, write_table
 
 TIMESERIES_COLUMNS = ("replication", "date", "metric", "value")
 SUMMARY_COLUMNS = ("date", "metric", "mean", "p05", "p50", "p95")
 ADOPTION_COLUMNS = ("replication", "agency", "level", "province", "platform", "date")
 STATISTICS = ("mean", "p05", "p50", "p95")
+TIMESERIES_KINDS = tuple(zip(TIMESERIES_COLUMNS, ("int", "date", "str", "int")))
+ADOPTION_KINDS = tuple(zip(ADOPTION_COLUMNS, ("int", "str", "str", "str", "str", "date")))
 
 
 def _number(x: float) -> str:
@@ -41,15 +46,17 @@ def _iso_dates(dates: np.ndarray) -> list[str]:
 
 
 def write_timeseries(path: str | os.PathLike, runs: Iterable[RunRecords]) -> None:
-    with atomic_file(path, "w", encoding="utf-8", newline="") as handle:
-        writer = csv.writer(handle, lineterminator="\n")
-        writer.writerow(TIMESERIES_COLUMNS)
+    """One row per replication, day and metric, in the format ``path`` ends with (.csv.gz, .csv, .parquet)."""
+    def blocks():  # a replication at a time
         for run in runs:
-            dates = _iso_dates(run.dates())
-            rep = str(run.replication)
-            for metric, values in run.metrics.items():
-                writer.writerows(zip([rep] * len(dates), dates, [metric] * len(dates),
-                                     map(str, values.tolist())))
+            dates = run.dates()
+            days, metrics = len(dates), list(run.metrics)
+            yield {"replication": np.full(days * len(metrics), run.replication),
+                   "date": np.tile(dates, len(metrics)),
+                   "metric": [metric for metric in metrics for _ in range(days)],
+                   "value": np.concatenate([run.metrics[metric] for metric in metrics])}
+
+    write_table(path, TIMESERIES_KINDS, blocks())
 
 
 @dataclass(frozen=True)
@@ -94,7 +101,7 @@ class Summary:
     @classmethod
     def read(cls, path: str | os.PathLike) -> "Summary":
         """Read a ``summary.csv`` back (replications unknown: 0)."""
-        rows = _read_csv(path, SUMMARY_COLUMNS)
+        rows = read_rows(path, SUMMARY_COLUMNS)
         by_metric: dict[str, list[list[str]]] = {}
         for row in rows:
             by_metric.setdefault(row[1], []).append(row)
@@ -112,8 +119,8 @@ class Summary:
 
 
 def read_timeseries(path: str | os.PathLike) -> tuple[np.ndarray, dict[str, np.ndarray]]:
-    """``(dates, {metric: array (replications, days)})`` from a ``timeseries.csv``."""
-    rows = _read_csv(path, TIMESERIES_COLUMNS)
+    """``(dates, {metric: array (replications, days)})`` from a timeseries table in any of its formats."""
+    rows = read_rows(path, TIMESERIES_COLUMNS)
     series: dict[str, dict[int, list[float]]] = {}
     dates: list[str] = []
     first = (rows[0][0], rows[0][2]) if rows else None
@@ -125,33 +132,17 @@ def read_timeseries(path: str | os.PathLike) -> tuple[np.ndarray, dict[str, np.n
     return np.array(dates, dtype="datetime64[D]"), out
 
 
-def _read_csv(path: str | os.PathLike, columns: tuple[str, ...]) -> list[list[str]]:
-    try:
-        with open(path, newline="", encoding="utf-8") as handle:
-            reader = csv.reader(handle)
-            header = next(reader, None)
-            if tuple(header or ()) != columns:
-                raise InputError(f"expected columns {','.join(columns)}, got {','.join(header or [])}",
-                                 source=str(path))
-            return list(reader)
-    except FileNotFoundError:
-        raise InputError("file not found", source=str(path)) from None
-
-
 def write_adoptions(path: str | os.PathLike, runs: Iterable[RunRecords], start: dt.date) -> None:
+    """One row per account opened, in the format ``path`` ends with (.csv.gz, .csv, .parquet)."""
     origin = np.datetime64(start, "D")
-    with atomic_file(path, "w", encoding="utf-8", newline="") as handle:
-        writer = csv.writer(handle, lineterminator="\n")
-        writer.writerow(ADOPTION_COLUMNS)
+
+    def blocks():
         for run in runs:
             a = run.adoptions
-            n = len(a)
-            dates = _iso_dates(origin + np.floor(a.time).astype(np.int64))
-            writer.writerows(zip(
-                [str(run.replication)] * n,
-                a.labels(),
-                [a.level_names[i] for i in a.level.tolist()],
-                [a.province_names[i] for i in a.province.tolist()],
-                [a.platform_names[i] for i in a.platform.tolist()],
-                dates,
-            ))
+            yield {"replication": np.full(len(a), run.replication), "agency": a.labels(),
+                   "level": [a.level_names[i] for i in a.level.tolist()],
+                   "province": [a.province_names[i] for i in a.province.tolist()],
+                   "platform": [a.platform_names[i] for i in a.platform.tolist()],
+                   "date": origin + np.floor(a.time).astype(np.int64)}
+
+    write_table(path, ADOPTION_KINDS, blocks())

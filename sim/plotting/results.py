@@ -2,8 +2,8 @@
 
 A result directory holds ``summary.csv`` and ``manifest.json`` of kind ``run``
 (written by ``bandwagon run``) or ``sweep-point`` (one point of ``bandwagon
-sweep``), with the resolved scenario under ``"scenario"``.  ``timeseries.csv``
-(one row per replication) is optional and read only when a figure needs the
+sweep``), with the resolved scenario under ``"scenario"``.  The timeseries table
+(``timeseries.csv.gz``, ``.csv`` or ``.parquet``: one row per replication) is optional and read only when a figure needs the
 replications themselves: the band of monthly flows and the uncertainty of a
 difference between runs.
 """
@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import InputError
+from ..output.formats import find
 from ..output.tables import Summary, read_timeseries
 from ..targets import Targets
 
@@ -170,7 +171,7 @@ def load_result(path: str | Path, targets_file: Path | None = None) -> Result:
                     replications=int(replications) if replications else None,
                     seed=int(seed) if seed is not None else None,
                     parameters=parameters,
-                    timeseries_path=path / "timeseries.csv", chosen=chosen)
+                    timeseries_path=find(path, "timeseries"), chosen=chosen)
     result.targets = load_targets(result, targets_file)
     return result
 

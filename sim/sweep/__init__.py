@@ -7,7 +7,7 @@ One module per stage, in the order a sweep goes through them:
 ``design``      grid, one_at_a_time, Latin hypercube and Saltelli/Sobol' points
 ``plan``        each point's scenario and each run's content-hash key
 ``worker``      one run: simulate, measure outcomes, return a small record
-``executors``   in-process, local process pool, Dask (LocalCluster or a scheduler)
+``executors``   where runs execute: sim.execution (in-process, local pool, Dask) under its old name
 ``store``       the sweep directory: one atomically written file per run, resumable
 ``engine``      running what is missing, storing each run as it finishes
 ``outcomes``    what is measured from each run (values, dates, curve features)

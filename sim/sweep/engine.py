@@ -9,10 +9,10 @@ from typing import Callable
 
 from tqdm import tqdm
 
-from .. import __version__
 from ..errors import InputError
+from ..execution import Executor
 from ..model import simulate
-from .executors import Executor
+from ..versioning import model_version
 from .plan import Plan
 from .store import SweepStore
 from .worker import RunTask, execute
@@ -66,7 +66,7 @@ def run_sweep(plan: Plan, store: SweepStore, executor: Executor, *, progress: bo
 def _checked_key(record_json: bytes) -> str:
     """The record's key, after checking the worker ran this model version."""
     record = json.loads(record_json)
-    if record["model_version"] != __version__:
-        raise InputError(f"expected workers running bandwagon {__version__}, but one runs {record['model_version']}",
-                         source="--scheduler")
+    if record["model_version"] != model_version():
+        raise InputError(f"expected workers running bandwagon {model_version()}, but one runs "
+                         f"{record['model_version']}", source="--scheduler")
     return record["key"]

@@ -1,6 +1,6 @@
 """A whole sweep, start to finish: check the directory, run what is missing, write the results.
 
-    from sim.sweep.executors import make_executor
+    from sim.execution import make_executor
     from sim.sweep.pipeline import plan_sweep, run
 
     plan = plan_sweep("experiments/imitation-vs-policy.yaml", replications=2, levels=3)
@@ -20,11 +20,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from .. import __version__
+from ..execution import Executor
 from ..model import simulate
 from ..scenario.loading import check_events
+from ..versioning import model_version
 from .engine import Progress, run_sweep
-from .executors import Executor
 from .plan import Plan, canonical_json
 from .resolve import resolve
 from .spec import load_spec, validated
@@ -47,13 +47,13 @@ def manifest(plan: Plan) -> dict:
     """``manifest.json`` of a sweep directory: deterministic, so a resumed sweep writes the same bytes."""
     sweep = plan.sweep
     document = sweep.document()
-    fingerprint = hashlib.sha256(canonical_json({"document": document, "model_version": __version__})
+    fingerprint = hashlib.sha256(canonical_json({"document": document, "model_version": model_version()})
                                  .encode("ascii")).hexdigest()
     return {
         "kind": "sweep",
         "name": sweep.name,
         "description": sweep.spec.description,
-        "model_version": __version__,
+        "model_version": model_version(),
         "fingerprint": fingerprint,
         "design": sweep.spec.design,
         "points": len(plan.points),

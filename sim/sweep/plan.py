@@ -20,8 +20,8 @@ import hashlib
 import json
 from dataclasses import dataclass
 
-from .. import __version__
 from ..scenario import Scenario
+from ..versioning import model_version as current_model_version
 from .design import Design, build
 from .resolve import Sweep
 
@@ -31,8 +31,9 @@ def canonical_json(document) -> str:
     return json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=True, allow_nan=False)
 
 
-def run_key(scenario_document: dict, replication: int, model_version: str = __version__) -> str:
-    """SHA-256 of (resolved scenario, replication, model version)."""
+def run_key(scenario_document: dict, replication: int, model_version: str | None = None) -> str:
+    """SHA-256 of (resolved scenario, replication, model version: by default this process's)."""
+    model_version = model_version or current_model_version()
     text = canonical_json({"scenario": scenario_document, "replication": replication, "model_version": model_version})
     return hashlib.sha256(text.encode("ascii")).hexdigest()
 

@@ -29,9 +29,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .. import __version__
 from ..output.atomic import atomic_file, write_text
 from ..output.tables import Summary
+from ..versioning import model_version
 from .outcomes import format_number, format_value
 from .plan import Plan, json_value
 from .store import SweepStore
@@ -145,7 +145,7 @@ def _write_point(plan: Plan, store: SweepStore, point, records: list[dict], date
         "overrides": {path: json_value(v) for path, v in point.overrides.items()},
         "seed": scenario.seed,
         "replications": len(records),
-        "model_version": __version__,
+        "model_version": model_version(),
         "runs": list(point.keys),
         "scenario": scenario.to_dict(),
     }

@@ -58,8 +58,9 @@ class SweepStore:
             raise InputError(f"expected a sweep directory, but {root} holds a {existing.get('kind', 'different')} result "
                              f"(choose another --out)", source=option)
         if existing.get("model_version") != manifest["model_version"]:
-            raise InputError(f"{root} holds runs of model version {existing.get('model_version')}, not "
-                             f"{manifest['model_version']}: refusing to mix them (choose another --out)", source=option)
+            raise InputError(f"{root} holds runs of model version {existing.get('model_version')}, but the model is now "
+                             f"{manifest['model_version']} (its code changed): refusing to mix them; delete {root} to "
+                             f"rerun the sweep, or choose another --out", source=option)
         if existing.get("fingerprint") != manifest["fingerprint"]:
             changed = differences(existing.get("document", {}), manifest["document"])
             raise InputError(f"{root} holds a different sweep ({existing.get('name')}; changed: {', '.join(changed) or 'spec'}): "

@@ -21,9 +21,9 @@ from typing import Callable
 
 import numpy as np
 
-from .. import __version__
 from ..model import simulate
 from ..scenario import Scenario
+from ..versioning import model_version
 from .outcomes import Column, measure, monthly
 
 
@@ -50,7 +50,7 @@ def execute(task: RunTask) -> bytes:
     record = {
         "key": task.key,
         "replication": task.replication,
-        "model_version": __version__,
+        "model_version": model_version(),
         "start": start.isoformat(),
         "days": int(len(metrics[task.curve])),
         "outcomes": {name: (None if math.isnan(v) else v) for name, v in outcomes.items()},

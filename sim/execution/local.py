@@ -1,0 +1,88 @@
+"""This machine: in the calling process (one worker), or a pool of local worker processes."""
+
+from __future__ import annotations
+
+import signal
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from typing import Callable
+
+from .base import Executor, Pooled
+
+TERMINATE_SECONDS = 5.0
+"""How long an interrupted pool's workers get to exit once told to terminate."""
+
+
+class InProcess(Executor):
+    """One worker: the tasks run here, one after the other (no pickling, no processes)."""
+
+    description = "in-process, 1 worker"
+
+    def _initialise(self) -> None:
+        # At every map, not once: another executor in this process may have installed its own context since.
+        if self.initializer is not None:
+            self.initializer(*self.initargs)
+
+    def map(self, fn, items, *, chunksize=1):
+        self._initialise()
+        for item in items:
+            yield fn(item)
+
+    def imap_unordered(self, fn, items):
+        return self.map(fn, items)
+
+
+def _worker_initializer(initializer: Callable | None, initargs: tuple) -> None:
+    """Leave Ctrl-C to the parent, which cancels the work and stops the workers (no traceback from each)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if initializer is not None:
+        initializer(*initargs)
+
+
+class LocalPool(Pooled):
+    """A pool of local worker processes, started on first use, kept until the executor is closed."""
+
+    def __init__(self, workers: int, initializer=None, initargs=()):
+        super().__init__(initializer, initargs)
+        self._workers = max(1, int(workers))
+        self.description = f"local process pool, {self._workers} workers"
+        self._pool: ProcessPoolExecutor | None = None
+
+    @property
+    def workers(self) -> int:
+        return self._workers
+
+    def _started(self) -> ProcessPoolExecutor:
+        if self._pool is None:
+            self._pool = ProcessPoolExecutor(max_workers=self._workers, initializer=_worker_initializer,
+                                             initargs=(self.initializer, self.initargs))
+        return self._pool
+
+    def _submit(self, fn, item):
+        return self._started().submit(fn, item)
+
+    def _result(self, future):
+        return future.result()
+
+    def _wait_first(self, pending):
+        done, not_done = wait(pending, return_when=FIRST_COMPLETED)
+        return set(done), set(not_done)
+
+    def close(self, interrupted: bool = False) -> None:
+        pool, self._pool = self._pool, None
+        if pool is None:
+            return
+        if not interrupted:
+            pool.shutdown(wait=True, cancel_futures=True)
+            return
+        # Interrupted (Ctrl-C, an error): do not wait for running tasks, which may be long (a calibration
+        # profile).  ProcessPoolExecutor has no public way to stop them before Python 3.14.
+        terminate = getattr(pool, "terminate_workers", None)
+        if terminate is not None:
+            terminate()
+            return
+        processes = list((getattr(pool, "_processes", None) or {}).values())
+        pool.shutdown(wait=False, cancel_futures=True)
+        for process in processes:
+            process.terminate()
+        for process in processes:
+            process.join(TERMINATE_SECONDS)

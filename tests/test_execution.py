@@ -1,0 +1,167 @@
+"""The one executor (:mod:`sim.execution`): order, shared context, bounded work in flight, interruption.
+
+Each property is checked on every backend that has it: in-process, a local
+process pool and a Dask LocalCluster.  Tasks here are small functions whose
+answers are known (squares, the installing process's id), so every assertion
+is exact.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from sim.errors import InputError
+from sim.execution import DaskCluster, InProcess, LocalPool, make_executor
+
+CONTEXT: dict = {}
+"""What the initializer installed in this process (a worker's, or this one for in-process)."""
+
+
+def install(value) -> None:
+    CONTEXT["value"] = value
+    CONTEXT["installs"] = CONTEXT.get("installs", 0) + 1
+
+
+def slow_square(x: int) -> int:
+    time.sleep(0.02 * ((7 * x) % 5))  # finish out of order
+    return x * x
+
+
+def with_context(x: int) -> tuple[int, int, str, int]:
+    """``(pid, installs in this process, the installed value, x)``."""
+    return os.getpid(), CONTEXT["installs"], CONTEXT["value"], x
+
+
+def sleep_long(x: int) -> int:
+    time.sleep(60)
+    return x
+
+
+def executors():
+    yield "in-process", lambda **kw: InProcess(**kw)
+    yield "local pool", lambda **kw: LocalPool(2, **kw)
+    yield "dask", lambda **kw: DaskCluster.connect("local", 2, **kw)
+
+
+@pytest.fixture(params=[name for name, _ in executors()])
+def make(request):
+    if request.param == "dask":
+        pytest.importorskip("distributed")
+    return dict(executors())[request.param]
+
+
+def test_map_returns_results_in_task_order_whatever_order_they_finish(make):
+    with make() as executor:
+        assert list(executor.map(slow_square, range(12))) == [x * x for x in range(12)]
+        assert list(executor.map(slow_square, range(11), chunksize=3)) == [x * x for x in range(11)]
+        assert sorted(executor.imap_unordered(slow_square, range(12))) == [x * x for x in range(12)]
+
+
+def test_the_initializer_installs_the_context_once_in_each_worker(make):
+    CONTEXT.clear()
+    with make(initializer=install, initargs=("the problem",)) as executor:
+        results = list(executor.map(with_context, range(20)))
+    assert [x for *_, x in results] == list(range(20))
+    assert {value for _, _, value, _ in results} == {"the problem"}
+    installs = {}
+    for pid, count, _, _ in results:
+        installs.setdefault(pid, set()).add(count)
+    # Installed once per worker process (in-process: once per map, counted from this test's clear()).
+    assert all(counts == {1} for counts in installs.values()), installs
+
+
+def test_only_a_bounded_number_of_tasks_is_in_flight(make):
+    drawn = []
+
+    def items():
+        for x in range(200):
+            drawn.append(x)
+            yield x
+
+    with make() as executor:
+        stream = executor.imap_unordered(slow_square, items())
+        next(stream)
+        window = 1 if isinstance(executor, InProcess) else executor.window()
+        assert len(drawn) <= window + 1 < 200
+        stream.close()  # the consumer stops: what is pending is cancelled
+        ordered = executor.map(slow_square, items())
+        drawn.clear()
+        next(ordered)
+        assert len(drawn) <= window + 1
+        ordered.close()
+
+
+def test_an_interrupted_pool_stops_its_running_tasks_at_once():
+    executor = LocalPool(2)
+    started = time.perf_counter()
+    with pytest.raises(KeyboardInterrupt):
+        with executor:
+            running = [executor._submit(sleep_long, x) for x in range(2)]  # what map() submits first
+            time.sleep(1.0)  # both workers are now inside a 60-second task
+            assert not any(future.done() for future in running)
+            raise KeyboardInterrupt
+    assert time.perf_counter() - started < 15
+
+
+def test_dask_workers_running_another_model_version_are_refused():
+    pytest.importorskip("distributed")
+    with DaskCluster.connect("local", 1) as executor:
+        executor.version = "0.0.0+not-this-one"  # what the worker is asked to match
+        with pytest.raises(InputError, match="expected Dask workers running bandwagon 0.0.0"):
+            list(executor.map(slow_square, range(3)))
+
+
+def test_make_executor_picks_the_backend_the_options_ask_for():
+    assert isinstance(make_executor(None, 1), InProcess)
+    with make_executor(None, 4, tasks=1) as executor:  # one task: no idle processes
+        assert isinstance(executor, InProcess)
+    with make_executor(None, 2) as executor:
+        assert isinstance(executor, LocalPool) and executor.workers == 2
+    with pytest.raises(InputError, match="--scheduler: expected 'local' or a scheduler address"):
+        make_executor("host:8786", 2)
+
+
+def test_an_unreachable_scheduler_is_one_line_before_anything_is_written(tiny_path, tmp_path):
+    pytest.importorskip("distributed")
+    out = tmp_path / "out"
+    for command in (["run", str(tiny_path)], ["calibrate", str(Path(__file__).parents[1] / "experiments" /
+                                                              "calibrate-baseline.yaml"), "--base", str(tiny_path)]):
+        started = time.perf_counter()
+        result = subprocess.run([sys.executable, "-m", "sim", *command, "--scheduler", "tcp://127.0.0.1:9",
+                                 "--out", str(out), "--no-progress"], capture_output=True, text=True)
+        assert result.returncode == 2, result.stderr
+        assert result.stderr.count("\n") == 1 and "cannot reach a Dask scheduler at tcp://127.0.0.1:9" in result.stderr
+        assert time.perf_counter() - started < 30 and not out.exists()
+
+
+def children(pid: int) -> list[int]:
+    try:
+        return [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        return []
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="reads child processes from /proc (Linux)")
+def test_ctrl_c_during_a_run_exits_130_and_writes_nothing(tiny_path, tmp_path):
+    """Ctrl-C in a terminal signals the whole process group: the command and its workers."""
+    out = tmp_path / "out"
+    process = subprocess.Popen([sys.executable, "-m", "sim", "run", str(tiny_path), "--replications", "200",
+                                "--workers", "2", "--out", str(out), "--no-progress"],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    deadline = time.monotonic() + 60
+    while len(children(process.pid)) < 2 and process.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    time.sleep(0.5)  # the workers are running replications
+    assert process.poll() is None, process.stderr.read()
+    os.killpg(process.pid, signal.SIGINT)
+    stdout, stderr = process.communicate(timeout=60)
+    assert process.returncode == 130, stderr
+    assert stderr.strip() == "bandwagon run: interrupted", stderr  # no traceback from the workers
+    assert not out.exists() and not list(tmp_path.iterdir())  # nothing written, no staging left

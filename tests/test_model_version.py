@@ -1,0 +1,90 @@
+"""The model version follows the model's code, and a sweep refuses to mix runs of two versions."""
+
+from __future__ import annotations
+
+import shutil
+import textwrap
+from pathlib import Path
+
+import pytest
+
+import sim
+from sim import versioning
+from sim.cli import main
+
+SPEC = """\
+name: versioned
+base: {base}
+design: grid
+replications: 1
+seed: 3
+parameters:
+  imitation: {{path: agencies.levels.*.hazard.imitation, apply: multiply, values: [0.5, 2.0]}}
+outcomes:
+  oct: {{metric: gov_accounts.sina, at: 2011-10-31}}
+"""
+
+
+@pytest.fixture
+def package_copy(tmp_path) -> Path:
+    """A copy of the installed package's source tree, to edit."""
+    copy = tmp_path / "sim"
+    shutil.copytree(Path(sim.__file__).parent, copy, ignore=shutil.ignore_patterns("__pycache__"))
+    return copy
+
+
+def test_the_version_is_the_package_version_and_a_hash_of_the_model_source(package_copy):
+    version = sim.model_version()
+    release, _, digest = version.partition("+")
+    assert release == sim.__version__ and len(digest) == 12 and int(digest, 16) >= 0
+    assert versioning.model_version(package_copy) == version  # the same files, the same version
+
+
+@pytest.mark.parametrize("changed", ["model/simulation.py", "scenario/schema.py", "streams.py", "calendar.py"])
+def test_the_version_changes_when_a_model_file_changes(package_copy, changed):
+    before = versioning.model_version(package_copy)
+    path = package_copy / changed
+    path.write_bytes(path.read_bytes() + b"\n# a change\n")
+    versioning._version.cache_clear()
+    assert versioning.model_version(package_copy) != before
+
+
+def test_a_new_model_file_changes_the_version(package_copy):
+    before = versioning.model_version(package_copy)
+    (package_copy / "model" / "new_mechanism.py").write_text('"""A mechanism."""\n')
+    versioning._version.cache_clear()
+    assert versioning.model_version(package_copy) != before
+
+
+def test_files_the_model_does_not_run_leave_the_version_alone(package_copy):
+    before = versioning.model_version(package_copy)
+    for name in ("plotting/style.py", "commands/run.py", "sweep/engine.py"):
+        path = package_copy / name
+        path.write_bytes(path.read_bytes() + b"\n# a change\n")
+    versioning._version.cache_clear()
+    assert versioning.model_version(package_copy) == before
+
+
+def test_a_sweep_is_not_resumed_after_the_model_changed(tmp_path, tiny_path, monkeypatch, capsys):
+    spec = tmp_path / "versioned.yaml"
+    spec.write_text(textwrap.dedent(SPEC.format(base=tiny_path)), encoding="utf-8")
+    out = tmp_path / "sweep"
+    command = ["sweep", str(spec), "--out", str(out), "--workers", "1", "--no-progress"]
+    assert main(command) == 0
+    assert main(command) == 0 and "(0 new, 2 cached)" in capsys.readouterr().out  # same model: resumed
+    before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
+
+    monkeypatch.setattr(versioning, "_version", lambda package: f"{sim.__version__}+0123456789ab")
+    assert main(command) == 2
+    error = capsys.readouterr().err
+    assert error.count("\n") == 1
+    assert f"holds runs of model version {before_version(out)}, but the model is now {sim.__version__}+0123456789ab" \
+        in error
+    assert f"delete {out} to rerun the sweep, or choose another --out" in error
+    assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == before  # nothing written or overwritten
+
+
+def before_version(out: Path) -> str:
+    import json
+
+    return json.loads((out / "manifest.json").read_text())["model_version"]
