@@ -10,8 +10,9 @@ known up to ``u_j`` (:class:`Correction`).
 processes (dynesty sends whole random walks to its pool; the problem itself
 is not sent, the workers hold it); :func:`evaluate`
 maps a batch of points over the calibration's :class:`~.models.Workers`
-(emcee's ``vectorize=True`` hands over half an ensemble at a time), one
-batch per worker, each solved by the batched mean field
+(emcee's ``vectorize=True`` hands over half an ensemble at a time), in
+batches of a fixed size (the same on any number of workers), each solved by
+the batched mean field
 (:func:`sim.model.meanfield.meanfield_batch`).  Another vectorised twin drops
 in as ``TwinDensity.batch``: the simulation-based calibration uses the Bass
 closed form there (:mod:`.sbc`).
@@ -25,7 +26,7 @@ from typing import Callable
 import numpy as np
 
 from . import models
-from .models import meanfield_values, twin_chunk
+from .models import batches, meanfield_values, twin_chunk
 from .problem import Problem
 
 
@@ -133,11 +134,8 @@ def evaluate(density: TwinDensity, x: np.ndarray, workers) -> tuple[np.ndarray, 
     inside = np.flatnonzero(np.isfinite(prior))
     if inside.size and density.batch is not None:
         twin[inside] = density.batch(density.full(x[inside]))
-    elif inside.size:  # one batch per worker
-        z = density.full(x[inside])
-        size = max(1, getattr(workers, "workers", 1))
-        chunks = [chunk for chunk in np.array_split(z, size) if len(chunk)]
-        twin[inside] = np.vstack(workers.map(twin_chunk, chunks))
+    elif inside.size:  # batches of a fixed size, spread over the workers
+        twin[inside] = np.vstack(workers.map(twin_chunk, batches(density.full(x[inside]))))
     return prior + np.where(np.isfinite(prior), density.log_likelihood(twin), 0.0), twin
 
 

@@ -153,6 +153,17 @@ def twin_batch(problem: Problem, z: np.ndarray) -> np.ndarray:
     return out
 
 
+BATCH = 12
+"""Points solved together by the batched mean field.  Fixed, whatever the number of workers: the batch's
+ODE shares its adaptive steps, so its members' values (to the solver's tolerance) depend on who else is
+in it, and the same candidates must meet in the same batches on one worker or many (bit for bit)."""
+
+
+def batches(z: np.ndarray) -> list[np.ndarray]:
+    """``z`` cut into consecutive batches of :data:`BATCH` points."""
+    return [z[i:i + BATCH] for i in range(0, len(z), BATCH)]
+
+
 def twin_chunk(z: np.ndarray) -> np.ndarray:
     """:func:`twin_batch` in a worker process (which holds the problem)."""
     return twin_batch(_WORKER_PROBLEM, z)
@@ -219,13 +230,11 @@ class MeanFieldModel:
         todo = [z for z in dict((_key(z), z) for z in zs).values() if _key(z) not in self.cache]
         if todo:
             started = time.perf_counter()
-            # Solved in batches (meanfield_batch), one per worker.
-            size = self.workers.workers if self.workers is not None else 1
-            chunks = [c for c in np.array_split(np.asarray(todo, float), min(size, len(todo))) if len(c)]
-            if self.workers is not None and size > 1 and len(chunks) > 1:
+            chunks = batches(np.asarray(todo, float))
+            if self.workers is not None and self.workers.workers > 1 and len(chunks) > 1:
                 values = np.vstack(self.workers.map(twin_chunk, chunks))
             else:
-                values = twin_batch(self.problem, np.asarray(todo, float))
+                values = np.vstack([twin_batch(self.problem, chunk) for chunk in chunks])
             results = [None if np.isnan(v).any() else v for v in values]
             # One evaluation's time on one worker (the batch ran on all of them at once).
             parallel = self.workers.workers if self.workers is not None and len(todo) > 1 else 1
