@@ -276,13 +276,15 @@ def _value(text: str, parameter: PosteriorParameter, path: Path, where: str):
 def write_posterior(directory: str | Path, parameters: Mapping[str, Mapping], values: Sequence[Sequence],
                     weights: Sequence[float] | None = None, *, calibration: str, base: str | None = None,
                     spec: str | None = None, sampler: str = "unknown",
-                    targets_used: Sequence[str] = ()) -> Path:
+                    targets_used: Sequence[str] = (), effective_draws: float | None = None) -> Path:
     """Write ``posterior.csv`` and ``posterior.json`` (atomically) and return the directory.
 
+    The one writer of the format (``bandwagon calibrate`` writes through it).
     ``parameters`` maps names to ``{"path", "apply", "label", ...}`` (written
-    as given), ``values[draw]`` holds one value per parameter in that order,
-    ``weights`` defaults to equal weights.  ``base`` is relative to the
-    directory.
+    as given), ``values[draw]`` holds one value per parameter in that order
+    (numbers, or ISO dates as text), ``weights`` defaults to equal weights.
+    ``base`` is relative to the directory.  ``effective_draws`` is the
+    sampler's estimate; without one, Kish's from the weights.
     """
     directory = Path(directory)
     names = list(parameters)
@@ -299,7 +301,8 @@ def write_posterior(directory: str | Path, parameters: Mapping[str, Mapping], va
         "spec": spec,
         "base": base,
         "parameters": {name: dict(entry) for name, entry in parameters.items()},
-        "effective_draws": float(w.sum() ** 2 / (w ** 2).sum()) if (w ** 2).sum() > 0 else 0.0,
+        "effective_draws": (round(float(effective_draws), 1) if effective_draws is not None
+                            else float(w.sum() ** 2 / (w ** 2).sum()) if (w ** 2).sum() > 0 else 0.0),
         "sampler": sampler,
         "targets_used": list(targets_used),
         "csv_sha256": hashlib.sha256(text.encode("utf-8")).hexdigest(),
