@@ -273,6 +273,13 @@ def _value(text: str, parameter: PosteriorParameter, path: Path, where: str):
 
 
 # --- writing (the format's reference writer; tests and benchmarks build fixtures with it) ------
+def _cell(value) -> str:
+    """A value as the CSV holds it: a count as a whole number, another number exactly (repr), a date as text."""
+    if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
+        return str(int(value))
+    return repr(float(value)) if isinstance(value, (float, np.floating)) else str(value)
+
+
 def write_posterior(directory: str | Path, parameters: Mapping[str, Mapping], values: Sequence[Sequence],
                     weights: Sequence[float] | None = None, *, calibration: str, base: str | None = None,
                     spec: str | None = None, sampler: str = "unknown",
@@ -291,8 +298,7 @@ def write_posterior(directory: str | Path, parameters: Mapping[str, Mapping], va
     weights = [1.0] * len(values) if weights is None else list(weights)
     lines = [",".join(["draw", "weight", *names])]
     for draw, (weight, row) in enumerate(zip(weights, values)):
-        lines.append(",".join([str(draw), repr(float(weight)), *(repr(float(v)) if isinstance(v, (int, float))
-                                                                  else str(v) for v in row)]))
+        lines.append(",".join([str(draw), repr(float(weight)), *(_cell(v) for v in row)]))
     text = "\n".join(lines) + "\n"
     w = np.asarray(weights, dtype=float)
     meta = {
