@@ -35,18 +35,23 @@ def _simulate(args: tuple[Scenario, int]) -> RunRecords:
 
 def run_replications(scenario: Scenario, replications: Sequence[int], *, executor: Executor | None = None,
                      workers: int | None = None, progress: bool = True,
-                     description: str | None = None) -> Replications:
-    """Run the given replication indices on ``executor`` (default: ``workers`` local processes, all cores)."""
+                     description: str | None = None, scenarios: Sequence[Scenario] | None = None) -> Replications:
+    """Run the given replication indices on ``executor`` (default: ``workers`` local processes, all cores).
+
+    ``scenarios[i]``, if given, is the scenario of replication ``replications[i]``
+    (``scenario`` with its posterior draw: :func:`sim.posterior.scenarios_for`).
+    """
     if executor is None:
         with make_executor(None, workers, tasks=len(replications)) as local:
             return run_replications(scenario, replications, executor=local, progress=progress,
-                                    description=description)
+                                    description=description, scenarios=scenarios)
+    tasks = list(zip(scenarios if scenarios is not None else [scenario] * len(replications), replications))
     started = time.perf_counter()
     bar = tqdm(total=len(replications), desc=description or scenario.name, unit="run",
                disable=not progress, leave=False)
     runs = []
     try:
-        for run in executor.map(_simulate, [(scenario, r) for r in replications]):
+        for run in executor.map(_simulate, tasks):
             runs.append(run)
             bar.update()
     finally:

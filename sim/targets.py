@@ -2,8 +2,11 @@
 
 A targets file (``scenarios/targets/*.yaml``) lists figures with their date or
 period, the metric they correspond to, how to compare (``equal`` within a
-relative tolerance, ``at_least``, ``at_most``, or an ``interval``), a weight for
-calibration, and the quoted sentence they come from.  Figures, reports and the
+relative tolerance, ``at_least``, ``at_most``, or an ``interval``), optionally
+an absolute uncertainty ``sd`` in the metric's units, a weight for calibration,
+and the quoted sentence they come from.  The calibration's likelihood
+(:mod:`sim.calibration.likelihood`) reads the tolerance and ``sd`` as the
+figure's own noise.  Figures, reports and the
 calibration all read targets through this module.
 """
 
@@ -43,6 +46,9 @@ class Target(Frozen):
     low: Annotated[float, Field(gt=0, allow_inf_nan=False)] | None = None
     high: Annotated[float, Field(gt=0, allow_inf_nan=False)] | None = None
     tolerance: Annotated[float, Field(ge=0, lt=1, allow_inf_nan=False)] = 0.0
+    sd: Annotated[float, Field(gt=0, allow_inf_nan=False)] | None = Field(
+        None, description="Absolute uncertainty of the figure (one standard deviation, in the metric's units), "
+        "e.g. a survey's standard error; adds to the noise its tolerance implies.")
     weight: Annotated[float, Field(ge=0, allow_inf_nan=False)] = 1.0
     quote: str = ""
     source: str | None = None

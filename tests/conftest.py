@@ -24,3 +24,39 @@ def baseline_path() -> Path:
 def tiny_path() -> Path:
     """The baseline with 1% of its agencies and a horizon ending 2011-12-31 (runs in well under a second)."""
     return ROOT / "tests" / "data" / "tiny.yaml"
+
+
+TINY_POSTERIOR = {
+    "parameters": {
+        "imitation": {"path": "agencies.levels.*.hazard.imitation", "apply": "multiply", "label": "agency imitation",
+                      "range": [0.25, 4.0], "spacing": "log", "prior": {"uniform": "log"}},
+        "push": {"path": "events.policy_push.changes.*.multiply", "apply": "set", "label": "size of the push",
+                 "range": [1.0, 4.0], "spacing": "linear", "prior": {"uniform": "linear"}},
+    },
+    "values": [[0.5, 1.0], [0.8, 1.5], [1.0, 2.0], [1.25, 2.5], [1.6, 3.0], [2.0, 4.0]],
+    "weights": [1.0, 0.0, 2.0, 1.0, 3.0, 1.0],
+}
+"""A small fake posterior over two parameters of the tiny scenario: draw 1 has weight 0."""
+
+
+def write_tiny_posterior(directory: Path, tiny_path: Path) -> Path:
+    import os
+
+    from sim.posterior import write_posterior
+
+    directory.mkdir()
+    return write_posterior(directory, TINY_POSTERIOR["parameters"], TINY_POSTERIOR["values"],
+                           TINY_POSTERIOR["weights"], calibration="tiny-fake",
+                           base=os.path.relpath(tiny_path, directory), spec="none", sampler="handmade")
+
+
+@pytest.fixture
+def tiny_posterior(tmp_path, tiny_path) -> Path:
+    """A posterior directory in the ``bandwagon-posterior/1`` format whose base is the tiny scenario."""
+    return write_tiny_posterior(tmp_path / "posterior", tiny_path)
+
+
+@pytest.fixture(scope="module")
+def tiny_posterior_module(tmp_path_factory, tiny_path) -> Path:
+    """The same, shared by a module's tests (which must not change it)."""
+    return write_tiny_posterior(tmp_path_factory.mktemp("posterior") / "posterior", tiny_path)

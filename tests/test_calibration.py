@@ -9,7 +9,10 @@ correct calibration fails a test rarely.
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import hashlib
+import json
 import math
 from pathlib import Path
 
@@ -61,6 +64,8 @@ def test_recovers_known_parameters(tmp_path):
         "budget": {"evaluations": 40, "minutes": 3},
         "global": {"evaluations": 200},
         "analysis": {"level": 0.99, "figure_precision": 1e-4, "profile_points": 9},
+        "likelihood": {"discrepancy": 0.0, "one_history": False},  # the figures are means of 16 runs
+        "posterior": {"minutes": 10.0, "steps": 400, "correction_draws": 4},  # stops by steps: machine-independent
         "parameters": {
             "innovation": {"path": "agencies.levels.agency.hazard.innovation", "range": [0.005, 0.5], "spacing": "log"},
             "imitation": {"path": "agencies.levels.agency.hazard.imitation", "range": [0.2, 5.0], "spacing": "log"},
@@ -68,6 +73,17 @@ def test_recovers_known_parameters(tmp_path):
         }})
     result = calibrate(load_problem(spec), workers=2, progress=False)
     assert result.identifiability.rank == 3
+    # The posterior is where the truth is: within 3.29 posterior standard deviations (99.9%), in unit
+    # coordinates (400 steps of 12 walkers give tens of effective draws: enough for a mean and a spread, not for
+    # tail quantiles; the posterior's shape is the simulation-based calibration's, tests/test_posterior_sbc.py).
+    posterior = result.posterior
+    assert posterior is not None and posterior.effective_draws >= 30, posterior.effective_draws
+    w = posterior.weights / posterior.weights.sum()
+    mean = w @ posterior.z
+    sd = np.sqrt(w @ (posterior.z - mean) ** 2)
+    for i, p in enumerate(result.problem.space):
+        distance = abs(p.unit(truth[p.name]) - mean[i]) / sd[i]
+        assert distance <= 3.29, (p.name, distance, p.value(mean[i]), truth[p.name])
     for verdict in result.identifiability.parameters:
         true = truth[verdict.name]
         assert verdict.low <= true <= verdict.high, (verdict, true)
@@ -89,6 +105,7 @@ def test_flags_innovation_imitation_and_population_from_two_points(tmp_path):
         "global": {"evaluations": 120},
         "refine": {"enabled": False},
         "analysis": {"profile_points": 7},
+        "posterior": {"enabled": False},
         "parameters": {
             "innovation": {"path": "agencies.levels.agency.hazard.innovation", "range": [0.005, 0.5], "spacing": "log"},
             "imitation": {"path": "agencies.levels.agency.hazard.imitation", "range": [0.2, 5.0], "spacing": "log"},
@@ -118,13 +135,32 @@ def test_command_writes_outputs_and_stops_at_its_budget(tmp_path):
                        "agencies": {"path": "agencies.levels.agency.count", "range": [1000, 9000]}}})
     out = tmp_path / "out"
     assert cli(["calibrate", str(spec), "--out", str(out), "--evaluations", "4", "--workers", "1",
-                "--no-progress"]) == 0
-    assert sorted(p.name for p in out.iterdir()) == ["calibrated.yaml", "fit.png", "history.csv", "profiles.png",
-                                                     "report.md"]
+                "--posterior-minutes", "0.2", "--no-progress"]) == 0
+    assert sorted(p.name for p in out.iterdir()) == ["calibrated.yaml", "fit.png", "history.csv", "posterior.csv",
+                                                     "posterior.json", "posterior.png", "profiles.png", "report.md"]
     report = (out / "report.md").read_text()
-    assert "stopped early: evaluation budget (4) spent" in report
+    # The report says what happened, consistently (issue 11, item 15): the search kept two of its four
+    # evaluations for the Jacobian at the fit, and used them.
+    assert "stopped early: evaluation budget (4) reached after 2 stochastic evaluations, keeping 2 back" in report
+    assert "- Evaluations: 4 of the stochastic model in the search and analysis" in report
+    assert "A run stopped by its budget gives weaker verdicts" in report
+    assert "## Posterior" in report and "### Posterior predictive of every figure" in report
+    # The posterior's files keep the contract run --posterior relies on.
+    document = json.loads((out / "posterior.json").read_text())
+    assert document["format"] == "bandwagon-posterior/1" and document["calibration"] == "spec"
+    assert document["csv_sha256"] == hashlib.sha256((out / "posterior.csv").read_bytes()).hexdigest()
+    assert list(document["parameters"]) == ["imitation", "agencies"]
+    assert (out / document["base"]).resolve() == (tmp_path / "one.yaml").resolve()
+    assert document["parameters"]["imitation"] | {"prior": None} == {
+        "path": "agencies.levels.*.hazard.imitation", "apply": "multiply", "label": "imitation",
+        "range": [0.5, 2.0], "spacing": "log", "prior": None, "kind": "number"}
+    rows = list(csv.reader((out / "posterior.csv").open()))
+    assert rows[0] == ["draw", "weight", "imitation", "agencies"]
+    assert [int(r[0]) for r in rows[1:]] == list(range(len(rows) - 1))
+    assert all(float(r[1]) >= 0 and 0.5 <= float(r[2]) <= 2.0 and 1000 <= int(r[3]) <= 9000 for r in rows[1:])
     history = (out / "history.csv").read_text().splitlines()
-    assert sum(",stochastic," in line for line in history) == 4
+    assert sum(",stochastic," in line and ",posterior," not in line for line in history) == 4
+    assert 2 <= sum(",posterior,stochastic," in line for line in history) <= 16  # the posterior's correction
     # calibrated.yaml extends the base and sets the fitted values.
     calibrated = Scenario.from_yaml(out / "calibrated.yaml")
     fitted = yaml.safe_load((out / "calibrated.yaml").read_text())["set"]
@@ -158,6 +194,8 @@ def test_calibration_examples_run_shortened(spec, tiny_path):
     with a budget of seconds (the search stops at it and still reports)."""
     full = load_problem(spec)
     assert len(full.space) >= 3 and len(full.targets) >= 8
-    result = calibrate(load_problem(spec, base=tiny_path), workers=1, progress=False, evaluations=2, minutes=0.15)
+    result = calibrate(load_problem(spec, base=tiny_path), workers=1, progress=False, evaluations=2, minutes=0.15,
+                       posterior_minutes=0.05)
     assert result.stopped is not None
     assert result.history.count("stochastic") >= 1 and np.isfinite(result.point.objective)
+    assert result.posterior is not None and len(result.posterior.weights) > 0

@@ -219,3 +219,133 @@ def test_compare_does_not_overwrite_without_force(tmp_path, two_runs, capsys):
     assert main(["compare", *map(str, two_runs), "--out", str(out)]) == 2
     assert "--force" in capsys.readouterr().err
     assert [p.name for p in out.iterdir()] == ["keep.txt"]
+
+
+# --- pairing over shared replications, posterior draws, the effect table --------------------------------
+def drawn(draws: list[int], sha: str = "abc") -> dict:
+    """A manifest's posterior entry (what the differences need of it)."""
+    return {"posterior": {"calibration": "cal", "csv_sha256": sha, "draws": draws, "distinct_draws": len(set(draws))}}
+
+
+def test_runs_of_one_seed_pair_over_the_replications_both_have(tmp_path, rng, capsys):
+    shared = rng.normal(1000, 100, size=(20, 15)).cumsum(axis=1)
+    x = shared[:4] + rng.normal(50, 5, size=(4, 15))
+    base = write_result(tmp_path / "base", "base", "2010-01-01", {"m": shared})
+    short = write_result(tmp_path / "short", "short", "2010-01-01", {"m": x})
+    runs = load_results([base, short])
+    band = S.difference(runs[1], runs[0], "m")
+    d = x - shared[:4]
+    half = stats.t.ppf(0.95, 3) * d.std(axis=0, ddof=1) / 2
+    np.testing.assert_allclose(band.mean, d.mean(axis=0), rtol=1e-9)
+    np.testing.assert_allclose(band.high - band.mean, half, rtol=1e-9)
+    assert "paired by replication (common random numbers, n=4, the first 4 of 4 and 20)" in band.what
+    out = tmp_path / "out"
+    assert main(["compare", str(short), "--relative-to", str(base), "--out", str(out)]) == 0
+    assert "their differences pair the first 4" in (out / "report.md").read_text()
+    assert "compared 2 runs on 1 metric ->" in capsys.readouterr().out
+
+
+def test_posterior_runs_are_paired_by_draw_and_their_band_is_the_spread_of_the_effect(tmp_path, rng):
+    draws = [3, 1, 4, 1, 5, 9, 2, 6]
+    effect = np.repeat(rng.normal(-40, 30, size=(8, 1)), 12, axis=1)  # the effect differs from draw to draw
+    shared = rng.normal(500, 50, size=(8, 12)).cumsum(axis=1)
+    x = shared + effect + rng.normal(0, 1, size=(8, 12))
+    base = write_result(tmp_path / "base", "base", "2010-01-01", {"m": shared}, manifest=drawn(draws))
+    other = write_result(tmp_path / "other", "other", "2010-01-01", {"m": x}, manifest=drawn(draws))
+    runs = load_results([base, other])
+    band = S.difference(runs[1], runs[0], "m")
+    d = x - shared
+    np.testing.assert_allclose(band.low, np.percentile(d, 5, axis=0), rtol=1e-9)
+    np.testing.assert_allclose(band.high, np.percentile(d, 95, axis=0), rtol=1e-9)
+    assert "the same posterior draws, n=8" in band.what
+    assert band.holds == "parameter uncertainty (posterior from cal) and replication noise"
+    # a t interval of the mean would be narrower by about sqrt(n): it would hide what the draws leave open
+    assert (band.high - band.low).min() > 2 * (stats.t.ppf(0.95, 7) * d.std(axis=0, ddof=1) / np.sqrt(8)).max()
+
+    (effects,) = S.comparison_effects(runs, runs[0], ["m"])
+    (row,) = effects.rows  # no targets: the last common day only
+    assert row.date == np.datetime64("2010-01-12") and row.paired and row.n == 8 and effects.drawn
+    assert row.mean == pytest.approx(d[:, -1].mean()) and row.positive == pytest.approx((d[:, -1] > 0).mean())
+    assert (row.low, row.high) == pytest.approx(tuple(np.percentile(d[:, -1], [5, 95])))
+
+    elsewhere = write_result(tmp_path / "elsewhere", "elsewhere", "2010-01-01", {"m": x}, manifest=drawn(draws, "def"))
+    out = tmp_path / "out"
+    assert main(["compare", str(elsewhere), "--relative-to", str(base), "--out", str(out)]) == 0
+    assert "do not share their posterior draws" in (out / "report.md").read_text()
+
+
+def test_compare_legends_sit_beside_the_axes_not_on_the_data(tmp_path, rng):
+    runs = load_results([write_result(tmp_path / n, n, "2010-01-01", {"m": rng.normal(10, 1, (3, 40)).cumsum(axis=1)})
+                         for n in ("one", "two")])
+    fig = comparison_figure(runs, "m", reference=runs[0])
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    for ax in fig.axes[:2]:
+        legend = ax.get_legend()
+        assert legend is not None
+        assert legend.get_window_extent(renderer).x0 >= ax.get_window_extent(renderer).x1
+
+
+@pytest.fixture(scope="module")
+def tiny_effects(tmp_path_factory, tiny_posterior_module):
+    """The tiny scenario and its no-push counterfactual, 8 replications each, with and without the posterior."""
+    root = tmp_path_factory.mktemp("effects")
+    tiny = ROOT / "tests" / "data" / "tiny.yaml"
+    push_off = root / "tiny-no-push.yaml"
+    push_off.write_text(f"extends: {tiny}\nevents: {{policy_push: {{enabled: false}}}}\n"
+                        "outputs: {adoptions: false}\n")
+    tables = {}
+    for kind, options in (("posterior", ["--posterior", str(tiny_posterior_module)]), ("fixed", [])):
+        runs = []
+        for scenario in (tiny, push_off):
+            runs.append(root / f"{kind}-{scenario.stem}")
+            assert main(["run", str(scenario), "--replications", "8", "--out", str(runs[-1]), "--no-progress",
+                         *options]) == 0
+        out = root / f"compare-{kind}"
+        assert main(["compare", *map(str, runs), "--metric", "gov_accounts.sina", "--relative-to", str(runs[0]),
+                     "--out", str(out)]) == 0
+        with open(out / "effects.csv", newline="") as handle:
+            tables[kind] = ({row["date"]: row for row in csv.DictReader(handle)}, load_results(runs),
+                            (out / "report.md").read_text())
+    return tables
+
+
+def test_the_effect_table_of_a_counterfactual_over_the_posterior(tiny_effects):
+    rows, results, report = tiny_effects["posterior"]
+    assert list(rows) == ["2009-11-30", "2011-01-01", "2011-10-31", "2011-12-31"]  # the figures' dates, the end
+    dates, per_run = results[1].timeseries()
+    _, per_ref = results[0].timeseries()
+    for date, row in rows.items():
+        day = int((np.datetime64(date, "D") - dates[0]).astype(int))
+        d = (per_run["gov_accounts.sina"] - per_ref["gov_accounts.sina"])[:, day]
+        assert row["paired"] == "yes" and int(row["n"]) == 8
+        assert float(row["mean"]) == pytest.approx(d.mean())
+        assert (float(row["low"]), float(row["high"])) == pytest.approx(tuple(np.percentile(d, [5, 95])))
+        assert float(row["positive_share"]) == pytest.approx((d > 0).mean())
+    assert float(rows["2011-01-01"]["zero_share"]) == 1.0  # before the push: the same numbers in every draw
+    assert rows["2011-12-31"]["holds"] == "parameter uncertainty (posterior from tiny-fake) and replication noise"
+    end = [line for line in report.splitlines()
+           if line.startswith("| Verified government accounts on Sina Weibo | 2011-12-31 |")]
+    assert len(end) == 1 and "not pinned down" in end[0], end
+
+
+def test_the_posteriors_effect_interval_holds_more_than_replication_noise(tiny_effects):
+    drawn, fixed = tiny_effects["posterior"][0]["2011-12-31"], tiny_effects["fixed"][0]["2011-12-31"]
+    width = {k: float(r["high"]) - float(r["low"]) for k, r in (("drawn", drawn), ("fixed", fixed))}
+    assert width["drawn"] > 2 * width["fixed"], width
+    assert fixed["holds"] == "replication noise only"
+    assert "Runs without a posterior hold replication noise only" in tiny_effects["fixed"][2]
+
+
+@pytest.mark.parametrize("low, high, zero, reading", [
+    (0.0, 0.0, 1.0, "none: identical in every draw"),
+    (-5.0, 3.0, 0.0, "sign not pinned down"),
+    (-150.0, 0.0, 0.1, "size not pinned down: from none to -150"),
+    (-300.0, -20.0, 0.0, "sign clear, size not pinned down: the interval's ends differ by a factor of 15.0"),
+    (-300.0, -200.0, 0.0, "sign and size pinned down within a factor of 1.50"),
+])
+def test_the_reading_of_an_effect_says_what_its_interval_leaves_open(low, high, zero, reading):
+    from sim.report.content import effect_reading
+
+    effect = S.Effect(np.datetime64("2012-06-30"), (low + high) / 2, low, high, 0.0, zero, 1.0, 20, True)
+    assert effect_reading(effect).startswith(reading)

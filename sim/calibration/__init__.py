@@ -5,14 +5,21 @@ One module per stage of the pipeline (``bandwagon calibrate SPEC``):
 ``spec``             the calibration spec's file format (experiments/calibrate-*.yaml)
 ``parameters``       free parameters: dotted paths, set or multiply, unit-cube coordinates
 ``problem``          the spec checked against its base scenario and targets (all input errors)
-``objective``        targets as a residual vector: weighted squared log errors, their uncertainty
+``likelihood``       the figures' noise model (Kennedy and O'Hagan 2001): the one likelihood of search and posterior
+``objective``        targets as a residual vector: deviance residuals, log errors, their uncertainty
 ``meanfield``        the deterministic mean-field model with the engine's parameters (scipy.integrate)
 ``models``           evaluating candidates: mean field and stochastic (common random numbers), budget, history
 ``search``           global stage on the mean field, least-squares refinement on the stochastic model
 ``identifiability``  singular values, flat directions, intervals, verdicts
 ``profiles``         profiles of the objective on the corrected mean field
+``density``          the posterior density on the mean-field twin, evaluated in batches on the workers
+``samplers``         emcee and dynesty behind one interface, with their diagnostics
+``posterior``        the posterior stage: sample on the twin, correct with the stochastic model
+``crossvalidation``  leave each binding figure out, predict it
+``sbc``              simulation-based calibration of the posterior stage on the one-level Bass model
 ``pipeline``         the whole calibration as one computation -> :class:`Result`
-``report``, ``figures``, ``outputs``   report.md, fit.png and profiles.png, the files
+``report``, ``posterior_report``, ``report_format``, ``figures``, ``outputs``, ``posterior_file``
+                     report.md, fit.png, profiles.png, posterior.png, posterior.csv/json, the files
 """
 
 from ..model.meanfield import MeanFieldRecords, meanfield

@@ -7,7 +7,7 @@ import math
 import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
-from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
+from matplotlib.ticker import FuncFormatter, LogLocator, MaxNLocator, NullFormatter
 
 from ..plotting.style import OKABE_ITO, TARGET_COLOUR, format_count_axis, format_date_axis, new_figure, si_count, styled
 from .identifiability import critical
@@ -86,7 +86,7 @@ def fit_figure(result: Result) -> Figure:
                 if nonzero.size:
                     first = min(first, int(nonzero[0]))
             shown = [t for t in problem.targets.targets if t.metric in metrics]
-            _targets(ax, shown, log)
+            _targets(ax, shown, log, lambda metric, day: _curve_at(result, metric, day))
             span = len(dates) - first
             ax.set_xlim(dates[max(0, first - max(3, span // 20))], dates[-1])
             if log:
@@ -104,26 +104,44 @@ def fit_figure(result: Result) -> Figure:
             handles += [Line2D([], [], color="#555555", linewidth=1.8), Line2D([], [], color="#555555", linewidth=1.2,
                                                                                  linestyle="--")]
             labels += [f"stochastic mean (band: 5-95% of {R} runs)", "mean field"]
-            ax.legend(handles, labels, loc="best", fontsize=8)
+            ax.legend(handles, labels, loc="upper left" if group in ("followers", "gov_accounts") and not log else "best",
+                      fontsize=8)
         for ax in list(axes.flat)[len(panels):]:
             ax.set_visible(False)
-        fig.suptitle(f"Calibration {problem.name}: the fitted model against the reported figures "
+        fig.suptitle(f"Calibration {problem.name}: the fitted model against the reported figures\n"
                      f"(black markers; bars: the accepted range)", fontsize=10)
     return fig
 
 
-def _targets(ax, targets, log: bool) -> None:
-    first = True
+def _curve_at(result: Result, metric: str, day) -> float:
+    """The fitted curve (stochastic mean, or the mean field) of ``metric`` at the end of ``day``."""
+    index = (day - result.meanfield.start).days
+    runs = result.series.get(metric)
+    if index < 0:
+        return 0.0
+    if runs is not None and index < runs.shape[1]:
+        return float(runs[:, index].mean())
+    return float(result.meanfield.metrics[metric][index])
+
+
+def _targets(ax, targets, log: bool, curve_at) -> None:
+    """The figures as markers; a flow figure (a change over a period) is drawn as the rise it asks for, from
+    the fitted curve's value the day before its period starts."""
+    labels = set()
     for t in targets:
         low, high = t.bounds
         when = np.datetime64(t.when, "D")
-        marker = {"at_least": "^", "at_most": "v"}.get(t.kind, "o")
-        top = high if math.isfinite(high) else t.value * (3.0 if log else 1.15)
-        bottom = max(low, 0.5) if log else low
-        ax.errorbar([when], [t.value], yerr=[[max(t.value - bottom, 0)], [max(top - t.value, 0)]], fmt=marker,
-                    color=TARGET_COLOUR, markersize=6, capsize=3, zorder=5,
-                    label="reported figure (^: at least)" if first else None)
-        first = False
+        offset = 0.0 if t.date is not None else curve_at(t.metric, t.dates_needed()[0])
+        marker = "s" if t.date is None else {"at_least": "^", "at_most": "v", "interval": "D"}.get(t.kind, "o")
+        label = ("flow figure: the rise over its period, from the curve at its start" if t.date is None else
+                 {"at_least": "reported figure: at least", "at_most": "reported figure: at most",
+                  "interval": "reported figure: a range"}.get(t.kind, "reported figure (bar: its tolerance)"))
+        value = offset + t.value
+        top = offset + high if math.isfinite(high) else value * (3.0 if log else 1.15)
+        bottom = max(offset + low, 0.5) if log else offset + low
+        ax.errorbar([when], [value], yerr=[[max(value - bottom, 0)], [max(top - value, 0)]], fmt=marker,
+                    color=TARGET_COLOUR, markersize=6, capsize=3, zorder=5, label=None if label in labels else label)
+        labels.add(label)
 
 
 def profiles_figure(result: Result) -> Figure:
@@ -155,14 +173,20 @@ def profiles_figure(result: Result) -> Figure:
                         transform=ax.get_xaxis_transform(), clip_on=False, zorder=6)
             if p.log:
                 ax.set_xscale("log")
-                ax.xaxis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
+                decades = math.log10(p.high / p.low)
+                ax.xaxis.set_major_locator(LogLocator(base=10, subs=(1.0,) if decades > 1.5 else (1.0, 2.0, 5.0)))
                 ax.xaxis.set_minor_formatter(NullFormatter())
+            else:
+                ax.xaxis.set_major_locator(MaxNLocator(4))
             ax.set_xlim(p.low, p.high)
             ax.set_yscale("symlog", linthresh=threshold)
             top = max(4 * threshold, float(np.nanmax(prof.delta)) * 2 if prof is not None else 0.0)
             ax.set_ylim(-0.05 * threshold, top)
-            ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _pos: si_count(v) if abs(v) >= 1000 else f"{v:g}"))
-            unit = "x base" if p.apply == "multiply" else ""
+            if p.dated:
+                ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _pos, p=p: p.show(v)[5:]))
+            else:
+                ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _pos: si_count(v) if abs(v) >= 1000 else f"{v:g}"))
+            unit = "x base" if p.apply == "multiply" and "(x)" not in p.label else ""
             ax.set_xlabel(f"{p.label} {unit}".strip())
             ax.set_ylabel("profile delta chi^2")
             ax.set_title(f"{p.label}: {verdict.verdict}", fontsize=9.5, color=colour)
@@ -180,3 +204,77 @@ def profiles_figure(result: Result) -> Figure:
                      f"uncertainty,\nminimised over the other parameters on the mean field corrected at the fit)",
                      fontsize=9.5)
     return fig
+
+
+def posterior_figure(result: Result) -> Figure:
+    """Corner plot of the posterior: each parameter's marginal against its prior on the diagonal, each pair's
+    joint density below it, in unit coordinates of the ranges (ticks labelled with values)."""
+    posterior = result.posterior
+    space = result.problem.space
+    n = len(space)
+    total = posterior.weights.sum()
+    z, w = posterior.z, (posterior.weights / total if total > 0 else np.full(len(posterior.z), 1 / len(posterior.z)))
+    prior = space.from_cube(np.random.default_rng(0).random((20000, n)))
+    bins = np.linspace(0.0, 1.0, 21)
+    size = max(0.8, min(1.6, 16.0 / n))
+    with styled():
+        fig, axes = new_figure(width=size * n + 1.2, height=size * n + 1.4, nrows=n, ncols=n, squeeze=False)
+        fig.set_layout_engine(None)
+        fig.subplots_adjust(left=0.09, right=0.99, bottom=0.08, top=0.95, wspace=0.08, hspace=0.08)
+        for i in range(n):
+            for j in range(n):
+                ax = axes[i, j]
+                if j > i:
+                    ax.set_visible(False)
+                    continue
+                if i == j:
+                    ax.hist(prior[:, i], bins=bins, density=True, histtype="step", color="#777777", linewidth=1,
+                            label="prior")
+                    ax.hist(z[:, i], bins=bins, weights=w, density=True, color=OKABE_ITO[0], alpha=0.6,
+                            label="posterior")
+                    ax.set_yticks([])
+                else:
+                    h, _, _ = np.histogram2d(z[:, j], z[:, i], bins=bins, weights=w)
+                    ax.imshow(h.T, origin="lower", extent=(0, 1, 0, 1), aspect="auto", cmap="Blues",
+                              interpolation="nearest")
+                    ax.set_ylim(0, 1)
+                ax.set_xlim(0, 1)
+                _unit_ticks(ax.xaxis, space.parameters[j], show=i == n - 1)
+                if i != j:
+                    _unit_ticks(ax.yaxis, space.parameters[i], show=j == 0)
+                if i == n - 1:
+                    ax.set_xlabel(space.parameters[j].label, fontsize=7, rotation=35, ha="right")
+                if j == 0 and i > 0:
+                    ax.set_ylabel(space.parameters[i].label, fontsize=7, rotation=0, ha="right", va="center")
+        axes[0, 0].set_ylabel(space.parameters[0].label, fontsize=7, rotation=0, ha="right", va="center")
+        handles, labels = axes[0, 0].get_legend_handles_labels()
+        fig.legend(handles, labels, loc="upper right", bbox_to_anchor=(0.98, 0.9), fontsize=10,
+                   title="diagonal: each parameter's", title_fontsize=10)
+        fig.suptitle(f"Calibration {result.problem.name}: posterior of the parameters (parameter uncertainty given "
+                     f"the figures; {posterior.effective_draws:.0f} effective draws).\nDiagonal: marginal against "
+                     "the prior; below: pairs (darker = more probable). Axes span each parameter's range.",
+                     fontsize=11, x=0.5, ha="center")
+    return fig
+
+
+def _unit_ticks(axis, p, show: bool) -> None:
+    """Ticks at the ends of a range drawn in unit coordinates, labelled with values (aligned inwards, so the
+    labels of neighbouring panels do not run into each other)."""
+    axis.set_ticks([0.0, 1.0])
+    if not show:
+        axis.set_ticklabels([])
+        return
+    labels = [p.show(p.value(u)) if p.dated else _short(p.value(u)) for u in (0.0, 1.0)]
+    if p.dated:
+        labels = [label[5:] for label in labels]  # month-day: the year is in the label
+    texts = axis.set_ticklabels(labels, fontsize=6)
+    vertical = axis.axis_name == "y"
+    for text, end in zip(texts, ("low", "high")):
+        if vertical:
+            text.set_verticalalignment("bottom" if end == "low" else "top")
+        else:
+            text.set_horizontalalignment("left" if end == "low" else "right")
+
+
+def _short(value: float) -> str:
+    return si_count(value) if abs(value) >= 1000 else f"{value:.3g}"

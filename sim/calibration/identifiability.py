@@ -149,7 +149,8 @@ def _verdict(p, z: float, sd: float, zc: float, profile, threshold: float, loadi
         if open_low or open_high:
             bound = p.value(hi if open_low else lo)
             side = "an upper" if open_low else "a lower"
-            return "weakly identified", (f"the profile gives only {side} bound ({bound:.4g}); open at the "
+            shown = p.show(bound) if p.dated else f"{bound:.4g}"
+            return "weakly identified", (f"the profile gives only {side} bound ({shown}); open at the "
                                          f"{'lower' if open_low else 'upper'} end of the range{flat_note}")
         if width > 0.5:
             return "weakly identified", f"the profile interval covers {width:.0%} of the range{flat_note}"

@@ -21,7 +21,7 @@ import numpy as np
 from ..errors import InputError
 from ..execution import make_executor
 from ..model import simulate
-from ..model.meanfield import MeanFieldRecords, meanfield
+from ..model.meanfield import MeanFieldRecords, meanfield, meanfield_batch
 from .objective import Point, point
 from .problem import Problem
 
@@ -45,6 +45,8 @@ class Budget:
         self.durations: list[float] = []
         self.stopped: str | None = None
         """Why a stage stopped early, if it did."""
+        self.extra = 0
+        """Evaluations granted beyond the budget (one at the fit when the budget allowed none)."""
 
     def elapsed(self) -> float:
         return time.perf_counter() - self.started
@@ -57,16 +59,21 @@ class Budget:
         return float(np.median(self.durations)) if self.durations else 0.0
 
     def evaluations_left(self) -> float:
-        return math.inf if self.evaluations is None else self.evaluations - self.used
+        return math.inf if self.evaluations is None else self.evaluations + self.extra - self.used
 
     def check(self, reserve: float = 0.0, evaluations: int = 0) -> None:
         """Raise :class:`BudgetExhausted` unless one more stochastic evaluation fits, keeping ``reserve``
         seconds and ``evaluations`` evaluations back."""
         if self.evaluations_left() - evaluations < 1:
-            self.stopped = self.stopped or f"evaluation budget ({self.evaluations}) spent"
+            kept = (f", keeping {evaluations} back for the Jacobian at the fit" if evaluations
+                    and self.evaluations_left() >= 1 else "")
+            self.stopped = self.stopped or (f"evaluation budget ({self.evaluations}) reached after {self.used} "
+                                            f"stochastic evaluation{'s' if self.used != 1 else ''}{kept}")
             raise BudgetExhausted(self.stopped)
         if self.remaining() - reserve < self.typical():
-            self.stopped = self.stopped or f"time budget ({self.seconds / 60:g} min) reached"
+            kept = f", keeping {reserve:.0f} s back for the analysis and the files" if reserve >= 1 else ""
+            self.stopped = self.stopped or (f"time budget ({self.seconds / 60:g} min) reached after "
+                                            f"{self.elapsed():.0f} s{kept}")
             raise BudgetExhausted(self.stopped)
 
     def charge(self, seconds: float) -> None:
@@ -126,6 +133,40 @@ def meanfield_values(problem: Problem, z: np.ndarray) -> np.ndarray | None:
     except InputError:
         return None
     return problem.targets.values(meanfield(scenario, days=problem.days).metrics)
+
+
+def twin_batch(problem: Problem, z: np.ndarray) -> np.ndarray:
+    """The mean field's target values at points ``(N, n)`` of the cube, solved together
+    (:func:`sim.model.meanfield.meanfield_batch`: numpy over the batch); NaN rows where the scenario refuses a
+    point."""
+    out = np.full((len(z), len(problem.targets)), np.nan)
+    scenarios, rows = [], []
+    for i, zi in enumerate(z):
+        try:
+            scenarios.append(problem.scenario(zi))
+        except InputError:
+            continue
+        rows.append(i)
+    if scenarios:
+        for i, records in zip(rows, meanfield_batch(scenarios, days=problem.days)):
+            out[i] = problem.targets.values(records.metrics)
+    return out
+
+
+BATCH = 12
+"""Points solved together by the batched mean field.  Fixed, whatever the number of workers: the batch's
+ODE shares its adaptive steps, so its members' values (to the solver's tolerance) depend on who else is
+in it, and the same candidates must meet in the same batches on one worker or many (bit for bit)."""
+
+
+def batches(z: np.ndarray) -> list[np.ndarray]:
+    """``z`` cut into consecutive batches of :data:`BATCH` points."""
+    return [z[i:i + BATCH] for i in range(0, len(z), BATCH)]
+
+
+def twin_chunk(z: np.ndarray) -> np.ndarray:
+    """:func:`twin_batch` in a worker process (which holds the problem)."""
+    return twin_batch(_WORKER_PROBLEM, z)
 
 
 class Workers:
@@ -189,11 +230,12 @@ class MeanFieldModel:
         todo = [z for z in dict((_key(z), z) for z in zs).values() if _key(z) not in self.cache]
         if todo:
             started = time.perf_counter()
-            if self.workers is not None and self.workers.workers > 1 and len(todo) > 1:
-                chunk = max(1, len(todo) // (4 * self.workers.workers))
-                results = self.workers.map(_meanfield_values, todo, chunksize=chunk)
+            chunks = batches(np.asarray(todo, float))
+            if self.workers is not None and self.workers.workers > 1 and len(chunks) > 1:
+                values = np.vstack(self.workers.map(twin_chunk, chunks))
             else:
-                results = [meanfield_values(self.problem, z) for z in todo]
+                values = np.vstack([twin_batch(self.problem, chunk) for chunk in chunks])
+            results = [None if np.isnan(v).any() else v for v in values]
             # One evaluation's time on one worker (the batch ran on all of them at once).
             parallel = self.workers.workers if self.workers is not None and len(todo) > 1 else 1
             each = (time.perf_counter() - started) * min(parallel, len(todo)) / len(todo)

@@ -1,19 +1,26 @@
-"""The objective: weighted squared log errors of the model's values against the targets.
+"""The objective: the deviance of the model's values against the targets.
 
-For target ``j`` with weight ``w_j`` and model value ``m_j`` (the mean over
-the calibration's replications, or the mean field's value), the log error
-``e_j`` is :meth:`sim.targets.Target.log_error`: ``log(m_j / figure)`` for
-``equal`` targets, and for one-sided targets and intervals the distance in
-log space to the violated bound (0 when the value is acceptable).  The
-objective is ``S = sum_j w_j e_j^2``; least squares sees the residuals
-``sqrt(w_j) e_j``.
+For target ``j`` (weight ``w_j``) and model value ``m_j`` (the mean over the
+calibration's replications, or the mean field's value), the noise model of
+:mod:`.likelihood` gives a log-likelihood term; the search minimises the
+weighted deviance ``S = sum_j w_j * 2 (log L_j,max - log L_j)``, which least
+squares sees as deviance residuals.  For an ``equal`` target that is
+``((log m_j - log figure) / sigma_j)^2``, the chi-square of the figure; a
+one-sided figure or an interval met with room to spare costs (nearly)
+nothing.  The same noise model, with the search's Monte Carlo error, is the
+posterior's likelihood (:mod:`.posterior`).
 
-Uncertainty of a target, in log units, used by the intervals and verdicts
-(:mod:`.identifiability`), never by the search:
+The *log error* ``e_j`` (:meth:`sim.targets.Target.log_error`: ``log(m_j /
+figure)`` for ``equal`` targets, the distance in log space to the violated
+bound for the others) is what reports show and what the linearised intervals
+(:mod:`.identifiability`) differentiate, with each target's uncertainty in log
+units:
 
 * the figure's own: its tolerance read as the half-width of a 90% interval
   (``log(1 + tolerance) / 1.645``; an interval target's half-width in log
-  space), never below the spec's ``figure_precision`` (a rounded figure);
+  space), never below the spec's ``figure_precision`` (a rounded figure); its
+  ``sd`` if it states one;
+* the structural discrepancy and the runs' intrinsic spread (:mod:`.likelihood`);
 * the Monte Carlo error of the replication mean, ``se / mean`` (delta
   method), times the slope of ``e`` in ``log m`` (0 well inside a one-sided
   bound, 1 beyond it).
@@ -28,10 +35,10 @@ from typing import Mapping
 
 import numpy as np
 
-from ..targets import Target
+from functools import cached_property
 
-Z90 = 1.6448536269514722
-"""Standard normal quantile of 0.95: a tolerance is read as a 90% half-width."""
+from ..targets import Target
+from .likelihood import Z90, Figures
 
 
 @dataclass(frozen=True)
@@ -44,6 +51,10 @@ class TargetSet:
     """First day of the model's series."""
     precision: float
     """Relative precision of a figure with zero tolerance."""
+    discrepancy: float = 0.0
+    """Structural model discrepancy, log standard deviation (:mod:`.likelihood`)."""
+    one_history: bool = True
+    """The figures are one history of the world (the runs' spread about their mean is part of the noise)."""
 
     def __len__(self) -> int:
         return len(self.targets)
@@ -68,11 +79,23 @@ class TargetSet:
         """Log errors ``e_j`` of a vector of model values (0 where acceptable)."""
         return np.array([t.log_error(v) for t, v in zip(self.targets, np.asarray(values, float))])
 
-    def residuals(self, values: np.ndarray) -> np.ndarray:
-        return np.sqrt(self.weights) * self.errors(values)
+    @cached_property
+    def figures(self) -> Figures:
+        return Figures.of(self.targets, self.precision)
 
-    def objective(self, values: np.ndarray) -> float:
-        return float(np.sum(self.residuals(values) ** 2))
+    def sigma(self, values: np.ndarray, intrinsic: np.ndarray | float = 0.0,
+              surrogate: np.ndarray | float = 0.0) -> np.ndarray:
+        """The likelihood's total noise of each target at ``values`` (:meth:`.likelihood.Figures.sigma`)."""
+        return self.figures.sigma(values, structural=self.discrepancy, intrinsic=intrinsic, surrogate=surrogate,
+                                  one_history=self.one_history)
+
+    def residuals(self, values: np.ndarray, sigma: np.ndarray | None = None) -> np.ndarray:
+        """Deviance residuals (weighted) at ``values``; ``sigma`` defaults to the noise without Monte Carlo terms."""
+        sigma = self.sigma(values) if sigma is None else sigma
+        return self.figures.deviance_residuals(values, sigma)
+
+    def objective(self, values: np.ndarray, sigma: np.ndarray | None = None) -> float:
+        return float(np.sum(self.residuals(values, sigma) ** 2))
 
     def met(self, values: np.ndarray) -> np.ndarray:
         return np.array([t.met(v) for t, v in zip(self.targets, values)])
@@ -94,16 +117,13 @@ class TargetSet:
         return out
 
     def figure_log_sd(self) -> np.ndarray:
-        """Each figure's own uncertainty in log units (see the module docstring)."""
-        floor = math.log1p(self.precision) / Z90
-        out = []
-        for t in self.targets:
+        """Each figure's own uncertainty in log units for the linearised analysis (module docstring): an
+        interval's half-width read as a 90% half-width, the others as the likelihood reads them."""
+        out = self.figures.own_sd.copy()
+        for j, t in enumerate(self.targets):
             if t.kind == "interval":
-                sd = math.log(t.high / t.low) / 2 / Z90
-            else:
-                sd = math.log1p(t.tolerance) / Z90
-            out.append(max(sd, floor))
-        return np.array(out)
+                out[j] = max(out[j], math.log(t.high / t.low) / 2 / Z90)
+        return out
 
 
 @dataclass(frozen=True)
@@ -117,13 +137,32 @@ class Point:
     se: np.ndarray
     """Standard error of each mean (zeros for the mean field)."""
     errors: np.ndarray
+    """Log errors (:meth:`sim.targets.Target.log_error`)."""
+    residuals: np.ndarray
+    """Deviance residuals under the likelihood's noise model, this point's Monte Carlo error included."""
     objective: float
+    """Weighted deviance: the sum of the squared residuals."""
     replicates: np.ndarray | None = None
     """``(R, T)`` values per replication (stochastic model only)."""
 
     @property
     def log_se(self) -> np.ndarray:
-        return np.divide(self.se, np.abs(self.values), out=np.zeros_like(self.se), where=self.values != 0)
+        return _relative(self.se, self.values)
+
+    @property
+    def log_spread(self) -> np.ndarray:
+        """Standard deviation of single runs in log units (delta method); zeros for the mean field."""
+        return _spread(self.values, self.replicates)
+
+
+def _relative(x: np.ndarray, values: np.ndarray) -> np.ndarray:
+    return np.divide(x, np.abs(values), out=np.zeros_like(np.asarray(x, float)), where=values != 0)
+
+
+def _spread(values: np.ndarray, replicates: np.ndarray | None) -> np.ndarray:
+    if replicates is None or replicates.shape[0] < 2:
+        return np.zeros_like(values)
+    return _relative(replicates.std(axis=0, ddof=1), values)
 
 
 def point(targets: TargetSet, z: np.ndarray, values: np.ndarray, replicates: np.ndarray | None = None) -> Point:
@@ -134,5 +173,7 @@ def point(targets: TargetSet, z: np.ndarray, values: np.ndarray, replicates: np.
     else:
         se = np.zeros_like(values)
     errors = targets.errors(values)
-    return Point(z=np.asarray(z, float), values=values, se=se, errors=errors,
-                 objective=float(np.sum(targets.weights * errors ** 2)), replicates=replicates)
+    sigma = targets.sigma(values, intrinsic=_spread(values, replicates), surrogate=_relative(se, values))
+    residuals = targets.residuals(values, sigma)
+    return Point(z=np.asarray(z, float), values=values, se=se, errors=errors, residuals=residuals,
+                 objective=float(np.sum(residuals ** 2)), replicates=replicates)

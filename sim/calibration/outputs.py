@@ -1,4 +1,5 @@
-"""The files of a calibration: calibrated.yaml, report.md, fit.png, profiles.png, history.csv.
+"""The files of a calibration: calibrated.yaml, report.md, fit.png, profiles.png, history.csv, and with a
+posterior, posterior.csv, posterior.json (:mod:`.posterior_file`) and posterior.png.
 
 Every file goes through :mod:`sim.output.atomic`; the command writes them into
 a staged directory that appears complete or not at all.
@@ -17,6 +18,7 @@ from ..output.atomic import atomic_file, write_text
 from ..output.manifest import git_state
 from ..versioning import model_version
 from .pipeline import Result
+from .posterior_file import write_posterior
 
 
 def provenance(result: Result, spec_path: str) -> str:
@@ -40,8 +42,9 @@ def calibrated_yaml(result: Result, spec_path: str, out_dir: Path) -> str:
         f"{problem.spec.analysis.level:.0%} interval, verdict; see report.md):",
     ]
     for p, v in zip(problem.space, result.identifiability.parameters):
-        lines.append(f"#   {p.name}: {p.path} {'x' if p.apply == 'multiply' else '='} {v.value:.6g} "
-                     f"[{v.low:.4g}, {v.high:.4g}] {v.verdict}")
+        shown = [p.show(x) if p.dated else f"{x:.4g}" for x in (v.value, v.low, v.high)]
+        lines.append(f"#   {p.name}: {p.path} {'x' if p.apply == 'multiply' else '='} {shown[0]} "
+                     f"[{shown[1]}, {shown[2]}] {v.verdict}")
     overrides = problem.space.overrides(values)
     document = {"extends": base, "name": f"{problem.base.name}-calibrated",
                 "description": f"{problem.base.name} with the values fitted by {problem.name}.",
@@ -50,7 +53,7 @@ def calibrated_yaml(result: Result, spec_path: str, out_dir: Path) -> str:
 
 
 def _round(value):
-    return value if isinstance(value, int) else float(f"{value:.6g}")
+    return value if isinstance(value, (int, str)) else float(f"{value:.6g}")
 
 
 def write_history(path: Path, result: Result) -> None:
@@ -78,8 +81,38 @@ def write_all(directory: Path, result: Result, *, spec_path: str, final_dir: Pat
     write_text(directory / "calibrated.yaml", calibrated_yaml(result, spec_path, final_dir))
     stamp = provenance(result, spec_path)
     write_text(directory / "report.md", render(result, spec_path=spec_path, provenance=stamp[0].upper() + stamp[1:]))
-    for name, build in (("fit.png", fit_figure), ("profiles.png", profiles_figure)):
+    figures = [("fit.png", fit_figure), ("profiles.png", profiles_figure)]
+    if result.posterior is not None:
+        from .figures import posterior_figure
+
+        figures.append(("posterior.png", posterior_figure))
+        posterior = result.posterior
+        write_posterior(directory, space=result.problem.space, values=posterior.values, weights=posterior.weights,
+                        calibration=result.problem.name, spec=spec_path, base=result.problem.base_path,
+                        final_dir=final_dir, effective_draws=posterior.effective_draws,
+                        sampler=_sampler_name(posterior),
+                        targets_used=[n for n, u in zip(result.problem.targets.names, posterior.used) if u])
+    for name, build in figures:
         fig = build(result)
         with atomic_file(directory / name, "wb") as handle:
             fig.savefig(handle, format="png")
     write_history(directory / "history.csv", result)
+    if result.folds:
+        write_cross_validation(directory / "cross_validation.csv", result)
+
+
+def write_cross_validation(path: Path, result: Result) -> None:
+    with atomic_file(path, "w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle, lineterminator="\n")
+        writer.writerow(["figure", "reported", "median", "p05", "p95", "log_error", "covered", "effective_draws"])
+        values = dict(zip(result.problem.targets.names, result.problem.targets.targets))
+        for f in result.folds:
+            writer.writerow([f.name, f"{values[f.name].value:.10g}", f"{f.median:.6g}", f"{f.low:.6g}",
+                             f"{f.high:.6g}", f"{f.log_error:.4f}", int(f.covered), f"{f.effective_draws:.0f}"])
+
+
+def _sampler_name(posterior) -> str:
+    import importlib.metadata
+
+    name = posterior.samples.sampler
+    return f"{name} {importlib.metadata.version(name)} on the mean-field twin, corrected by the stochastic model"

@@ -21,6 +21,8 @@ from ..model.meanfield import MeanFieldRecords
 from .models import Budget, BudgetExhausted, History, MeanFieldModel, StochasticModel, Workers
 from .objective import Point
 from .objective import point as make_point
+from .crossvalidation import cross_validate as cross_validate_posterior
+from .posterior import Posterior, sample_posterior
 from .problem import Problem
 from .profiles import Profile, profile_tasks, run_profile, summarise
 from .search import Best, Jacobian, global_search, jacobian, refine
@@ -75,6 +77,10 @@ class Result:
     """The stochastic replications' daily series ``(R, days)`` at the fitted point."""
     departures: list[Departure]
     notes: list[str] = field(default_factory=list)
+    posterior: Posterior | None = None
+    posterior_note: str = ""
+    folds: list | None = None
+    """Cross-validation folds (:mod:`.crossvalidation`), if asked for."""
 
     @property
     def stopped(self) -> str | None:
@@ -86,8 +92,11 @@ class Result:
 
 
 def calibrate(problem: Problem, *, workers: int | None = 1, scheduler: str | None = None, progress: bool = True,
-              evaluations: int | None = None, minutes: float | None = None) -> Result:
-    """Calibrate ``problem``; ``evaluations``/``minutes`` override the spec's budget.
+              evaluations: int | None = None, minutes: float | None = None,
+              posterior_minutes: float | None = None, cross_validate: bool = False) -> Result:
+    """Calibrate ``problem``; ``evaluations``/``minutes`` override the spec's budget of the search and analysis,
+    ``posterior_minutes`` its posterior stage's (0: no posterior); ``cross_validate`` leaves each binding
+    figure out in turn (:mod:`.crossvalidation`).
 
     ``workers`` local processes (None: all cores), or a Dask ``scheduler`` (:mod:`sim.execution`)."""
     spec = problem.spec
@@ -95,7 +104,37 @@ def calibrate(problem: Problem, *, workers: int | None = 1, scheduler: str | Non
                     minutes if minutes is not None else spec.budget.minutes)
     history = History()
     with Workers(problem, workers, scheduler) as pool:
-        return _calibrate(problem, budget, history, pool, progress)
+        result = _calibrate(problem, budget, history, pool, progress)
+        seconds = 60 * (posterior_minutes if posterior_minutes is not None else spec.posterior.minutes)
+        if not spec.posterior.enabled:
+            result.posterior_note = "disabled in the spec (posterior.enabled: false)"
+        elif seconds <= 0:
+            result.posterior_note = "not run (--posterior-minutes 0)"
+        else:
+            result.posterior = sample_posterior(problem, pool, history, fit=result.point,
+                                                meanfield_fit=result.meanfield_point, seconds=seconds,
+                                                progress=_bar("posterior (mean field)", progress))
+            if cross_validate:
+                result.folds = cross_validate_posterior(
+                    result.posterior, pool, history, fit=result.point,
+                    seconds_each=60 * spec.posterior.cross_validation_minutes,
+                    progress=_bar("cross-validation (mean field)", progress))
+        return result
+
+
+def _bar(description: str, enabled: bool):
+    """A progress callback ``(done, total)`` drawing a tqdm bar, or None."""
+    if not enabled:
+        return None
+    state = {}
+
+    def update(done: int, total: int | None) -> None:
+        bar = state.get("bar")
+        if bar is None:
+            bar = state["bar"] = tqdm(total=total, desc=description, unit="step", leave=False)
+        bar.update(done - bar.n)
+
+    return update
 
 
 def _calibrate(problem: Problem, budget: Budget, history: History, pool: Workers, progress: bool) -> Result:
@@ -117,8 +156,16 @@ def _calibrate(problem: Problem, budget: Budget, history: History, pool: Workers
 
     # Time the analysis will need: the profiles' mean-field evaluations, the outputs.
     mf_seconds = float(np.median([r.seconds for r in history.records if r.model == "meanfield"]))
-    profile_evals = n * (spec.analysis.profile_points + 1) * (PROFILE_NFEV * n + 2) * PROFILE_EXTRA
-    analysis_seconds = profile_evals * mf_seconds / max(1, pool.workers) + WRITING_SECONDS
+    def profile_seconds(points: int) -> float:  # grid points and the root-finding points at both ends
+        return n * (points + 1 + 6) * (PROFILE_NFEV * n + 2) * PROFILE_EXTRA * mf_seconds / max(1, pool.workers)
+
+    # Keep time back for the profiles, but never more than half the budget: profiles that cannot fit even
+    # at their smallest are skipped (and the report says so) rather than starve the refinement.
+    half = (budget.seconds or math.inf) / 2
+    profiles_reserve = min(profile_seconds(spec.analysis.profile_points), half)
+    if profile_seconds(3) > half:
+        profiles_reserve = 0.0
+    analysis_seconds = profiles_reserve + WRITING_SECONDS
 
     # 2. The stochastic model at the prior and refinement from the global optimum.
     sto.reserve = analysis_seconds
@@ -150,7 +197,7 @@ def _calibrate(problem: Problem, budget: Budget, history: History, pool: Workers
     sto.reserve_evaluations = 0
     if stochastic_best.point is None:  # not even one stochastic evaluation fitted in the budget
         sto.reserve = 0.0
-        budget.evaluations = None if budget.evaluations is None else budget.used + 1
+        budget.extra = budget.used + 1 - (budget.evaluations or 0) if budget.evaluations is not None else 0
         stochastic_best.offer(sto(global_best.z, "fit"), prior, lam)
         notes.append("the budget allowed no stochastic evaluation before the analysis; one was run anyway")
     z = stochastic_best.z
@@ -161,13 +208,16 @@ def _calibrate(problem: Problem, budget: Budget, history: History, pool: Workers
 
     # 4. Uncertainty of each target at the fit, profiles, verdicts.
     log_se = fit.log_se
-    sigma = np.sqrt(targets.figure_log_sd() ** 2 + (targets.slopes(fit.values, log_se) * log_se) ** 2)
+    spread = fit.log_spread if targets.one_history else 0.0
+    sigma = np.sqrt(targets.figure_log_sd() ** 2 + targets.discrepancy ** 2 + spread ** 2
+                    + (targets.slopes(fit.values, log_se) * log_se) ** 2)
     mf_fit = mf(z, "fit")
     correction = np.where((fit.values > 0) & (mf_fit.values > 0),
                           np.log(np.maximum(fit.values, 1e-300) / np.maximum(mf_fit.values, 1e-300)), 0.0)
     _, threshold = critical(spec.analysis.level)
-    chi2_fit = float(np.sum((fit.errors / sigma) ** 2))
-    profiles, profile_note = _profiles(problem, pool, history, z, correction, sigma, lam, chi2_fit, threshold,
+    noise = targets.sigma(fit.values, intrinsic=fit.log_spread, surrogate=log_se)  # the likelihood's, at the fit
+    chi2_fit = targets.objective(fit.values, noise)
+    profiles, profile_note = _profiles(problem, pool, history, z, correction, noise, lam, chi2_fit, threshold,
                                        budget, mf_seconds, progress)
     ident = analyse(space, z, J.errors if J is not None else np.zeros((len(targets), n)), sigma, targets.weights,
                     spec.analysis.level, profiles)
@@ -216,13 +266,14 @@ def _profiles(problem, pool, history, z, correction, sigma, lam, chi2_fit, thres
     points = problem.spec.analysis.profile_points
     left = budget.remaining() - WRITING_SECONDS
 
-    def cost(k: int) -> float:
-        return n * (k + 1) * (PROFILE_NFEV * n + 2) * PROFILE_EXTRA * mf_seconds / max(1, pool.workers)
+    def cost(k: int) -> float:  # grid points and the root-finding points at both ends (as in _calibrate)
+        return n * (k + 1 + 6) * (PROFILE_NFEV * n + 2) * PROFILE_EXTRA * mf_seconds / max(1, pool.workers)
 
     while points > 3 and cost(points) > left:
         points = max(3, points // 2 + 1)
     if cost(points) > left:
-        return {}, "not computed: the time budget left no room (verdicts from the Jacobian alone)"
+        return {}, (f"not computed: {max(left, 0):.0f} s of the time budget were left, and even {points} points per "
+                    f"parameter would take about {cost(points):.0f} s (verdicts from the Jacobian alone)")
     deadline = time.time() + left if math.isfinite(left) else float("inf")
     tasks = profile_tasks(problem, z, correction, sigma, lam, points, PROFILE_NFEV, chi2_fit, threshold, deadline)
     bar = tqdm(total=len(tasks), desc="profiles (mean field)", unit="parameter", leave=False, disable=not progress)
@@ -237,13 +288,14 @@ def _profiles(problem, pool, history, z, correction, sigma, lam, chi2_fit, thres
             bar.update()
     bar.close()
     profiles = {}
-    for task, (chi2, record) in zip(tasks, results):
+    for task, (held, chi2, record) in zip(tasks, results):
         for zz, values in record:
             history.add("profile", "meanfield", make_point(problem.targets, zz, values), mf_seconds)
-        prof = summarise(problem, task, chi2, chi2_fit, threshold, len(record))
+        prof = summarise(problem.space.parameters[task.index].name, held, chi2, chi2_fit, threshold, len(record))
         profiles[prof.name] = prof
     note = (f"{points} points per parameter on the mean field corrected to the stochastic mean at the fit, "
-            f"{PROFILE_NFEV} least-squares iterations per point (more above the threshold)")
+            f"{PROFILE_NFEV} least-squares iterations per point (more above the threshold), each end of an "
+            "interval root-found on the signed root of the profile")
     incomplete = [name for name, prof in profiles.items() if not prof.complete]
     if incomplete:
         note += f"; cut short by the time budget: {', '.join(incomplete)}"

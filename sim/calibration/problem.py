@@ -105,7 +105,8 @@ def load_problem(path: str | Path, base: str | Path | None = None) -> Problem:
             exc = InputError(exc.expected, source=source, field="extra_" + exc.field)
         raise exc from None
     target_set = TargetSet(names=tuple(found), targets=tuple(found.values()), start=h.start,
-                           precision=spec.analysis.figure_precision)
+                           precision=spec.analysis.figure_precision, discrepancy=spec.likelihood.discrepancy,
+                           one_history=spec.likelihood.one_history)
 
     space = resolve_parameters(spec.parameters, base, source)
     return Problem(spec=spec, source=source, base_path=base_path, base=base,

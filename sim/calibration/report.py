@@ -9,27 +9,8 @@ import numpy as np
 
 from .identifiability import critical
 from .pipeline import Result
-
-
-def _num(x: float, digits: int = 4) -> str:
-    """A number for a table: 4 significant digits, thousands separated, no exponent below 1e9."""
-    if x is None or (isinstance(x, float) and math.isnan(x)):
-        return "-"
-    if math.isinf(x):
-        return "inf" if x > 0 else "-inf"
-    if x == 0:
-        return "0"
-    magnitude = math.floor(math.log10(abs(x)))
-    if magnitude >= 4:
-        return f"{round(x, -(magnitude - digits + 1)):,.0f}"
-    if magnitude <= -4:
-        return f"{x:.{digits - 1}e}"
-    decimals = max(0, digits - 1 - magnitude)
-    return f"{x:,.{decimals}f}"
-
-
-def _pct(x: float) -> str:
-    return f"{x:+.1%}" if math.isfinite(x) else "-"
+from .posterior_report import cross_validation_section, posterior_section
+from .report_format import count, error, number as _num, percent as _pct, reported, target_label
 
 
 def render(result: Result, *, spec_path: str, out_name: str = "", provenance: str = "") -> str:
@@ -48,7 +29,10 @@ def render(result: Result, *, spec_path: str, out_name: str = "", provenance: st
     targets_file = os.path.normpath(problem.targets_path) if problem.targets_path else "in the spec"
     add(f"- Spec: `{spec_path}`; base scenario `{os.path.normpath(problem.base_path)}`; targets `{targets_file}`"
         f" ({len(targets)} figures).")
-    add(f"- Evaluations: {result.history.count('stochastic')} of the stochastic model ({len(reps)} replications each,"
+    correction = sum(1 for r in result.history.records if r.model == "stochastic" and r.stage == "posterior")
+    search = result.history.count("stochastic") - correction
+    add(f"- Evaluations: {search} of the stochastic model in the search and analysis"
+        f"{f' and {correction} in the posterior correction' if correction else ''} ({len(reps)} replications each,"
         f" replications {reps[0]}..{reps[-1]} for every candidate: common random numbers) and "
         f"{result.history.count('meanfield')} of the mean field; {result.budget.elapsed():.0f} s wall time.")
     budget = []
@@ -57,13 +41,18 @@ def render(result: Result, *, spec_path: str, out_name: str = "", provenance: st
     if result.budget.seconds is not None:
         budget.append(f"{result.budget.seconds / 60:g} minutes")
     stopped = f"stopped early: {result.stopped}" if result.stopped else "the search converged within it"
-    add(f"- Budget: {' or '.join(budget)}; {stopped}.")
+    add(f"- Budget: {' or '.join(budget)}, whichever comes first; {stopped}.")
+    if result.stopped:
+        add("- **A run stopped by its budget gives weaker verdicts**: fewer stochastic evaluations, fewer or no "
+            "profile points, so a parameter may show as *not identified* or with a wider interval than a full run "
+            "would give. Read its verdicts as provisional.")
     add(f"- Global stage: {result.global_note}.")
     add(f"- Refinement: {result.refine_note}")
     if provenance:
         add(f"- {provenance}")
     add("")
-    add("Objective (weighted sum of squared log errors; 0 = every figure matched):")
+    add("Objective (the deviance of the likelihood below, -2 log L relative to each figure's best attainable "
+        "value, weighted; 0 = every figure matched):")
     add("")
     add("| point | mean field | stochastic mean |")
     add("|---|---|---|")
@@ -79,9 +68,12 @@ def render(result: Result, *, spec_path: str, out_name: str = "", provenance: st
     add(f"| parameter | sets | range ({'spacing'}) | prior | fitted | {level:.0%} interval | profile interval | verdict |")
     add("|---|---|---|---|---|---|---|---|")
     for p, v in zip(space, ident.parameters):
-        prof = "-" if v.profile_low is None else f"{_num(v.profile_low)} .. {_num(v.profile_high)}"
-        add(f"| {p.label} | {p.describe()} | {_num(p.low)} .. {_num(p.high)} ({p.spacing}) | {_num(p.start)} | "
-            f"**{_num(v.value)}** | {_num(v.low)} .. {_num(v.high)} | {prof} | {v.verdict} |")
+        def val(x: float) -> str:
+            return p.show(x) if p.dated else _num(x)
+
+        prof = "-" if v.profile_low is None else f"{val(v.profile_low)} .. {val(v.profile_high)}"
+        add(f"| {p.label} | {p.describe()} | {val(p.low)} .. {val(p.high)} ({'days' if p.dated else p.spacing}) | "
+            f"{val(p.start)} | **{val(v.value)}** | {val(v.low)} .. {val(v.high)} | {prof} | {v.verdict} |")
     add("")
     for v in ident.parameters:
         add(f"- **{v.name}**: {v.verdict} - {v.reason}.")
@@ -119,25 +111,26 @@ def render(result: Result, *, spec_path: str, out_name: str = "", provenance: st
     # --- targets ----------------------------------------------------------------------------
     add("## Targets")
     add("")
-    add("| target | metric | date | kind | reported | accepted | model mean +- se | 5-95% of runs | mean field | "
+    add("| figure | metric | reported | accepted | model mean +- se | 5-95% of runs | mean field | "
         "log error | sigma | met |")
-    add("|---|---|---|---|---|---|---|---|---|---|---|---|")
+    add("|---|---|---|---|---|---|---|---|---|---|")
     reps_values = result.point.replicates
     for j, (name, t) in enumerate(zip(targets.names, targets.targets)):
         low, high = t.bounds
-        accepted = f"{_num(low)} .. {_num(high) if math.isfinite(high) else 'any'}"
-        when = str(t.date) if t.date is not None else f"{t.period.start}..{t.period.end}"
+        accepted = f"{count(low)} .. {count(high) if math.isfinite(high) else 'any'}"
         if reps_values is not None:
             p5, p95 = np.percentile(reps_values[:, j], [5, 95])
-            spread = f"{_num(p5)} .. {_num(p95)}"
+            spread = f"{count(p5)} .. {count(p95)}"
         else:
             spread = "-"
-        met = "yes" if t.met(result.point.values[j]) else "**no**"
-        add(f"| {name} | `{t.metric}` | {when} | {t.kind} | {_num(t.value)} | {accepted} | "
-            f"{_num(result.point.values[j])} +- {_num(result.point.se[j], 2)} | {spread} | "
-            f"{_num(result.meanfield_point.values[j])} | {result.point.errors[j]:+.3f} | {result.sigma[j]:.3f} | {met} |")
+        value = result.point.values[j]
+        met = "yes" if t.met(value) else "**no**"
+        add(f"| {target_label(name, t)} | `{t.metric}` | {reported(t)} | {accepted} | "
+            f"{count(value)} +- {_num(result.point.se[j], 2)} | {spread} | "
+            f"{count(result.meanfield_point.values[j])} | {error(t, value)} | {result.sigma[j]:.3f} | {met} |")
     add("")
-    missed = [n for n, t, v in zip(targets.names, targets.targets, result.point.values) if not t.met(v)]
+    missed = [target_label(n, t) for n, t, v in zip(targets.names, targets.targets, result.point.values)
+              if not t.met(v)]
     add("Every target is met within its tolerance (by the mean of the replications)." if not missed
         else f"Targets missed by the mean of the replications: {', '.join(missed)}.")
     add("")
@@ -146,7 +139,7 @@ def render(result: Result, *, spec_path: str, out_name: str = "", provenance: st
         for j, (name, t) in enumerate(zip(targets.names, targets.targets)):
             share = float(np.mean([t.met(v) for v in reps_values[:, j]]))
             if share < 1.0:
-                spread.append(f"{name} ({share:.0%} of runs)")
+                spread.append(f"{target_label(name, t)} ({share:.0%} of runs)")
         if spread:
             add("Single runs meet fewer figures than their mean: " + ", ".join(spread) + ". Where the runs' 5-95% "
                 "range is wider than the accepted range, the figure constrains the mean of the model, not any "
@@ -177,12 +170,22 @@ def render(result: Result, *, spec_path: str, out_name: str = "", provenance: st
         add(f"Note: {note}.")
         add("")
 
+    lines.extend(posterior_section(result))
+    lines.extend(cross_validation_section(result))
+
     # --- reading -------------------------------------------------------------------------------
     add("## How to read this report")
     add("")
-    add(f"- A target's *sigma* (log units) combines its figure's own uncertainty - its tolerance read as the "
-        f"half-width of a 90% interval, never below {spec.analysis.figure_precision:.0%} (a rounded figure) - and "
-        "the Monte Carlo error of the replication mean at the fit.")
+    add(f"- The likelihood (`sim/calibration/likelihood.py`; Kennedy and O'Hagan 2001) reads each figure in log "
+        "space with a noise of four parts: the figure's own (its tolerance read as the half-width of a 90% interval, "
+        f"its `sd` if it states one, never below {spec.analysis.figure_precision:.0%}: a rounded figure), a "
+        f"structural model discrepancy ({targets.discrepancy:g}), the runs' spread about their mean (a figure is one "
+        "history; never below the Poisson 1/sqrt(count)), and the error of the model's mean as evaluated (Monte "
+        "Carlo, or the corrected twin's).  An `equal` figure is normal in log space; `at_least`/`at_most` a normal "
+        "CDF (a smooth step at the bound); an `interval` a box with soft edges.  The search minimises the same "
+        "deviance.")
+    add("- A target's *sigma* in the table (log units) is what the linearised analysis uses: the same parts, an "
+        "interval's half-width read as a 90% half-width, the Monte Carlo error scaled by how much the figure binds.")
     add(f"- Intervals ({level:.0%}) are linearised: the sandwich covariance of the least-squares estimate from the "
         "Jacobian and the targets' sigmas, unbounded along flat directions, clipped to the ranges.  The profile "
         f"interval is where the profile's chi^2 is within {threshold:.2f} of its minimum.")

@@ -15,7 +15,10 @@
    every target is met and matched to within twice the Monte Carlo error of
    its mean or a tenth of its figure's own uncertainty: closer is noise.
 
-Both stages add the weak regularisation residuals ``lambda * (z - z_prior)``,
+Both stages minimise the deviance of :mod:`.likelihood` (the posterior's noise
+model: each figure's own noise, the structural discrepancy, the runs' spread and
+the Monte Carlo error of the evaluated point), as least squares on deviance
+residuals.  Both add the weak regularisation residuals ``lambda * (z - z_prior)``,
 which only break ties along directions the targets do not determine.  The
 budget is enforced between evaluations: when it runs out the stage stops and
 the best point so far stands.
@@ -55,17 +58,19 @@ class Best:
 
 @dataclass
 class Jacobian:
-    """Forward-difference Jacobian of the log errors (T x n) at ``z``, in unit coordinates."""
+    """Forward-difference Jacobians (T x n) at ``z`` in unit coordinates: of the log errors (for the
+    linearised intervals) and of the deviance residuals (for least squares)."""
 
     z: np.ndarray
     errors: np.ndarray
+    residuals: np.ndarray
     steps: np.ndarray
     centre: Point
     columns: list[Point]
 
 
-def _residuals(p: Point, weights: np.ndarray, prior: np.ndarray, lam: float) -> np.ndarray:
-    return np.concatenate([np.sqrt(weights) * p.errors, lam * (p.z - prior)])
+def _residuals(p: Point, prior: np.ndarray, lam: float) -> np.ndarray:
+    return np.concatenate([p.residuals, lam * (p.z - prior)])
 
 
 def global_search(meanfield: MeanFieldModel, *, method: str, evaluations: int, seed: int, prior: np.ndarray,
@@ -120,7 +125,7 @@ def global_search(meanfield: MeanFieldModel, *, method: str, evaluations: int, s
                 raise BudgetExhausted("global stage's share of the time budget spent")
             p = meanfield(z, "polish")
             best.offer(p, prior, lam)
-            return _residuals(p, meanfield.problem.targets.weights, prior, lam)
+            return _residuals(p, prior, lam)
 
         try:
             least_squares(fun, z0, bounds=(0.0, 1.0), diff_step=1e-3, max_nfev=max(20, 10 * n), x_scale=1.0,
@@ -135,7 +140,6 @@ def global_search(meanfield: MeanFieldModel, *, method: str, evaluations: int, s
 def refine(stochastic: StochasticModel, z0: np.ndarray, *, step: float, prior: np.ndarray, lam: float,
            progress: bool) -> tuple[Best, list[Jacobian], str]:
     """Least squares on the stochastic model from ``z0``; every Jacobian it computed; a note."""
-    weights = stochastic.problem.targets.weights
     targets = stochastic.problem.targets
     figure_sd = targets.figure_log_sd()
     best = Best()
@@ -157,13 +161,12 @@ def refine(stochastic: StochasticModel, z0: np.ndarray, *, step: float, prior: n
         p = run(z, "refine")
         if targets.met(p.values).all() and np.all(np.abs(p.errors) <= np.maximum(2 * p.log_se, 0.1 * figure_sd)):
             raise Converged()
-        return _residuals(p, weights, prior, lam)
+        return _residuals(p, prior, lam)
 
     def jac(z):
         j = jacobian(stochastic, z, step, run)
         jacobians.append(j)
-        reg = lam * np.eye(len(z))
-        return np.vstack([np.sqrt(weights)[:, None] * j.errors, reg])
+        return np.vstack([j.residuals, lam * np.eye(len(z))])
 
     note = "least squares (trust region reflective) on the stochastic model"
     try:
@@ -193,4 +196,5 @@ def jacobian(model, z: np.ndarray, step: float, run=None) -> Jacobian:
         columns.append(p)
         steps.append(h)
     errors = np.column_stack([(p.errors - centre.errors) / h for p, h in zip(columns, steps)])
-    return Jacobian(z=z, errors=errors, steps=np.array(steps), centre=centre, columns=columns)
+    residuals = np.column_stack([(p.residuals - centre.residuals) / h for p, h in zip(columns, steps)])
+    return Jacobian(z=z, errors=errors, residuals=residuals, steps=np.array(steps), centre=centre, columns=columns)

@@ -10,42 +10,106 @@ multiply`` (the value scales each matched base value, keeping the ratios
 between, say, agency levels), a ``range`` and its ``spacing`` (the scale the
 optimiser works on).
 
+A parameter whose path leads to a date (an event's date) takes a range of two
+dates and moves in whole days.  Each parameter has a prior: uniform over its
+range on its declared spacing unless the spec gives a ``prior`` (normal,
+lognormal or beta) with its ``source``.
+
 This module holds the file format only; :mod:`.problem` checks it against the
 base scenario and the targets.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Literal, Union
 
 from pydantic import ConfigDict, Field, model_validator
+from scipy import stats
 
 from ..scenario.loading import load_model
 from ..scenario.schema import FilePath, Frozen, Key, ScenarioName
 from ..targets import Target
 
 Number = Annotated[float, Field(allow_inf_nan=False)]
+Positive = Annotated[float, Field(gt=0, allow_inf_nan=False)]
+Source = Annotated[str, Field(min_length=1, description="Where the prior comes from (a citation or a reason).")]
+
+MIN_PRIOR_MASS = 0.5
+"""A normal or lognormal prior must keep at least this share of its mass within the parameter's range:
+otherwise the range, not the prior, decides, and the prior is not what its source says."""
+
+
+class UniformPrior(Frozen):
+    """Uniform over the range on the parameter's spacing (log-uniform for ``spacing: log``): the default."""
+
+    distribution: Literal["uniform"]
+    source: str | None = None
+
+
+class NormalPrior(Frozen):
+    """Normal on the parameter's value, truncated to its range."""
+
+    distribution: Literal["normal"]
+    mean: Number
+    sd: Positive
+    source: Source
+
+    def scipy(self):
+        return stats.norm(self.mean, self.sd)
+
+
+class LognormalPrior(Frozen):
+    """Log-normal on the parameter's value (``log value ~ N(log median, sigma^2)``), truncated to its range."""
+
+    distribution: Literal["lognormal"]
+    median: Positive
+    sigma: Positive
+    source: Source
+
+    def scipy(self):
+        return stats.lognorm(self.sigma, scale=self.median)
+
+
+class BetaPrior(Frozen):
+    """Beta(a, b) on the parameter's unit coordinate: its range mapped on its spacing to [0, 1]."""
+
+    distribution: Literal["beta"]
+    a: Positive
+    b: Positive
+    source: Source
+
+
+Prior = Annotated[Union[UniformPrior, NormalPrior, LognormalPrior, BetaPrior], Field(discriminator="distribution")]
 
 
 class ParameterSpec(Frozen):
-    """One free parameter: a dotted path, how it is applied, its range and scale."""
+    """One free parameter: a dotted path, how it is applied, its range and scale, its prior."""
 
     path: str = Field(description="Dotted path into the base scenario; '*' matches any key.")
     apply: Literal["set", "multiply"] = Field(
         "set", description="set: the value replaces every matched value; multiply: it scales each base value.")
-    range: tuple[Number, Number] = Field(description="[low, high]: the bounds of the search.")
+    range: tuple[Number, Number] | tuple[dt.date, dt.date] = Field(
+        description="[low, high]: the bounds of the search (two dates for a path to a date).")
     spacing: Literal["linear", "log"] = Field(
         "linear", description="Scale of the search and of the intervals: linear or log.")
-    start: Number | None = Field(
-        None, description="Prior value: where the global stage starts and what ties are broken towards "
+    start: Number | dt.date | None = Field(
+        None, description="Where the global stage starts and what ties are broken towards "
         "(default: the base scenario's value for set, 1 for multiply).")
+    prior: Prior | None = Field(None, description="The prior (default: uniform over the range on its spacing).")
     label: str | None = Field(None, description="Name shown in the report and figures (default: the key).")
+
+    @property
+    def dated(self) -> bool:
+        return isinstance(self.range[0], dt.date)
 
     @model_validator(mode="after")
     def _consistent(self) -> "ParameterSpec":
         low, high = self.range
+        if self.dated:
+            return self._consistent_dates()
         if not low < high:
             raise ValueError(f"expected a range in increasing order [low, high] with low < high, "
                              f"got [{low:g}, {high:g}]")
@@ -53,9 +117,37 @@ class ParameterSpec(Frozen):
             raise ValueError(f"expected a positive low end of the range for spacing: log, got {low:g}")
         if self.apply == "multiply" and low < 0:
             raise ValueError(f"expected non-negative factors for apply: multiply, got {low:g}")
-        if self.start is not None and not low <= self.start <= high:
-            raise ValueError(f"expected a start within the range [{low:g}, {high:g}], got {self.start:g}")
+        if self.start is not None and (isinstance(self.start, dt.date) or not low <= self.start <= high):
+            raise ValueError(f"expected a start within the range [{low:g}, {high:g}], got {self.start}")
+        if isinstance(self.prior, (NormalPrior, LognormalPrior)):
+            self._prior_fits(low, high)
         return self
+
+    def _consistent_dates(self) -> "ParameterSpec":
+        low, high = self.range
+        if not low < high:
+            raise ValueError(f"expected a range of dates in increasing order, got [{low}, {high}]")
+        if self.spacing != "linear" or self.apply != "set":
+            raise ValueError("expected spacing: linear and apply: set for a range of dates (whole days)")
+        if self.start is not None and (not isinstance(self.start, dt.date) or not low <= self.start <= high):
+            raise ValueError(f"expected a start date within [{low}, {high}], got {self.start}")
+        if self.prior is not None and not isinstance(self.prior, (UniformPrior, BetaPrior)):
+            raise ValueError("expected a uniform or beta prior for a range of dates (days are its unit coordinate)")
+        return self
+
+    def _prior_fits(self, low: float, high: float) -> None:
+        prior = self.prior
+        where = prior.mean if isinstance(prior, NormalPrior) else prior.median
+        name = "mean" if isinstance(prior, NormalPrior) else "median"
+        if isinstance(prior, LognormalPrior) and low < 0:
+            raise ValueError(f"expected a range of positive values for a lognormal prior, got [{low:g}, {high:g}]")
+        if not low <= where <= high:
+            raise ValueError(f"expected the prior's {name} within the range [{low:g}, {high:g}], got {where:g}")
+        dist = prior.scipy()
+        mass = float(dist.cdf(high) - dist.cdf(max(low, 0.0) if isinstance(prior, LognormalPrior) else low))
+        if not mass >= MIN_PRIOR_MASS:
+            raise ValueError(f"expected a prior with at least {MIN_PRIOR_MASS:.0%} of its mass within the range "
+                             f"[{low:g}, {high:g}] (a wider range, or another prior), got {mass:.1%}")
 
 
 class Budget(Frozen):
@@ -104,6 +196,42 @@ class Analysis(Frozen):
         0.01, description="Relative precision of a reported figure when its tolerance is zero (rounding).")
 
 
+class Likelihood(Frozen):
+    """The noise model beyond the figures' own (:mod:`.likelihood`)."""
+
+    discrepancy: Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)] = Field(
+        0.03, description="Structural model discrepancy: the log standard deviation of the model's error on any "
+        "figure (Kennedy and O'Hagan 2001); 0.03 is a 90% error of +-5%, the tightest figure's own tolerance.")
+    one_history: bool = Field(
+        True, description="The figures are one history of the world, so the runs' spread about their mean is part of "
+        "the noise; false for figures that are means of many runs (synthetic ones).")
+
+
+class PosteriorStage(Frozen):
+    """Sampling the posterior of the free parameters on the mean-field twin, corrected by the stochastic model."""
+
+    enabled: bool = True
+    sampler: Literal["emcee", "dynesty"] = Field(
+        "emcee", description="emcee (affine-invariant ensemble MCMC, chosen by benchmarks/sampler_choice.py) or "
+        "dynesty (dynamic nested sampling, which also gives the evidence).")
+    walkers: Annotated[int, Field(ge=4)] | None = Field(
+        None, description="emcee walkers (default: twice the parameters being sampled, plus 2, at least 12).")
+    steps: Annotated[int, Field(ge=10)] = Field(2000, description="emcee: at most this many steps per walker.")
+    live_points: Annotated[int, Field(ge=20)] = Field(250, description="dynesty: live points.")
+    minutes: Annotated[float, Field(gt=0, allow_inf_nan=False)] = Field(
+        4.0, description="Wall-clock minutes of the posterior stage, its stochastic correction included.")
+    effective_draws: Annotated[int, Field(ge=10)] = Field(
+        400, description="emcee stops once every parameter has this many effective samples and its chains are long "
+        "against their autocorrelation time.")
+    correction_draws: Annotated[int, Field(ge=2)] = Field(
+        16, description="Posterior draws run on the stochastic model (the spec's replications each, common random "
+        "numbers) to correct the twin and measure its departures.")
+    draws: Annotated[int, Field(ge=100)] = Field(4000, description="Rows of posterior.csv (at most).")
+    cross_validation_minutes: Annotated[float, Field(gt=0, allow_inf_nan=False)] = Field(
+        2.5, description="With --cross-validate: minutes of each leave-one-figure-out posterior.")
+    seed: Annotated[int, Field(ge=0)] | None = Field(None, description="Seed of the sampler (default: the spec's).")
+
+
 class CalibrationSpec(Frozen):
     """A calibration: base scenario, targets, free parameters, effort."""
 
@@ -126,6 +254,8 @@ class CalibrationSpec(Frozen):
     global_stage: GlobalStage = Field(GlobalStage(), alias="global")
     refine: Refine = Refine()
     analysis: Analysis = Analysis()
+    likelihood: Likelihood = Likelihood()
+    posterior: PosteriorStage = PosteriorStage()
     parameters: dict[Key, ParameterSpec] = Field(min_length=1)
 
     @classmethod

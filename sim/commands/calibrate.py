@@ -29,7 +29,12 @@ def register(subparsers) -> None:
     parser.add_argument("--out", type=Path, help="output directory (default: results/<spec name>/<UTC timestamp>)")
     parser.add_argument("--force", action="store_true", help="replace a non-empty output directory")
     parser.add_argument("--evaluations", type=int, help="budget of stochastic evaluations (default: the spec's)")
-    parser.add_argument("--minutes", type=float, help="time budget in minutes (default: the spec's)")
+    parser.add_argument("--minutes", type=float, help="time budget of the search and analysis in minutes (default: "
+                        "the spec's)")
+    parser.add_argument("--posterior-minutes", type=float, help="time of the posterior stage in minutes (default: "
+                        "the spec's posterior.minutes; 0: no posterior)")
+    parser.add_argument("--cross-validate", action="store_true", help="after the posterior, leave each binding figure "
+                        "out in turn, sample without it and predict it (report.md, cross_validation.csv)")
     parser.add_argument("--no-progress", action="store_true", help="no progress bars")
     parser.set_defaults(handler=main)
 
@@ -43,21 +48,38 @@ def main(args: argparse.Namespace) -> int:
         raise InputError(f"expected at least 1 evaluation, got {args.evaluations}", source="--evaluations")
     if args.minutes is not None and not args.minutes > 0:
         raise InputError(f"expected a positive number of minutes, got {args.minutes}", source="--minutes")
+    if args.posterior_minutes is not None and not args.posterior_minutes >= 0:
+        raise InputError(f"expected a number of minutes >= 0, got {args.posterior_minutes}",
+                         source="--posterior-minutes")
+    if args.cross_validate and args.posterior_minutes == 0:
+        raise InputError("expected a posterior to cross-validate (a positive --posterior-minutes)",
+                         source="--cross-validate")
     problem = load_problem(args.spec, base=args.base)
+    if args.cross_validate and not problem.spec.posterior.enabled:
+        raise InputError("expected a posterior to cross-validate (posterior.enabled: false in the spec)",
+                         source=str(args.spec), field="posterior.enabled")
     stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
     out = args.out or Path("results") / problem.name / stamp
     check_writable_dir(out, force=args.force)
 
     result = calibrate(problem, workers=args.workers, scheduler=args.scheduler, progress=not args.no_progress,
-                       evaluations=args.evaluations, minutes=args.minutes)
+                       evaluations=args.evaluations, minutes=args.minutes, posterior_minutes=args.posterior_minutes,
+                       cross_validate=args.cross_validate)
     with staged_directory(out, force=args.force) as staging:
         write_all(staging, result, spec_path=str(args.spec), final_dir=out)
     verdicts = [v.verdict for v in result.identifiability.parameters]
+    search = sum(1 for r in result.history.records if r.model == "stochastic" and r.stage != "posterior")
+    if result.posterior is not None:
+        p = result.posterior
+        posterior = (f"posterior: {p.effective_draws:.0f} effective draws in {p.seconds:.0f} s"
+                     f"{'' if p.samples.converged else ' (sampler not converged: see report.md)'}")
+    else:
+        posterior = f"no posterior ({result.posterior_note})"
     met = sum(bool(t.met(v)) for t, v in zip(problem.targets.targets, result.point.values))
     print(f"{problem.name}: objective {result.point.objective:.4g} "
           f"({met}/{len(problem.targets)} targets met); "
           f"{verdicts.count('identified')} identified, {verdicts.count('weakly identified')} weakly, "
-          f"{verdicts.count('not identified')} not identified; {result.history.count('stochastic')} stochastic and "
+          f"{verdicts.count('not identified')} not identified; {search} stochastic and "
           f"{result.history.count('meanfield')} mean-field evaluations in {result.budget.elapsed():.0f} s"
-          f"{' (stopped at its budget)' if result.stopped else ''} -> {out}")
+          f"{' (search stopped at its budget)' if result.stopped else ''}; {posterior} -> {out}")
     return 0

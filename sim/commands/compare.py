@@ -3,9 +3,13 @@
 One figure per metric (``figures/<metric>.png``) with each run's mean and 5-95%
 band, aligned by date (runs may cover different horizons), the reported
 figures and, with ``--relative-to``, a lower panel of each run minus the
-reference with a 90% confidence band (paired by replication when the runs
-share their seed).  Metrics some runs lack are drawn for the others and listed.
-Also writes ``report.html``, ``report.md`` and ``manifest.json``.
+reference with a 90% band (paired by replication over the replications both
+runs have when they share their seed; over a posterior, the spread of the
+paired differences across draws) and an effect table (``effects.csv`` and the
+report): each metric at the reported figures' dates and the last common day,
+the mean difference, its 90% interval and the share of draws in which it is
+positive.  Metrics some runs lack are drawn for the others and listed.  Also
+writes ``report.html``, ``report.md`` and ``manifest.json``.
 
 Default metrics: each platform's government accounts, internet users,
 micro-bloggers, each platform's registered users and the named accounts'
@@ -16,14 +20,16 @@ followers on all platforms.  ``--metric`` takes a name or a glob pattern
 from __future__ import annotations
 
 import argparse
+import csv
 import datetime as dt
 import sys
 from fnmatch import fnmatchcase
 from pathlib import Path
 
 from ..errors import InputError
-from ..output.atomic import check_writable_dir, staged_directory
+from ..output.atomic import atomic_file, check_writable_dir, staged_directory
 from ..output.manifest import environment, write_manifest
+from ..plotting import series as S
 from ..plotting.results import Result, load_result, load_results, resolve_run_dir
 from ..plotting.style import FORMATS
 
@@ -134,17 +140,17 @@ def main(args: argparse.Namespace) -> int:
     out = args.out or default_out()
     check_writable_dir(out, force=args.force)
 
-    notes = []
-    if reference is not None:
-        unpaired = [r.label for r in results if r is not reference and r.seed != reference.seed]
-        if unpaired:
-            notes.append(f"Differences from {reference.label} treat these runs as independent (another seed): "
-                         f"{'; '.join(unpaired)}.")
+    notes = pairing_notes(results, reference) if reference is not None else []
+    effects = S.comparison_effects(results, reference, metrics) if reference is not None else []
     with staged_directory(out, force=args.force) as staging:
-        write_comparison(results, metrics, missing, reference, staging, args.format, notes)
+        write_comparison(results, metrics, missing, reference, staging, args.format, notes, effects)
+        if effects:
+            write_effects(staging / "effects.csv", effects)
         write_manifest(staging / "manifest.json", {
             "kind": "comparison",
-            "runs": [{"label": r.label, "path": str(r.path), "kind": r.kind, "scenario": r.name} for r in results],
+            "runs": [{"label": r.label, "path": str(r.path), "kind": r.kind, "scenario": r.name,
+                      "bands_hold": r.uncertainty,
+                      "posterior_csv_sha256": (r.posterior or {}).get("csv_sha256")} for r in results],
             "relative_to": reference.label if reference is not None else None,
             "metrics": metrics,
             "missing": missing,
@@ -156,5 +162,46 @@ def main(args: argparse.Namespace) -> int:
     for result in results:
         for note in result.notes:
             print(f"bandwagon compare: note: {result.label}: {note}", file=sys.stderr)
-    print(f"compared {len(results)} runs on {len(metrics)} metrics -> {out}")
+    print(f"compared {plural(len(results), 'run')} on {plural(len(metrics), 'metric')} -> {out}")
     return 0
+
+
+def plural(count: int, noun: str) -> str:
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+
+
+def pairing_notes(results: list[Result], reference: Result) -> list[str]:
+    """How each run's differences from the reference are built, where that is not plain pairing."""
+    notes = []
+    unpaired = [r.label for r in results if r is not reference and S.pairing(r, reference) is None]
+    if unpaired:
+        notes.append(f"Differences from {reference.label} treat these runs as independent (another seed): "
+                     f"{'; '.join(unpaired)}.")
+    for r in results:
+        pair = S.pairing(r, reference) if r is not reference else None
+        if pair is None:
+            continue
+        if r.replication_count() != reference.replication_count():
+            notes.append(f"{r.label} has {r.replication_count()} replications and {reference.label} "
+                         f"{reference.replication_count()}: their differences pair the first {pair.n}, which share "
+                         f"their random numbers.")
+        if pair.same_draws is False:
+            notes.append(f"{r.label} and {reference.label} do not share their posterior draws ({pair.draws}): the "
+                         f"differences mix the counterfactual's effect with different parameter values.")
+    return notes
+
+
+def write_effects(path: Path, effects: list[S.Effects]) -> None:
+    """``effects.csv``: the effect table of the report, one row per run, metric and date."""
+    with atomic_file(path, "w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle, lineterminator="\n")
+        writer.writerow(S.EFFECT_COLUMNS)
+        for group in effects:
+            for e in group.rows:
+                writer.writerow([group.run.label, group.reference.label, group.metric, str(e.date),
+                                 "yes" if e.paired else "no", e.n, *(_cell(v) for v in (
+                                     e.mean, e.low, e.high, e.positive, e.zero, e.mean_half_width)), group.holds])
+
+
+def _cell(value: float | None) -> str:
+    return "" if value is None else f"{value:.12g}"

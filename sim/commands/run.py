@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import sys
 from pathlib import Path
+
+import numpy as np
 
 from ..errors import InputError
 from ..execution import add_arguments, check_arguments, executor_from
@@ -12,6 +15,7 @@ from ..output.atomic import check_writable_dir, staged_directory
 from ..output.formats import DEFAULT_FORMAT, FORMATS, check_format, table_name
 from ..output.manifest import environment, write_manifest
 from ..output.tables import Summary, write_adoptions, write_timeseries
+from ..posterior import assign, chosen, manifest_entry
 from ..runner import run_replications
 from ..scenario import Scenario
 from ..targets import Targets
@@ -33,6 +37,12 @@ def register(subparsers) -> None:
                         help="format of timeseries and adoptions (default: csv.gz, gzip-compressed CSV that pandas "
                              "and R read directly; parquet needs pip install -e '.[parquet]')")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+    uncertainty = parser.add_mutually_exclusive_group()
+    uncertainty.add_argument("--posterior", type=Path, metavar="DIR",
+                             help="posterior directory (from bandwagon calibrate): replication r runs on a draw of "
+                                  "it, chosen from the seed (default: the scenario's posterior:, if any)")
+    uncertainty.add_argument("--no-posterior", action="store_true",
+                             help="ignore the scenario's posterior: replication noise only")
     parser.set_defaults(handler=main)
 
 
@@ -65,12 +75,20 @@ def load_targets(scenario: Scenario) -> Targets | None:
 def main(args: argparse.Namespace) -> int:
     scenario = prepare(args)
     targets = load_targets(scenario)
+    posterior = chosen(scenario.posterior, args.posterior, args.no_posterior)
+    scenarios, uncertainty = None, None
+    if posterior is not None:
+        assignment = assign(posterior, scenario, scenario.replications)
+        scenarios = assignment.scenarios(scenario)  # every draw checked before anything is written
+        uncertainty = manifest_entry(posterior, assignment)
+        for line in assignment.notes:
+            print(f"bandwagon run: note: {line}", file=sys.stderr)
     out = args.out or default_out(scenario)
     check_writable_dir(out, force=args.force)
 
     with executor_from(args, tasks=scenario.replications) as executor:  # a Dask address fails here, before any write
         result = run_replications(scenario, range(scenario.replications), executor=executor,
-                                  progress=not args.no_progress)
+                                  progress=not args.no_progress, scenarios=scenarios)
     runs = result.runs
     summary = Summary.of(runs)
     with staged_directory(out, force=args.force) as staging:
@@ -81,7 +99,8 @@ def main(args: argparse.Namespace) -> int:
             tables["adoptions"] = table_name("adoptions", args.tables)
             write_adoptions(staging / tables["adoptions"], runs, scenario.horizon.start)
         if scenario.outputs.figures:
-            write_figures(staging / "figures", scenario, summary, targets, staging / tables["timeseries"])
+            write_figures(staging / "figures", scenario, summary, targets, staging / tables["timeseries"],
+                          uncertainty, runs)
         write_manifest(staging / "manifest.json", {
             "kind": "run",
             "scenario": scenario.to_dict(),
@@ -94,26 +113,36 @@ def main(args: argparse.Namespace) -> int:
             "executor": result.executor,
             "wall_seconds": round(result.wall_seconds, 3),
             "events": [run.events for run in runs],
+            "posterior": uncertainty,
             "environment": environment(),
         })
     events = sum(run.events for run in runs)
-    print(f"{scenario.name}: {len(runs)} replications, {events:,} events in {result.wall_seconds:.1f} s "
+    drawn = ""
+    if uncertainty is not None:
+        drawn = f" on {uncertainty['distinct_draws']} draws of the posterior from {uncertainty['calibration']}"
+    print(f"{scenario.name}: {len(runs)} replications{drawn}, {events:,} events in {result.wall_seconds:.1f} s "
           f"on {result.executor} -> {out}")
     return 0
 
 
 def write_figures(directory: Path, scenario: Scenario, summary: Summary, targets: Targets | None,
-                  timeseries: Path) -> None:
+                  timeseries: Path, posterior: dict | None = None, runs: list | None = None) -> None:
     """The run's figures (``figures/adoption.png``, ...) and its ``report.html`` / ``report.md``.
 
     Drawn by :mod:`sim.report.writing` from the results just computed, exactly
-    as ``bandwagon plot`` redraws them later from the saved files.
+    as ``bandwagon plot`` redraws them later from the saved files; the
+    replications are handed over in memory (``runs``) rather than read back
+    from ``timeseries.csv``, which takes seconds for a hundred of them.
     """
     from ..plotting.results import Result
     from ..report.writing import write_run
 
     run_directory = directory.parent
+    series = None
+    if runs:
+        series = (runs[0].dates(),
+                  {m: np.stack([run.metrics[m] for run in runs]).astype(float) for m in runs[0].metrics})
     result = Result(label=scenario.name, scenario=scenario.to_dict(), summary=summary, kind="run",
                     replications=scenario.replications, seed=scenario.seed, targets=targets,
-                    timeseries_path=timeseries)
+                    timeseries_path=timeseries, posterior=posterior, _timeseries=series)
     write_run(result, run_directory)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 import time
 from pathlib import Path
 
@@ -34,6 +35,13 @@ def register(subparsers) -> None:
     shorter.add_argument("--samples", type=int, help="lhs/sobol samples instead of the spec's")
     shorter.add_argument("--levels", type=int, help="grid/one_at_a_time: at most this many values per parameter")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+    uncertainty = parser.add_mutually_exclusive_group()
+    uncertainty.add_argument("--posterior", type=Path, metavar="DIR",
+                             help="posterior directory (from bandwagon calibrate): replication r of every point draws "
+                                  "the parameters the sweep does not vary from it (default: the base scenario's "
+                                  "posterior:, if any); a swept parameter wins where both touch a value")
+    uncertainty.add_argument("--no-posterior", action="store_true",
+                             help="ignore the base scenario's posterior: replication noise only")
     parser.set_defaults(handler=main)
 
 
@@ -47,7 +55,10 @@ def main(args: argparse.Namespace) -> int:
         if value is not None and value < 1:
             raise InputError(f"expected a positive number, got {value}", source=f"--{option}")
     plan = plan_sweep(args.spec, base=args.base, replications=args.replications, samples=args.samples,
-                      levels=args.levels)
+                      levels=args.levels, posterior=args.posterior, no_posterior=args.no_posterior)
+    if plan.sweep.posterior is not None:
+        for line in plan.sweep.posterior.notes:
+            print(f"bandwagon sweep: note: {line}", file=sys.stderr)
     out = args.out or Path("results") / "sweeps" / plan.sweep.name
     check_output_place(out, into=out.is_dir())
     resuming = SweepStore.check(out, manifest(plan))
@@ -74,6 +85,10 @@ def dry_run(plan, out: Path, resuming: bool, args: argparse.Namespace) -> int:
     todo = len(unique) - cached
     print(f"{sweep.name}: {sweep.spec.design} design over {len(sweep.parameters)} parameters "
           f"({', '.join(p.name for p in sweep.parameters)}), base scenario {sweep.base.name}")
+    if sweep.posterior_entry is not None:
+        entry = sweep.posterior_entry
+        print(f"posterior: {entry['directory']} (from {entry['calibration']}): replication r of every point takes "
+              f"draw d_r of the parameters not swept ({entry['distinct_draws']} distinct draws)")
     print(f"points: {len(plan.points)}; replications: {sweep.spec.replications}; runs: {plan.runs} "
           f"({len(unique)} distinct, {cached} already in {out}, {todo} to run)")
     for point in plan.points[:5]:
@@ -86,7 +101,7 @@ def dry_run(plan, out: Path, resuming: bool, args: argparse.Namespace) -> int:
         samples = estimate_samples(plan)
         times = []
         for point in samples:
-            task = next(tasks_for(plan, [(point.keys[0], point, 0)]))
+            task = next(tasks_for(plan, [(point.keys[0], point, 0)], plan.model()))
             timer = time.perf_counter()
             execute(task)
             times.append(time.perf_counter() - timer)

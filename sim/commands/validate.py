@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 from ..errors import InputError
+from ..posterior import assign, load_posterior
 from ..scenario import Scenario
 
 ORDER = 20
@@ -28,6 +29,9 @@ def main(args) -> int:
     for path in args.files:
         try:
             scenario = Scenario.from_yaml(path)
+            if scenario.posterior is not None:  # what run would refuse: every replication's draw applied
+                posterior = load_posterior(scenario.posterior)
+                assign(posterior, scenario, scenario.replications).scenarios(scenario)
         except InputError as exc:
             print(f"bandwagon validate: error: {exc.line()}", file=sys.stderr)
             failed += 1

@@ -28,7 +28,7 @@ from ..scenario.apportion import level_provinces
 from ..scenario.schema import Scenario
 from .mechanism import mechanisms, metric_names
 from .records import DailyMetrics
-from .segments import dated_events, schedule, segment_of_day
+from .segments import schedule, segment_of_day
 
 
 @dataclass(frozen=True)
@@ -48,7 +48,7 @@ class Twin:
 
     ``members`` are the scenarios solved together; they share their structure
     (:func:`structure`): horizon, platforms and their launches, levels,
-    provinces, named accounts, the days dated events apply.  Values that
+    provinces, named accounts.  Values that
     differ between members are floats for a batch of one and arrays over the
     batch otherwise (:meth:`values`), so a twin's arithmetic is the same code
     either way.
@@ -57,8 +57,9 @@ class Twin:
     members: list[Scenario]
     days: int
     segments: list[list[tuple[int, Scenario]]]
-    """Per member, ``(first day, scenario in force)`` (:func:`~.segments.schedule`).  Metrics come back
-    as ``(days,)`` arrays for one scenario and ``(days, batch)`` for a batch."""
+    """Per member, ``(first day, scenario in force)`` (:func:`~.segments.schedule`), cut at the same days for
+    every member (:func:`aligned`).  Metrics come back as ``(days,)`` arrays for one scenario and
+    ``(days, batch)`` for a batch."""
     segment_of_day: list[int]
     shared: dict[str, object] = field(default_factory=dict)
     diagnostics: dict[str, object] = field(default_factory=dict)
@@ -93,7 +94,6 @@ def structure(scenario: Scenario) -> tuple:
     h = scenario.horizon
     return (
         h.start, h.end,
-        tuple(day for day, _ in dated_events(scenario)),
         tuple((name, p.launch) for name, p in scenario.platforms.items()),
         tuple(scenario.provinces),
         tuple((name, level.parent, level.spread, tuple(level_provinces(scenario, name)[1] > 0))
@@ -136,10 +136,21 @@ def meanfield_batch(scenarios: Sequence[Scenario], *, days: int | None = None) -
     return out
 
 
+def aligned(schedules: list[list[tuple[int, Scenario]]]) -> list[list[tuple[int, Scenario]]]:
+    """Every member's segments cut at the union of the members' change days (events may fall on different
+    days for different members: a date is a parameter too), so segment ``i`` starts on the same day for all."""
+    starts = sorted({day for segments in schedules for day, _ in segments})
+    out = []
+    for segments in schedules:
+        days = [day for day, _ in segments]
+        out.append([(start, segments[max(i for i, day in enumerate(days) if day <= start)][1]) for start in starts])
+    return out
+
+
 def _solve(members: list[Scenario], days: int | None) -> list[MeanFieldRecords]:
     first = members[0]
     D = first.horizon.days if days is None else max(1, min(int(days), first.horizon.days))
-    segments = [schedule(s) for s in members]
+    segments = aligned([schedule(s) for s in members])
     twin = Twin(members=members, days=D, segments=segments, segment_of_day=segment_of_day(segments[0], D))
     metrics: dict[str, np.ndarray] = {}
     for definition in mechanisms():

@@ -164,6 +164,18 @@ def _legend(ax: Axes, handles: list, loc: str = "upper left", **kwargs) -> None:
     ax.legend(handles, labels, loc=loc, **kwargs)
 
 
+def _legend_beside(ax: Axes, handles: list, **kwargs) -> None:
+    """A legend to the right of the axes, where it cannot hide a curve, a band or a reported figure."""
+    _legend(ax, handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0, **kwargs)
+
+
+def _per_run(whats: dict[str, list[str]]) -> str:
+    """``what`` once if every run's band is the same kind, else each with the runs it applies to."""
+    if len(whats) == 1:
+        return next(iter(whats))
+    return "; ".join(f"{what} for {' / '.join(labels)}" for what, labels in whats.items())
+
+
 def _no_data(title: str, message: str) -> Figure:
     """A small figure saying what is missing, so a report never has a hole."""
     with styled():
@@ -214,8 +226,9 @@ def adoption_figure(result: Result) -> Figure:
         handles = [band_handle(f"all levels: mean, {band.what}", TOTAL_COLOUR), *target_legend(kinds)]
         _legend(axes[0][0], handles, loc="upper left")
         levels_shown = list(reversed(list(level_handles.values())))
+        explained = textwrap.fill(f"grey band around the total: {band.described}", 110)
         fig.legend(levels_shown, [h.get_label() for h in levels_shown], loc="outside lower center", ncols=2,
-                   title="stacked areas: mean by level, top first", alignment="left")
+                   title=f"{explained}\nstacked areas: mean by level, top first", alignment="left")
         fig.suptitle(title, x=0.01, ha="left", fontweight="bold", fontsize=11)
     return fig
 
@@ -240,7 +253,8 @@ def users_figure(result: Result) -> Figure:
         handles = [band_handle(metric_label(m, result.scenario), colours[m]) for m in metrics]
         _legend(ax, handles + target_legend(kinds), loc="best")
         ax.set_title(title)
-        note(fig, f"Lines: mean; shaded: {band.what}. Marker colour: the curve the figure is reported for.")
+        note(fig, textwrap.fill(f"Lines: mean; shaded: {band.described}. Marker colour: the curve the figure is "
+                                "reported for.", 130))
     return fig
 
 
@@ -248,7 +262,7 @@ def window(band: S.Band, start, end) -> S.Band:
     """The part of a daily band between ``start`` and ``end`` (inclusive)."""
     keep = (band.dates >= start) & (band.dates <= end)
     cut = (lambda a: a[keep]) if band.has_band else (lambda a: None)
-    return S.Band(band.dates[keep], band.mean[keep], cut(band.low), cut(band.high), band.what)
+    return S.Band(band.dates[keep], band.mean[keep], cut(band.low), cut(band.high), band.what, holds=band.holds)
 
 
 def followers_figure(result: Result) -> Figure:
@@ -280,7 +294,7 @@ def followers_figure(result: Result) -> Figure:
                 label = "all platforms" if where == "all" else platform_label(result.scenario, where)
                 draw_band(ax, band, label, m, colours[m])
                 handles.append(band_handle(label, colours[m]))
-                what = band.what
+                what = band.described
             kinds = draw_targets(ax, S.plotted_targets(result.targets, metrics, np.arange(start, end + 1)), colours)
             _finish(ax, unit(metrics[0]), start, end)
             _days_axis(ax)
@@ -288,7 +302,7 @@ def followers_figure(result: Result) -> Figure:
             label = (result.scenario["accounts"][account].get("label") or account).split(" (")[0]
             ax.set_title(f"Followers of {label}, launched {launches[account]}"
                          + ("" if len(accounts) > 1 else f": {result.label}"))
-        note(fig, f"Lines: mean at the end of each day from the launch day; shaded: {what}.")
+        note(fig, textwrap.fill(f"Lines: mean at the end of each day from the launch day; shaded: {what}.", 130))
     return fig
 
 
@@ -316,13 +330,13 @@ def monthly_figure(result: Result) -> Figure:
                 continue
             draw_band(ax, band, platform_label(result.scenario, platform), f"monthly:{metric}", colour(i))
             handles.append(band_handle(platform_label(result.scenario, platform), colour(i), band=band.has_band))
-            what = band.what
+            what = band.described
         _finish(ax, "new verified government accounts per month", result.dates[0], result.dates[-1])
         event_lines(ax, result.events())
         _legend(ax, handles)
         ax.set_title(title)
-        note(fig, f"Steps: mean per calendar month; shaded: {what}." if "no band" not in what
-             else f"Steps: mean per calendar month ({what}).")
+        note(fig, textwrap.fill(f"Steps: mean per calendar month; shaded: {what}." if "no band" not in what
+                                else f"Steps: mean per calendar month ({what}).", 130))
     return fig
 
 
@@ -451,23 +465,22 @@ def comparison_figure(results: list[Result], metric: str, reference: Result | No
                 events.setdefault(name, date)
     with styled():
         if diff:
-            fig, (ax, dax) = new_figure(7.5, 6.2, nrows=2, sharex=True, gridspec_kw={"height_ratios": [3, 2]})
+            fig, (ax, dax) = new_figure(9.0, 6.4, nrows=2, sharex=True, gridspec_kw={"height_ratios": [3, 2]})
         else:
-            fig, ax = new_figure(7.5, 4.4)
-        handles, whats = [], []
+            fig, ax = new_figure(9.0, 4.6)
+        handles, whats = [], {}
         for r in having:
             band = window(S.metric_band(r, metric), start, end)
             draw_band(ax, band, r.label, f"{metric}:{r.label}", colours[r.label], styles[r.label])
             handles.append(band_handle(r.label, colours[r.label], styles[r.label]))
-            whats.append(band.what)
+            whats.setdefault(band.described, []).append(r.label)
         targets = next((r.targets for r in having if r.targets is not None), None)
         kinds = draw_targets(ax, S.plotted_targets(targets, [metric], np.arange(start, end + 1)))
         _finish(ax, unit(metric), start, end)
         event_lines(ax, events)
-        _legend(ax, handles + target_legend(kinds), loc="upper left", title="mean and band")
+        _legend_beside(ax, handles + target_legend(kinds), title="mean and band")
         ax.set_title(metric_label(metric, scenario))
-        what = whats[0] if len(set(whats)) == 1 else "5-95% of each run's replications"
-        lines = [f"Lines: mean; shaded: {what}."]
+        lines = ["Lines: mean; shaded: " + _per_run(whats) + "."]
         if diff:
             dwhat, dhandles = {}, []
             for r in having:
@@ -477,7 +490,7 @@ def comparison_figure(results: list[Result], metric: str, reference: Result | No
                 label = f"{r.label} \u2212 {reference.label}"
                 draw_band(dax, band, label, f"difference:{metric}:{r.label}", colours[r.label], styles[r.label])
                 dhandles.append(band_handle(label, colours[r.label], styles[r.label], band=band.has_band))
-                dwhat.setdefault(band.what, []).append(r.label)
+                dwhat.setdefault(band.described, []).append(r.label)
             dax.axhline(0, color=colours[reference.label], linewidth=1.2, linestyle=styles[reference.label],
                         zorder=2)
             _finish(dax, f"difference ({unit(metric).split()[-1]})", start, end, bottom=None)
@@ -485,16 +498,15 @@ def comparison_figure(results: list[Result], metric: str, reference: Result | No
             if high - low < 2:
                 dax.set_ylim(-1, 1)
             event_lines(dax, events, label=False)
-            _legend(dax, dhandles, loc="best")
+            _legend_beside(dax, dhandles)
             dax.set_title(f"Difference from {reference.label} (each run minus {reference.label})",
                           fontweight="normal", fontsize=10)
-            lines.append("Lower panel: " + ("; ".join(dwhat) if len(dwhat) == 1 else "; ".join(
-                f"{what} for {' / '.join(labels)}" for what, labels in dwhat.items())) + ".")
+            lines.append("Lower panel: " + _per_run(dwhat) + ".")
         same = coinciding(having, metric)
         if same:
             groups = "; ".join(" = ".join(g) for g in same)
             lines.append(f"Identical means, drawn on top of each other: {groups}.")
         if missing:
             lines.append(f"Not in {'; '.join(missing)}.")
-        note(fig, "\n".join(textwrap.fill(line, 150) for line in lines))
+        note(fig, "\n".join(textwrap.fill(line, 145) for line in lines))
     return fig

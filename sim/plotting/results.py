@@ -48,6 +48,8 @@ class Result:
     notes: list[str] = field(default_factory=list)
     """What could not be used (a missing targets file...), said in reports."""
     timeseries_path: Path | None = None
+    posterior: dict | None = None
+    """The manifest's ``posterior`` entry (:func:`sim.posterior.manifest_entry`): the files, the draws used."""
     chosen: str | None = None
     """How the directory was found when a parent of timestamped runs was named (said on stderr)."""
     _timeseries: tuple | None = field(default=None, repr=False)
@@ -77,6 +79,17 @@ class Result:
     def account_launches(self) -> dict[str, dt.date]:
         return {name: dt.date.fromisoformat(str(account["launch"]))
                 for name, account in (self.scenario.get("accounts") or {}).items()}
+
+    @property
+    def uncertainty(self) -> str:
+        """What the spread of the replications holds, in words, for every band and table built on it."""
+        if self.posterior is None:
+            return "replication noise only"
+        return f"parameter uncertainty (posterior from {self.posterior.get('calibration', '?')}) and replication noise"
+
+    def draws(self) -> list[int] | None:
+        """The posterior draw of each replication, if the run drew from a posterior."""
+        return list(self.posterior.get("draws") or []) if self.posterior is not None else None
 
     def has_timeseries(self) -> bool:
         return self._timeseries is not None or (self.timeseries_path is not None and self.timeseries_path.is_file())
@@ -171,7 +184,8 @@ def load_result(path: str | Path, targets_file: Path | None = None) -> Result:
                     replications=int(replications) if replications else None,
                     seed=int(seed) if seed is not None else None,
                     parameters=parameters,
-                    timeseries_path=find(path, "timeseries"), chosen=chosen)
+                    timeseries_path=find(path, "timeseries"), chosen=chosen,
+                    posterior=manifest["posterior"] if isinstance(manifest.get("posterior"), dict) else None)
     result.targets = load_targets(result, targets_file)
     return result
 

@@ -184,8 +184,9 @@ def targets_table(result: Result, targets: Targets) -> Table:
     return Table(["reported figure", "quantity", "date", "reported", "model: mean (5\u201395%)",
                   "error", "log error", "verdict"], rows,
                  caption=f"Reported figures ({targets.source or 'targets file'}) against the model's mean and its "
-                         "5-95% range. Error: the mean relative to the reported value or, for 'at least', 'at most' and "
-                         "ranges, its distance from the accepted range ('in range' when inside it). Log error, the calibration's "
+                         f"5-95% range over the runs, which holds {result.uncertainty}. Error: the mean relative to the "
+                         "reported value or, for 'at least', 'at most' and ranges, its distance from the accepted range "
+                         "('in range' when inside it). Log error, the calibration's "
                          "measure (sim.targets.Target.log_error): log(mean / reported) for a figure with a tolerance, "
                          "log(mean / the bound it violates) for 'at least', 'at most' and ranges, 0 inside them. "
                          "Verdict: whether the mean lies in the accepted range.", numeric=frozenset({4, 5, 6}))
@@ -218,6 +219,16 @@ def overview_table(result: Result) -> Table:
              ["replications", value_text(result.replication_count())]]
     for name, value in result.parameters.items():
         rows.append([f"sweep parameter {name}", value_text(value)])
+    rows.append(["bands hold", result.uncertainty])
+    if result.posterior is not None:
+        p = result.posterior
+        effective = p.get("effective_draws")
+        rows += [["posterior", f"{p.get('directory')} (from {p.get('calibration')}, sampler {p.get('sampler')})"],
+                 ["posterior draws used", f"{p.get('distinct_draws')} distinct of {p.get('draws_available')}"
+                  + (f" (effective sample size {effective:,.0f})" if isinstance(effective, (int, float)) else "")],
+                 ["posterior parameters", ", ".join(f"{v.get('label', k)} ({v.get('apply')} {v.get('path')})"
+                                                    for k, v in (p.get("parameters") or {}).items())],
+                 ["posterior.csv SHA-256", str(p.get("csv_sha256"))]]
     return Table(["", ""], rows)
 
 
@@ -283,6 +294,91 @@ def differing_parameters(results: list[Result]) -> Table | None:
     if not rows:
         return None
     return Table(["parameter", *[r.label for r in results]], rows, caption="Parameters that differ between the runs.")
+
+
+# --- effects of counterfactuals ------------------------------------------------------------------
+UNPINNED_FACTOR = 2.0
+"""An effect whose 90% interval has ends further apart than this factor (same sign) is "not pinned down"."""
+
+
+def effect_reading(effect: S.Effect) -> str:
+    """Whether the effect's sign and size are pinned down by its 90% interval (paired runs over draws)."""
+    if effect.zero == 1.0:
+        return "none: identical in every draw"
+    if effect.low < 0 < effect.high:
+        return "sign not pinned down: the interval spans 0"
+    near, far = sorted((abs(effect.low), abs(effect.high)))
+    if near == 0:
+        return f"size not pinned down: from none to {number(effect.low if far == abs(effect.low) else effect.high)}"
+    factor = far / near
+    if factor > UNPINNED_FACTOR:
+        return f"sign clear, size not pinned down: the interval's ends differ by a factor of {factor:.1f}"
+    return f"sign and size pinned down within a factor of {factor:.2f}"
+
+
+def share_text(share: float | None) -> str:
+    return "\u2013" if share is None else f"{share:.0%}"
+
+
+def interval_text(low: float | None, high: float | None) -> str:
+    return "\u2013" if low is None else f"{number(low)} to {number(high)}"
+
+
+def effects_table(groups: list[S.Effects]) -> Table:
+    """One run's effects relative to the reference: a row per quantity and date (reported figures', the end)."""
+    first = groups[0]
+    run, reference = first.run.label, first.reference.label
+    drawn = first.drawn
+    sample = next((g.rows[0] for g in groups if g.rows), None)
+    rows = []
+    for group in groups:
+        quantity = metric_label(group.metric, group.run.scenario)
+        for e in group.rows:
+            mean = number(e.mean)
+            if e.mean_half_width is not None:
+                mean += f" \u00b1 {number(e.mean_half_width)}"
+            row = [quantity, str(e.date), mean, interval_text(e.low, e.high), share_text(e.positive)]
+            rows.append(row + [effect_reading(e)] if drawn else row)
+    header = ["quantity", "date", "mean effect (\u00b1 Monte Carlo 90%)", "90% interval of the effect",
+              "draws with effect > 0" if drawn else "replications with effect > 0"] + (["reading"] if drawn else [])
+    what = f"{run} \u2212 {reference}"
+    if sample is None:
+        caption = f"{what}: no common days."
+    elif sample.paired and drawn:
+        caption = (f"{what}, over {sample.n} paired replications: replication r of both runs took the same "
+                   f"posterior draw and the same random numbers, so each difference is the effect in one draw. "
+                   f"The interval (5th to 95th percentile of the differences) holds {first.holds}; it does not "
+                   f"narrow with more replications. It holds only what the posterior's parameters leave open: "
+                   f"the scenario's other parameters stay fixed. Mean: over the draws, \u00b1 the half-width of "
+                   f"its 90% t interval (the Monte Carlo error, which more replications shrink).")
+    elif sample.paired:
+        caption = (f"{what}, over {sample.n} paired replications (common random numbers), holding {first.holds}. "
+                   f"The interval (5th to 95th percentile of the differences) is the spread of the effect between "
+                   f"simulated histories with every parameter fixed at the scenario's values; it says nothing "
+                   f"about what the reported figures leave open (run both with --posterior for that).")
+    elif sample.n:
+        caption = (f"{what}: the runs have different seeds, so nothing pairs their replications; the interval is "
+                   f"Welch's 90% confidence interval of the difference of means.")
+    else:
+        caption = f"{what}: difference of the means only (no timeseries.csv for one of the runs)."
+    return Table(header, rows, caption=caption, numeric=frozenset({2, 3, 4}))
+
+
+def effects_section(effects: list[S.Effects], reference: Result) -> Section:
+    by_run: dict[str, list[S.Effects]] = {}
+    for group in effects:
+        by_run.setdefault(group.run.label, []).append(group)
+    paragraphs = [f"Each run minus {reference.label}: every compared quantity at the dates of the reported figures "
+                  f"on it and on the last day both runs cover."]
+    if any(e.drawn for e in effects):
+        paragraphs.append(f"Reading: 'sign not pinned down' when the 90% interval of the effect has both signs; "
+                          f"'size not pinned down' when one end is 0 or its ends differ by more than a factor of "
+                          f"{UNPINNED_FACTOR:g}.")
+    if not all(e.drawn for e in effects):
+        paragraphs.append("Runs without a posterior hold replication noise only: every parameter is fixed at the "
+                          "scenario's value, so their intervals do not say how far the reported figures pin the "
+                          "effect down. Run both scenarios with --posterior DIR and the same seed for that.")
+    return Section("Effects", paragraphs=paragraphs, tables=[effects_table(groups) for groups in by_run.values()])
 
 
 # --- the interaction loop ---------------------------------------------------------------------
@@ -351,6 +447,10 @@ def run_report(result: Result, figures: list[FigureItem]) -> Report:
     intro = Section("Scenario", paragraphs=[result.description] if result.description else [],
                     tables=[overview_table(result)])
     intro.paragraphs += result.notes
+    if result.posterior is not None:
+        intro.paragraphs.append(f"Replication r ran on posterior draw d_r, chosen from the seed: every band and "
+                                f"5-95% range below holds {result.uncertainty}.")
+        intro.paragraphs += [f"Posterior: {line}." for line in result.posterior.get("notes") or []]
     sections = [intro]
     if result.targets is not None:  # the summary before the figures
         sections.append(Section("Reported figures", tables=[targets_table(result, result.targets)]))
@@ -363,10 +463,11 @@ def run_report(result: Result, figures: list[FigureItem]) -> Report:
 
 
 def comparison_report(results: list[Result], figures: list[FigureItem], metrics: list[str],
-                      missing: dict[str, list[str]], reference: Result | None, notes: list[str]) -> Report:
-    runs = Table(["run", "kind", "horizon", "replications", "seed", "description"],
+                      missing: dict[str, list[str]], reference: Result | None, notes: list[str],
+                      effects: list[S.Effects] | None = None) -> Report:
+    runs = Table(["run", "kind", "horizon", "replications", "seed", "bands hold", "description"],
                  [[r.label, r.kind, f"{r.dates[0]} to {r.dates[-1]}", value_text(r.replication_count()),
-                   "" if r.seed is None else str(r.seed), r.description] for r in results],
+                   "" if r.seed is None else str(r.seed), r.uncertainty, r.description] for r in results],
                  caption="The runs compared" + (f"; differences are from {reference.label}." if reference else "."))
     intro = Section("Runs", tables=[runs])
     if len({(str(r.dates[0]), str(r.dates[-1])) for r in results}) > 1:
@@ -383,6 +484,8 @@ def comparison_report(results: list[Result], figures: list[FigureItem], metrics:
         sections.append(Section("Missing metrics", tables=[Table(
             ["metric", "not in"], [[m, "; ".join(labels)] for m, labels in missing.items()],
             caption="Metrics some runs do not have: their figures show the runs that have them.")]))
+    if reference is not None and effects:
+        sections.append(effects_section(effects, reference))
     sections.append(Section("Figures", figures=figures))
     differing = differing_parameters(results)
     sections.append(Section("Parameters that differ", tables=[differing] if differing else [],

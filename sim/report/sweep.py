@@ -54,8 +54,17 @@ def _points_table(points_csv: Path, plan) -> Table:
     labels = [p.label for p in plan.sweep.parameters]
     return Table(["point", *labels, *columns], out,
                  caption="Each point's outcomes: mean over its replications and, in brackets, the 5\u201395% range "
-                         "of the runs (replication noise). Dates: mean over the runs that reach them.",
+                         f"of the runs ({holds(plan)}). Dates: mean over the runs that reach them.",
                  numeric=frozenset(range(1, 1 + len(names) + len(columns))))
+
+
+def holds(plan) -> str:
+    """What the spread of a point's runs holds, in words."""
+    entry = plan.sweep.posterior_entry
+    if entry is None:
+        return "replication noise only"
+    return (f"parameter uncertainty (posterior from {entry.get('calibration')}) in the parameters not swept, and "
+            "replication noise")
 
 
 def _number_text(text: str) -> str:
@@ -95,6 +104,7 @@ def sweep_report(plan, indices, points_csv: Path, figures: list[FigureItem]) -> 
         ["replications per point", number(spec.replications)],
         ["runs", number(plan.runs)],
         ["seed", str(spec.seed)],
+        ["spread of a point's runs", holds(plan)],
     ])
     parameters = Table(["parameter", "path", "applied", "values"], _parameter_rows(plan),
                        caption="What varies: set replaces the base value; multiply scales it (keeping ratios).")

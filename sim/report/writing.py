@@ -44,15 +44,16 @@ def write_run(result: Result, out: Path, fmt: str = "png") -> None:
 
 
 def write_comparison(results: list[Result], metrics: list[str], missing: dict[str, list[str]],
-                     reference: Result | None, out: Path, fmt: str = "png", notes: list[str] | None = None) -> None:
-    """One figure per metric (``figures/<metric>.png``) and the comparison's reports."""
+                     reference: Result | None, out: Path, fmt: str = "png", notes: list[str] | None = None,
+                     effects: list | None = None) -> None:
+    """One figure per metric (``figures/<metric>.png``) and the comparison's reports (with ``effects``)."""
     scenario = results[0].scenario
     figures = {metric: comparison_figure(results, metric, reference) for metric in metrics}
     captions = {}
     for metric in metrics:
         caption = f"{metric_label(metric, scenario)} ({metric}): mean and 5-95% band of each run"
         if reference is not None:
-            caption += f"; below, each run minus {reference.label} with a 90% confidence band"
+            caption += f"; below, each run minus {reference.label} with a 90% band (the note says which)"
         captions[metric] = caption + "."
     items = write_figures(figures, captions, out, fmt)
-    write_reports(comparison_report(results, items, metrics, missing, reference, notes or []), out)
+    write_reports(comparison_report(results, items, metrics, missing, reference, notes or [], effects), out)

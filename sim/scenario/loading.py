@@ -367,15 +367,17 @@ def _resolve(path: Path, data: dict, chain: tuple[Path, ...], origins: Origins) 
     return data
 
 
-_FILE_FIELDS = (("outputs", "targets"),)
+_FILE_FIELDS = (("outputs", "targets"), ("posterior",))
 """Fields holding file paths, written relative to the file that sets them."""
 
 
 def _relocate_paths(data: dict, path: Path) -> None:
-    for section, key in _FILE_FIELDS:
-        node = data.get(section)
+    for *sections, key in _FILE_FIELDS:
+        node = data
+        for section in sections:
+            node = node.get(section) if isinstance(node, dict) else None
         if isinstance(node, dict) and isinstance(node.get(key), str):
-            target = checked_path(node[key], source=str(path), field=f"{section}.{key}")
+            target = checked_path(node[key], source=str(path), field=".".join([*sections, key]))
             if not target.is_absolute():
                 target = path.parent / target
             node[key] = os.path.normpath(os.path.abspath(target))
@@ -400,6 +402,9 @@ def load_scenario(path: str | os.PathLike) -> "Scenario":
         raise
     check_events(scenario, origins)
     _check_targets_file(scenario, origins)
+    if scenario.posterior is not None and not Path(scenario.posterior).is_dir():
+        raise InputError(f"expected a posterior directory (from bandwagon calibrate), got {scenario.posterior} "
+                         "(not found)", source=origins.source_of("posterior"), field="posterior")
     return scenario
 
 

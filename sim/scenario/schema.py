@@ -468,6 +468,9 @@ class Scenario(Frozen):
     interaction: Interaction | None = Field(None, description="The interaction loop (messages, staff, feedback); "
                                             "none: accounts only gain followers.")
     outputs: Outputs = Outputs()
+    posterior: str | None = Field(
+        None, description="Posterior directory written by bandwagon calibrate, relative to the file that sets it: "
+        "replication r runs on a posterior draw chosen from the seed (inherited through extends; null: none).")
 
     @classmethod
     def from_yaml(cls, path) -> "Scenario":
@@ -484,8 +487,12 @@ class Scenario(Frozen):
         return validate_document(data, source=source)
 
     def to_dict(self) -> dict:
-        """The resolved document, JSON-compatible (dates as ISO strings)."""
-        return self.model_dump(mode="json")
+        """The resolved document, JSON-compatible (dates as ISO strings).
+
+        Without a posterior the document has no ``posterior`` key, as before
+        the key existed, so sweep run keys of such scenarios are unchanged.
+        """
+        return self.model_dump(mode="json", exclude={"posterior"} if self.posterior is None else None)
 
     def with_overrides(self, overrides: dict[str, object], source: str = "<overrides>") -> "Scenario":
         """A new scenario with dotted-path values replaced (wildcards allowed).

@@ -32,11 +32,11 @@ from .store import SweepStore
 
 
 def plan_sweep(spec_path, *, base=None, replications: int | None = None, samples: int | None = None,
-               levels: int | None = None) -> Plan:
+               levels: int | None = None, posterior=None, no_posterior: bool = False) -> Plan:
     """Load, shorten if asked, resolve and plan a sweep spec (all input checked)."""
     source = str(spec_path)
     spec = validated(load_spec(spec_path), source, replications=replications, samples=samples, levels=levels)
-    plan = Plan.make(resolve(spec, source, base_path=base))
+    plan = Plan.make(resolve(spec, source, base_path=base, posterior=posterior, no_posterior=no_posterior))
     if plan.sweep.base.events:
         for point in plan.points:  # each point's events applied in turn, as its runs will
             check_events(plan.scenario(point), f"{source}: point {point.id}")
@@ -62,6 +62,7 @@ def manifest(plan: Plan) -> dict:
         "parameters": {p.name: {"path": p.path, "apply": p.apply, "paths": list(p.paths)} for p in sweep.parameters},
         "columns": {c.name: c.kind for c in sweep.columns},
         "summaries": list(sweep.summaries),
+        "posterior": sweep.posterior_entry,
         "document": document,
     }
 
@@ -80,7 +81,7 @@ def run(plan: Plan, out, executor: Executor, *, progress: bool = True, model: Ca
     SweepStore.check(out, content)
     started = dt.datetime.now(dt.timezone.utc)
     with SweepStore(out).opened(content) as store:
-        done = run_sweep(plan, store, executor, progress=progress, model=model)
+        done = run_sweep(plan, store, executor, progress=progress, model=plan.model(model))
         seconds = finish(plan, store)
         store.log_session(_session(started, executor, done, seconds))
     return Finished(done, seconds, executor.description)

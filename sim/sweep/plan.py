@@ -7,6 +7,11 @@ the model version.  Replication ``r`` of every point uses the sweep's seed and
 so a run's numbers depend on nothing but its key: not on the worker, the
 executor, or the order in which runs finish.
 
+With a posterior (:mod:`sim.posterior`), replication ``r`` of every point
+also takes the posterior draw ``d_r`` over the parameters the sweep does not
+vary, and its key is that of the scenario it runs (the point's, with the draw
+applied), so a resumed sweep finds exactly the runs it made.
+
 Points are checked (every scenario re-validated) when the plan is made, before
 any output exists; the plan keeps only overrides and keys, and rebuilds a
 point's scenario when its runs are sent out, so memory does not grow with the
@@ -19,7 +24,10 @@ import datetime as dt
 import hashlib
 import json
 from dataclasses import dataclass
+from typing import Callable
 
+from ..model import simulate
+from ..posterior import DrawnModel
 from ..scenario import Scenario
 from ..versioning import model_version as current_model_version
 from .design import Design, build
@@ -69,8 +77,13 @@ class Plan:
             overrides = {}
             for parameter, value in zip(sweep.parameters, values):
                 overrides.update(parameter.overrides(value))
-            document = sweep.base.with_overrides(overrides, source=f"{sweep.source}: point {pid}").to_dict()
-            points.append(Point(pid, index, values, overrides, tuple(run_key(document, r) for r in replications)))
+            scenario = sweep.base.with_overrides(overrides, source=f"{sweep.source}: point {pid}")
+            if sweep.posterior is None:
+                document = scenario.to_dict()
+                keys = tuple(run_key(document, r) for r in replications)
+            else:  # each replication's own scenario (its draw applied), checked now and keyed by what it runs
+                keys = tuple(run_key(sweep.posterior.scenario(scenario, r).to_dict(), r) for r in replications)
+            points.append(Point(pid, index, values, overrides, keys))
         return cls(sweep, design, points)
 
     @property
@@ -78,7 +91,12 @@ class Plan:
         return len(self.points) * self.sweep.spec.replications
 
     def scenario(self, point: Point) -> Scenario:
+        """The point's scenario; with a posterior, :meth:`model` applies each replication's draw to it."""
         return self.sweep.base.with_overrides(point.overrides, source=f"{self.sweep.source}: point {point.id}")
+
+    def model(self, model: Callable = simulate) -> Callable:
+        """``model`` as the runs call it: on the replication's posterior draw, if the sweep has a posterior."""
+        return model if self.sweep.posterior is None else DrawnModel(model, self.sweep.posterior)
 
     def parameter_values(self, point: Point) -> dict[str, object]:
         return {p.name: json_value(v) for p, v in zip(self.sweep.parameters, point.values)}

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from ..errors import InputError
 from ..model import written_metrics
+from ..posterior import Assignment, assign, chosen, manifest_entry
 from ..scenario import Scenario
 from ..scenario.loading import load_referenced_scenario
 from ..scenario.binding import Binding, bind, check_disjoint
@@ -61,6 +62,10 @@ class Sweep:
     colour_by: str
     heatmap: str | None
     sensitivity: tuple[str, ...]
+    posterior: Assignment | None = None
+    """Each replication's posterior draw over the parameters not swept (None: replication noise only)."""
+    posterior_entry: dict | None = None
+    """What manifests record of the posterior (:func:`sim.posterior.manifest_entry`)."""
 
     @property
     def name(self) -> str:
@@ -75,12 +80,22 @@ class Sweep:
         return (self.base.horizon.end - self.base.horizon.start).days + 1
 
     def document(self) -> dict:
-        """What determines the results: the spec and the resolved base scenario (JSON-compatible)."""
-        return {"spec": self.spec.model_dump(mode="json"), "base": self.base.to_dict()}
+        """What determines the results: the spec, the posterior drawn from, the resolved base scenario."""
+        spec = self.spec.model_dump(mode="json")
+        if self.posterior_entry is not None:  # under "spec", so a changed posterior is named when refused
+            spec["posterior"] = {key: self.posterior_entry[key] for key in ("csv_sha256", "parameters", "draws")}
+        return {"spec": spec, "base": self.base.to_dict()}
 
 
-def resolve(spec: SweepSpec, source: str, base_path: str | Path | None = None) -> Sweep:
-    """Check ``spec`` against its base scenario (``base_path`` overrides the spec's ``base``)."""
+def resolve(spec: SweepSpec, source: str, base_path: str | Path | None = None, posterior: str | Path | None = None,
+            no_posterior: bool = False) -> Sweep:
+    """Check ``spec`` against its base scenario (``base_path`` overrides the spec's ``base``).
+
+    ``posterior`` (or else the base scenario's ``posterior:``, unless
+    ``no_posterior``) gives each replication a posterior draw of the
+    parameters the sweep does not vary: a swept parameter wins wherever both
+    touch a scenario value, and the notes say where.
+    """
     if base_path is None:
         scenario = load_referenced_scenario(Path(source).parent / spec.base, source=source, field="base")
     else:
@@ -135,9 +150,15 @@ def resolve(spec: SweepSpec, source: str, base_path: str | Path | None = None) -
         if name not in column_names:
             raise InputError(f"expected one of the outcome columns {', '.join(column_names)}, got {name!r}",
                              source=source, field=f"figures.sensitivity.{i}")
+    drawn = chosen(base.posterior, posterior, no_posterior)
+    assignment = entry = None
+    if drawn is not None:
+        swept = {concrete: f"swept by {p.name}, which wins" for p in parameters for concrete in p.paths}
+        assignment = assign(drawn, base, spec.replications, keep=swept)
+        entry = manifest_entry(drawn, assignment)
     return Sweep(spec=spec, source=source, base=base, parameters=parameters, columns=tuple(columns),
                  summaries=tuple(summaries), curve=curve, colour_by=colour_by, heatmap=heatmap,
-                 sensitivity=tuple(sensitivity))
+                 sensitivity=tuple(sensitivity), posterior=assignment, posterior_entry=entry)
 
 
 def _check_metric(metric: str, metrics: list[str], source: str, field: str) -> None:

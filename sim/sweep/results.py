@@ -147,6 +147,7 @@ def _write_point(plan: Plan, store: SweepStore, point, records: list[dict], date
         "replications": len(records),
         "model_version": model_version(),
         "runs": list(point.keys),
+        "posterior": sweep.posterior_entry,
         "scenario": scenario.to_dict(),
     }
     write_text(directory / "manifest.json", json.dumps(manifest, indent=2) + "\n")

@@ -52,6 +52,10 @@ from .order import RaceOrder
 class LevelRace:
     """One level's agencies on one platform: counts, weights and rates per province."""
 
+    __slots__ = ("name", "index", "provinces", "N_r", "N", "per_agency_r", "per_agency", "A", "A_r", "orders", "W_r",
+                 "W", "cohort", "cohort_total", "parent", "parent_slot", "children", "pressing", "pressed_levels",
+                 "c", "audience", "per_weight")
+
     def __init__(self, name: str, index: int, provinces: list[str], cohorts: list[np.ndarray],
                  pinned: set[int], keys: np.ndarray, weight: np.ndarray):
         self.name = name
@@ -83,7 +87,6 @@ class LevelRace:
         self.audience = 0.0
         self.per_weight = 0.0
         """Hazard per unit weight common to the level (exogenous and level network parts)."""
-        self.picked = -1
 
     # --- structure and coefficients ---------------------------------------------------------
     def link_parent(self, parent: "LevelRace", national: str) -> None:
@@ -134,8 +137,8 @@ class LevelRace:
         self.cohort_total = math.fsum(self.cohort)
 
     # --- state changes -----------------------------------------------------------------------
-    def count(self, j: int) -> list["LevelRace"]:
-        """One more adopter in province ``j``; returns the child levels whose rates moved."""
+    def count(self, j: int) -> None:
+        """One more adopter in province ``j``: its shares, and the child levels' pressure, move."""
         self.A += 1
         self.A_r[j] += 1
         self.per_weight = exogenous_rate(self.c, self.audience) + level_network_rate(self.c, self.A * self.per_agency)
@@ -143,10 +146,12 @@ class LevelRace:
         for child, pressed in self.pressing:
             for cj in pressed[j]:
                 child.update_cohort(cj)
-        return self.pressed_levels
 
-    def pick(self, x: float) -> int:
-        """The province of the adoption at position ``x`` of ``[0, rate)``; pops its agency and returns it."""
+    def adopt(self, x: float) -> int:
+        """The adoption at position ``x`` of ``[0, rate)``: picks the province and the agency, counts it.
+
+        Returns the agency; the rates of :attr:`pressed_levels` have moved with it.
+        """
         level_part = self.W * self.per_weight
         if x < level_part:
             j = _pick(self.W_r, x / self.per_weight)
@@ -159,8 +164,8 @@ class LevelRace:
         else:
             self.W_r[j] -= weight
             self.W -= weight
-        self.picked = agency
-        return j
+        self.count(j)
+        return agency
 
 
 def _pick(values: list[float], target: float) -> int:
@@ -238,10 +243,9 @@ class PlatformRace:
                 li = max(i for i, r in enumerate(rates) if r > 0.0)
                 x = 0.0
             level = levels[li]
-            j = level.pick(x)
-            log_agency(level.picked)
+            log_agency(level.adopt(x))
             log_time(t)
-            for child in level.count(j):
+            for child in level.pressed_levels:
                 rates[child.index] = child.rate()
             rates[li] = level.rate()
             total = sum(rates)
