@@ -92,6 +92,7 @@ def test_a_batch_gives_each_member_its_own_interaction_twin(loop):
     singles = [meanfield(s) for s in members]
     for records, single in zip(batch, singles):
         assert_same_metrics(records.metrics, single.metrics)
+        assert all(values.flags.writeable and values.flags.c_contiguous for values in records.metrics.values())
     # The members really differ, in every part of the loop (so a mask applied to the wrong members shows).
     final = {name: np.array([s.metrics[name][-1] for s in singles]) for name in singles[0].metrics
              if name.startswith(TWIN_METRICS) and not np.isnan(singles[0].metrics[name][-1])}
