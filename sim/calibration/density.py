@@ -24,6 +24,7 @@ from dataclasses import dataclass, replace
 from typing import Callable
 
 import numpy as np
+from scipy.stats import qmc
 
 from . import models
 from .models import batches, meanfield_values, twin_chunk
@@ -144,14 +145,18 @@ INERT = 1e-5
 parameter counts as one the targets do not respond to."""
 
 
-def inert_parameters(problem: Problem, used: np.ndarray, rng: np.random.Generator, workers, points: int = 3) -> np.ndarray:
-    """Indices of the parameters no used target responds to: at ``points`` prior draws, moving each one
-    by half its range leaves every used target's mean-field value the same (to within :data:`INERT`, the
-    integrator's noise: the platforms' agencies share one ODE system).  Such a parameter's posterior is
-    its prior, so it is drawn from the prior instead of sampled."""
+def inert_parameters(problem: Problem, used: np.ndarray, rng: np.random.Generator, workers, points: int = 8) -> np.ndarray:
+    """Indices of the parameters no used target responds to: at ``points`` points of a Latin hypercube
+    over the prior, moving each one by half its range leaves every used target's mean-field value the same
+    (to within :data:`INERT`, the integrator's noise: the platforms' agencies share one ODE system).  Such a
+    parameter's posterior is its prior, so it is drawn from the prior instead of sampled.
+
+    A Latin hypercube rather than independent draws, because a parameter may matter only where another
+    one lies in part of its range (the push's size moves the October count only if the push starts
+    before the end of October): every parameter's range is visited in each of ``points`` strata."""
     space = problem.space
     n = len(space)
-    base = space.from_cube(rng.random((points, n)))
+    base = space.from_cube(qmc.LatinHypercube(d=n, seed=rng).random(points))
     moved = []
     for b in base:
         for i in range(n):

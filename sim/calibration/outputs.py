@@ -21,20 +21,21 @@ from .pipeline import Result
 from .posterior_file import write_posterior
 
 
-def provenance(result: Result, spec_path: str) -> str:
+def provenance(result: Result, spec_path: str, options: str = "") -> str:
+    """Who made these files and how: the command with its options, the date, the model's version."""
     git = git_state()
     commit = f", git {git['commit'][:12]}{' (uncommitted changes)' if git['dirty'] else ''}" if git else ""
     stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    return f"produced by `bandwagon calibrate {spec_path}` on {stamp} (bandwagon {model_version()}{commit})."
+    return f"produced by `bandwagon calibrate {spec_path}{options}` on {stamp} (bandwagon {model_version()}{commit})."
 
 
-def calibrated_yaml(result: Result, spec_path: str, out_dir: Path) -> str:
+def calibrated_yaml(result: Result, spec_path: str, out_dir: Path, options: str = "") -> str:
     """A scenario that extends the base and sets the fitted values, with a provenance comment."""
     problem = result.problem
     base = os.path.relpath(problem.base_path.resolve(), out_dir.resolve())
     values = problem.space.values(result.z)
     lines = [
-        f"# Calibrated {problem.base.name}: {provenance(result, spec_path)}",
+        f"# Calibrated {problem.base.name}: {provenance(result, spec_path, options)}",
         f"# Objective (weighted sum of squared log errors of the mean of {len(problem.replications)} replications): "
         f"{result.prior_stochastic.objective if result.prior_stochastic else float('nan'):.4g} at the prior, "
         f"{result.point.objective:.4g} fitted.",
@@ -73,13 +74,14 @@ def write_history(path: Path, result: Result) -> None:
                              *(f"{v:.8g}" for v in p.values), *(f"{s:.4g}" for s in p.se)])
 
 
-def write_all(directory: Path, result: Result, *, spec_path: str, final_dir: Path) -> None:
-    """Write the five files of a calibration into ``directory`` (the staged ``final_dir``)."""
+def write_all(directory: Path, result: Result, *, spec_path: str, final_dir: Path, options: str = "") -> None:
+    """Write the five files of a calibration into ``directory`` (the staged ``final_dir``); ``options`` are
+    the command's options that changed what it computed (budgets, cross-validation), recorded beside it."""
     from .figures import fit_figure, profiles_figure
     from .report import render
 
-    write_text(directory / "calibrated.yaml", calibrated_yaml(result, spec_path, final_dir))
-    stamp = provenance(result, spec_path)
+    write_text(directory / "calibrated.yaml", calibrated_yaml(result, spec_path, final_dir, options))
+    stamp = provenance(result, spec_path, options)
     write_text(directory / "report.md", render(result, spec_path=spec_path, provenance=stamp[0].upper() + stamp[1:]))
     figures = [("fit.png", fit_figure), ("profiles.png", profiles_figure)]
     if result.posterior is not None:

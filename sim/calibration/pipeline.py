@@ -93,10 +93,12 @@ class Result:
 
 def calibrate(problem: Problem, *, workers: int | None = 1, scheduler: str | None = None, progress: bool = True,
               evaluations: int | None = None, minutes: float | None = None,
-              posterior_minutes: float | None = None, cross_validate: bool = False) -> Result:
+              posterior_minutes: float | None = None, cross_validate: bool = False,
+              cross_validation_minutes: float | None = None) -> Result:
     """Calibrate ``problem``; ``evaluations``/``minutes`` override the spec's budget of the search and analysis,
     ``posterior_minutes`` its posterior stage's (0: no posterior); ``cross_validate`` leaves each binding
-    figure out in turn (:mod:`.crossvalidation`).
+    figure out in turn (:mod:`.crossvalidation`), each fold sampled for ``cross_validation_minutes`` (default:
+    the spec's).
 
     ``workers`` local processes (None: all cores), or a Dask ``scheduler`` (:mod:`sim.execution`)."""
     spec = problem.spec
@@ -117,7 +119,8 @@ def calibrate(problem: Problem, *, workers: int | None = 1, scheduler: str | Non
             if cross_validate:
                 result.folds = cross_validate_posterior(
                     result.posterior, pool, history, fit=result.point,
-                    seconds_each=60 * spec.posterior.cross_validation_minutes,
+                    seconds_each=60 * (cross_validation_minutes if cross_validation_minutes is not None
+                                       else spec.posterior.cross_validation_minutes),
                     progress=_bar("cross-validation (mean field)", progress))
         return result
 

@@ -35,6 +35,8 @@ def register(subparsers) -> None:
                         "the spec's posterior.minutes; 0: no posterior)")
     parser.add_argument("--cross-validate", action="store_true", help="after the posterior, leave each binding figure "
                         "out in turn, sample without it and predict it (report.md, cross_validation.csv)")
+    parser.add_argument("--cross-validation-minutes", type=float, help="time of each leave-one-figure-out posterior "
+                        "in minutes (default: the spec's posterior.cross_validation_minutes)")
     parser.add_argument("--no-progress", action="store_true", help="no progress bars")
     parser.set_defaults(handler=main)
 
@@ -51,6 +53,9 @@ def main(args: argparse.Namespace) -> int:
     if args.posterior_minutes is not None and not args.posterior_minutes >= 0:
         raise InputError(f"expected a number of minutes >= 0, got {args.posterior_minutes}",
                          source="--posterior-minutes")
+    if args.cross_validation_minutes is not None and not args.cross_validation_minutes > 0:
+        raise InputError(f"expected a positive number of minutes, got {args.cross_validation_minutes}",
+                         source="--cross-validation-minutes")
     if args.cross_validate and args.posterior_minutes == 0:
         raise InputError("expected a posterior to cross-validate (a positive --posterior-minutes)",
                          source="--cross-validate")
@@ -64,9 +69,9 @@ def main(args: argparse.Namespace) -> int:
 
     result = calibrate(problem, workers=args.workers, scheduler=args.scheduler, progress=not args.no_progress,
                        evaluations=args.evaluations, minutes=args.minutes, posterior_minutes=args.posterior_minutes,
-                       cross_validate=args.cross_validate)
+                       cross_validate=args.cross_validate, cross_validation_minutes=args.cross_validation_minutes)
     with staged_directory(out, force=args.force) as staging:
-        write_all(staging, result, spec_path=str(args.spec), final_dir=out)
+        write_all(staging, result, spec_path=str(args.spec), final_dir=out, options=_options(args))
     verdicts = [v.verdict for v in result.identifiability.parameters]
     search = sum(1 for r in result.history.records if r.model == "stochastic" and r.stage != "posterior")
     if result.posterior is not None:
@@ -83,3 +88,12 @@ def main(args: argparse.Namespace) -> int:
           f"{result.history.count('meanfield')} mean-field evaluations in {result.budget.elapsed():.0f} s"
           f"{' (search stopped at its budget)' if result.stopped else ''}; {posterior} -> {out}")
     return 0
+
+
+def _options(args: argparse.Namespace) -> str:
+    """The options that changed what was computed, as typed (the report's provenance line)."""
+    shown = [("--base", args.base), ("--evaluations", args.evaluations), ("--minutes", args.minutes),
+             ("--posterior-minutes", args.posterior_minutes), ("--cross-validation-minutes",
+                                                              args.cross_validation_minutes)]
+    words = [f" {flag} {value}" for flag, value in shown if value is not None]
+    return "".join(words) + (" --cross-validate" if args.cross_validate else "")
