@@ -193,7 +193,7 @@ def overhead_and_speedup(work: Path, replications: int, push: str, repeat: int) 
     drifts), and gives ratios within the round; the median round is reported."""
     from statistics import median
 
-    from sim.sweep.executors import InProcess, LocalPool
+    from sim.execution import InProcess, LocalPool
     from sim.sweep.pipeline import plan_sweep
 
     spec = work / "grid.yaml"

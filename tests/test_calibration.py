@@ -65,7 +65,7 @@ def test_recovers_known_parameters(tmp_path):
         "global": {"evaluations": 200},
         "analysis": {"level": 0.99, "figure_precision": 1e-4, "profile_points": 9},
         "likelihood": {"discrepancy": 0.0, "one_history": False},  # the figures are means of 16 runs
-        "posterior": {"minutes": 10.0, "steps": 400, "correction_draws": 4},  # stops by steps: machine-independent
+        "posterior": {"minutes": 10.0, "steps": 800, "correction_draws": 4},  # stops by steps: machine-independent
         "parameters": {
             "innovation": {"path": "agencies.levels.agency.hazard.innovation", "range": [0.005, 0.5], "spacing": "log"},
             "imitation": {"path": "agencies.levels.agency.hazard.imitation", "range": [0.2, 5.0], "spacing": "log"},
@@ -74,7 +74,7 @@ def test_recovers_known_parameters(tmp_path):
     result = calibrate(load_problem(spec), workers=2, progress=False)
     assert result.identifiability.rank == 3
     # The posterior is where the truth is: within 3.29 posterior standard deviations (99.9%), in unit
-    # coordinates (400 steps of 12 walkers give tens of effective draws: enough for a mean and a spread, not for
+    # coordinates (800 steps of 12 walkers give tens of effective draws: enough for a mean and a spread, not for
     # tail quantiles; the posterior's shape is the simulation-based calibration's, tests/test_posterior_sbc.py).
     posterior = result.posterior
     assert posterior is not None and posterior.effective_draws >= 30, posterior.effective_draws

@@ -110,6 +110,32 @@ def test_an_interrupted_pool_stops_its_running_tasks_at_once():
     assert time.perf_counter() - started < 15
 
 
+
+def test_a_worker_stopped_while_sending_its_result_does_not_hang_the_exit():
+    """A worker terminated half-way through sending a result leaves half a message in the pool's results
+    pipe; the pool's manager thread (which the interpreter joins at exit) must not wait for the rest.
+
+    Half a message is written here by hand, as a terminated worker leaves it: the header of a message of
+    1,000 bytes, then 10 of them (the private attributes are the standard library's, before Python 3.14)."""
+    import struct
+    import threading
+
+    executor = LocalPool(1)
+    with executor:
+        assert executor._submit(slow_square, 3).result() == 9  # the pool and its manager thread are up
+        pool = executor._pool
+        manager: threading.Thread = pool._executor_manager_thread
+        writer = pool._result_queue._writer
+        os.write(writer.fileno(), struct.pack("!i", 1000) + b"x" * 10)
+        time.sleep(0.2)  # the manager is now blocked reading the other 990 bytes
+        try:
+            executor.close(interrupted=True)
+            manager.join(10)
+            assert not manager.is_alive(), "the pool's manager thread still waits for the rest of the message"
+        finally:
+            if manager.is_alive() and not writer.closed:  # the test failed: unblock it, or pytest hangs at exit
+                os.write(writer.fileno(), b"x" * 990)
+
 def test_dask_workers_running_another_model_version_are_refused():
     pytest.importorskip("distributed")
     with DaskCluster.connect("local", 1) as executor:

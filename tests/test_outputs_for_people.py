@@ -58,7 +58,7 @@ def test_a_directory_of_other_runs_points_to_its_subfolders(tmp_path, capsys):
 
 # --- sweep curves: steps at month ends, a legend for what is drawn --------------------------------
 def test_sweep_curves_are_month_end_steps_and_the_legend_shows_the_markers_drawn(tmp_path, tiny_path):
-    from sim.sweep.executors import make_executor
+    from sim.execution import make_executor
     from sim.sweep.pipeline import plan_sweep, run
     from sim.sweep.figures import curves_figure
     from sim.sweep.results import assemble

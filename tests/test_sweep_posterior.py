@@ -19,7 +19,7 @@ import pytest
 from sim.cli import main
 from sim.model.records import RunRecords
 from sim.posterior import draw_indices, load_posterior
-from sim.sweep.executors import InProcess
+from sim.execution import InProcess
 from sim.sweep.pipeline import plan_sweep, run
 from sim.sweep.plan import run_key
 

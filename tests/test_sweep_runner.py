@@ -19,7 +19,7 @@ import numpy as np
 
 from sim.model.records import RunRecords
 from sim.output.tables import SUMMARY_COLUMNS, Summary
-from sim.sweep.executors import InProcess, LocalPool
+from sim.execution import InProcess, LocalPool
 from sim.sweep.pipeline import plan_sweep, run
 
 PIDS = "BANDWAGON_TEST_PIDS"

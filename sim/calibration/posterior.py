@@ -137,9 +137,10 @@ def sample_posterior(problem: Problem, pool: Workers, history: History, *, fit: 
     used = np.ones(T, bool) if used is None else np.asarray(used, bool)
     seed = spec.seed if spec.seed is not None else problem.spec.seed
     rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(9,)))
+    screening = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(9, 1)))  # its own stream
     first = correction or correction_at_fit(fit, meanfield_fit)
 
-    inert = inert_parameters(problem, used, rng, pool)
+    inert = inert_parameters(problem, used, screening, pool)
     active = np.array([i for i in range(n) if i not in set(inert)], dtype=int)
     density = TwinDensity(problem, first, active, np.asarray(fit.z, float), used)
     K = 0 if correction is not None else (correction_draws or spec.correction_draws)

@@ -81,8 +81,16 @@ class LocalPool(Pooled):
             terminate()
             return
         processes = list((getattr(pool, "_processes", None) or {}).values())
+        results = getattr(pool, "_result_queue", None)
         pool.shutdown(wait=False, cancel_futures=True)
         for process in processes:
             process.terminate()
         for process in processes:
             process.join(TERMINATE_SECONDS)
+        # A worker terminated while sending a result leaves half a message in the results pipe, and the
+        # pool's manager thread waits for the rest forever; the interpreter joins that thread at exit, so
+        # the command would hang after saying "interrupted".  With the workers gone, closing our own end
+        # for writing leaves the pipe without writers: the manager reads end-of-file and stops.
+        writer = getattr(results, "_writer", None)
+        if writer is not None and not any(p.is_alive() for p in processes):
+            writer.close()
