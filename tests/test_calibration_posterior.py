@@ -173,3 +173,20 @@ def test_weighted_quantiles_and_systematic_resampling():
                                                                                    abs=0.08)
     picks = systematic_resample(np.array([0.1, 0.0, 0.6, 0.3]), 10, rng)
     assert np.bincount(picks, minlength=4).tolist() == [1, 0, 6, 3]
+
+
+def test_the_corner_plot_of_many_parameters_shows_the_ones_the_figures_narrow():
+    """Above ten parameters the corner plot keeps the ten whose posterior is narrowest against the prior."""
+    from sim.calibration.figures import CORNER_MOST, _narrowed
+
+    rng = np.random.default_rng(3)
+    n, draws = CORNER_MOST + 4, 4000
+    prior = rng.random((20000, n))
+    z = rng.random((draws, n))
+    narrowed = [1, 4, 12]
+    z[:, narrowed] = 0.5 + 0.02 * rng.standard_normal((draws, len(narrowed)))
+    w = np.full(draws, 1.0 / draws)
+    shown = _narrowed(z, w, prior)
+    assert len(shown) == CORNER_MOST and shown == sorted(shown)
+    assert set(narrowed) <= set(shown)
+    assert _narrowed(z[:, :CORNER_MOST], w, prior[:, :CORNER_MOST]) == list(range(CORNER_MOST))

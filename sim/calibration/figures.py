@@ -211,16 +211,20 @@ def posterior_figure(result: Result) -> Figure:
     joint density below it, in unit coordinates of the ranges (ticks labelled with values)."""
     posterior = result.posterior
     space = result.problem.space
-    n = len(space)
     total = posterior.weights.sum()
     z, w = posterior.z, (posterior.weights / total if total > 0 else np.full(len(posterior.z), 1 / len(posterior.z)))
-    prior = space.from_cube(np.random.default_rng(0).random((20000, n)))
+    prior = space.from_cube(np.random.default_rng(0).random((20000, len(space))))
+    shown = _narrowed(z, w, prior)
+    z, prior = z[:, shown], prior[:, shown]
+    parameters = [space.parameters[i] for i in shown]
+    left = len(space) - len(shown)
+    n = len(shown)
     bins = np.linspace(0.0, 1.0, 21)
     size = max(0.8, min(1.6, 16.0 / n))
     with styled():
         fig, axes = new_figure(width=size * n + 1.2, height=size * n + 1.4, nrows=n, ncols=n, squeeze=False)
         fig.set_layout_engine(None)
-        fig.subplots_adjust(left=0.09, right=0.99, bottom=0.08, top=0.95, wspace=0.08, hspace=0.08)
+        fig.subplots_adjust(left=0.12, right=0.99, bottom=0.08, top=0.95, wspace=0.08, hspace=0.08)
         for i in range(n):
             for j in range(n):
                 ax = axes[i, j]
@@ -239,22 +243,45 @@ def posterior_figure(result: Result) -> Figure:
                               interpolation="nearest")
                     ax.set_ylim(0, 1)
                 ax.set_xlim(0, 1)
-                _unit_ticks(ax.xaxis, space.parameters[j], show=i == n - 1)
+                _unit_ticks(ax.xaxis, parameters[j], show=i == n - 1)
                 if i != j:
-                    _unit_ticks(ax.yaxis, space.parameters[i], show=j == 0)
+                    _unit_ticks(ax.yaxis, parameters[i], show=j == 0)
                 if i == n - 1:
-                    ax.set_xlabel(space.parameters[j].label, fontsize=7, rotation=35, ha="right")
+                    ax.set_xlabel(parameters[j].label, fontsize=7, rotation=35, ha="right")
                 if j == 0 and i > 0:
-                    ax.set_ylabel(space.parameters[i].label, fontsize=7, rotation=0, ha="right", va="center")
-        axes[0, 0].set_ylabel(space.parameters[0].label, fontsize=7, rotation=0, ha="right", va="center")
+                    ax.set_ylabel(parameters[i].label, fontsize=7, rotation=0, ha="right", va="center")
+        axes[0, 0].set_ylabel(parameters[0].label, fontsize=7, rotation=0, ha="right", va="center")
         handles, labels = axes[0, 0].get_legend_handles_labels()
         fig.legend(handles, labels, loc="upper right", bbox_to_anchor=(0.98, 0.9), fontsize=10,
                    title="diagonal: each parameter's", title_fontsize=10)
         fig.suptitle(f"Calibration {result.problem.name}: posterior of the parameters (parameter uncertainty given "
                      f"the figures; {posterior.effective_draws:.0f} effective draws).\nDiagonal: marginal against "
-                     "the prior; below: pairs (darker = more probable). Axes span each parameter's range.",
+                     "the prior; below: pairs (darker = more probable). Axes span each parameter's range."
+                     + (f"\nShown: the {n} parameters the figures narrow most; the other {left} stay close to "
+                        "their prior (report.md's table gives every one)." if left else ""),
                      fontsize=11, x=0.5, ha="center")
     return fig
+
+
+CORNER_MOST = 10
+"""A corner plot of more parameters than this is unreadable at any size: it shows the ones narrowed most."""
+
+
+def _narrowed(z: np.ndarray, w: np.ndarray, prior: np.ndarray) -> list[int]:
+    """Indices of the parameters to draw, in their order: all of them if few, else the :data:`CORNER_MOST` whose
+    posterior 90% interval is narrowest against the prior's (unit coordinates)."""
+    n = z.shape[1]
+    if n <= CORNER_MOST:
+        return list(range(n))
+    width = []
+    for i in range(n):
+        order = np.argsort(z[:, i], kind="stable")
+        cumulative = np.cumsum(w[order])
+        low, high = np.searchsorted(cumulative, [0.05, 0.95])
+        posterior = z[order[min(high, len(order) - 1)], i] - z[order[min(low, len(order) - 1)], i]
+        wide = np.subtract(*np.quantile(prior[:, i], [0.95, 0.05]))
+        width.append(posterior / wide if wide > 0 else 1.0)
+    return sorted(np.argsort(width, kind="stable")[:CORNER_MOST].tolist())
 
 
 def _unit_ticks(axis, p, show: bool) -> None:
