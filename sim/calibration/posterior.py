@@ -33,6 +33,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..posterior import kish
 from .density import Correction, TwinDensity, inert_parameters
 from .models import Budget, BudgetExhausted, History, StochasticModel, Workers
 from .objective import Point
@@ -190,8 +191,7 @@ def sample_posterior(problem: Problem, pool: Workers, history: History, *, fit: 
     # The parameters no used target responds to: drawn from their prior, one independent draw per row.
     if len(inert):
         z[:, inert] = problem.space.from_cube(rng.random((len(z), n)))[:, inert]
-    kish = float(weights.sum() ** 2 / np.sum(weights ** 2)) if weights.sum() > 0 else 0.0
-    effective = sampled_ess * kish / len(weights)
+    effective = sampled_ess * kish(weights) / len(weights)
     return Posterior(problem=problem, used=used, z=z, weights=weights, twin=twin, samples=samples,
                      inert=[problem.space.parameters[i].name for i in inert], first=first, correction=final,
                      checks=checks, effective_draws=effective, seconds=time.perf_counter() - started, note=note)

@@ -6,6 +6,7 @@ import math
 
 import numpy as np
 
+from ..posterior import kish
 from .posterior import Posterior, weighted_quantiles
 from .report_format import count, number, reported, target_label
 
@@ -111,7 +112,7 @@ def posterior_section(result, note: str = "") -> list[str]:
 
 
 def _kish(weights: np.ndarray) -> float:
-    return float(weights.sum() ** 2 / np.sum(weights ** 2) / len(weights)) if weights.sum() > 0 else math.nan
+    return kish(weights) / len(weights) if weights.sum() > 0 else math.nan
 
 
 def cross_validation_section(result) -> list[str]:

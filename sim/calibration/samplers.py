@@ -40,6 +40,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy.special import expit, logit
 
+from ..posterior import kish
 from .density import TwinDensity, evaluate
 
 TAU_MULTIPLE = 5.0
@@ -75,9 +76,8 @@ class Samples:
 
     @property
     def kish(self) -> float:
-        """Kish's effective number of the weights, ``(sum w)^2 / sum w^2``."""
-        w = self.weights
-        return float(w.sum() ** 2 / np.sum(w ** 2)) if w.sum() > 0 else 0.0
+        """Kish's effective number of the weights."""
+        return kish(self.weights)
 
 
 def _autocovariance(x: np.ndarray) -> np.ndarray:
@@ -300,11 +300,11 @@ def run_dynesty(density: TwinDensity, workers, *, seed: int, live_points: int, d
     weights = np.exp(logwt - logwt.max())
     twin = np.asarray(res["blob"], float)
     x = np.asarray(res["samples"], float)
-    kish = float(weights.sum() ** 2 / np.sum(weights ** 2))
+    effective = kish(weights)
     delta = float(res["logzerr"][-1])
     return Samples(
         sampler="dynesty", x=x, weights=weights, twin=twin, evaluations=int(np.sum(res["ncall"])),
-        seconds=time.perf_counter() - started, ess=np.full(k, kish), converged=converged,
+        seconds=time.perf_counter() - started, ess=np.full(k, effective), converged=converged,
         diagnostics={"live_points": live_points, "iterations": int(res["niter"]), "logz": float(res["logz"][-1]),
                      "logz_error": delta, "dlogz_goal": DLOGZ},
         note=note)

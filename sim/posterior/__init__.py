@@ -8,7 +8,7 @@ stays a pure function of (scenario, replication) and knows nothing of
 posteriors.
 """
 
-from .directory import Posterior, PosteriorParameter, chosen, load_posterior, write_posterior
+from .directory import Posterior, PosteriorParameter, chosen, kish, load_posterior, write_posterior
 from .draws import Assignment, DrawnModel, assign, draw_indices, manifest_entry, scenarios_for
 
 __all__ = ["Assignment", "DrawnModel", "Posterior", "PosteriorParameter", "assign", "chosen", "draw_indices",

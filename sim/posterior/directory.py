@@ -93,11 +93,6 @@ class Posterior:
     def names(self) -> list[str]:
         return [p.name for p in self.parameters]
 
-    def kish_effective_draws(self) -> float:
-        """``(sum w)^2 / sum w^2`` (Kish 1965): how many equally weighted draws the weights are worth."""
-        w = self.weights
-        return float(w.sum() ** 2 / (w ** 2).sum())
-
     def base_document(self) -> dict | None:
         """The calibration's base scenario (resolved), or None if ``posterior.json`` names none."""
         if not self.base:
@@ -316,3 +311,10 @@ def write_posterior(directory: str | Path, parameters: Mapping[str, Mapping], va
     write_text(directory / CSV, text)
     write_text(directory / JSON, json.dumps(meta, indent=2) + "\n")
     return directory
+
+
+def kish(weights) -> float:
+    """``(sum w)^2 / sum w^2`` (Kish 1965): how many equally weighted draws the weights are worth (0 if none)."""
+    w = np.asarray(weights, float)
+    total = w.sum()
+    return float(total ** 2 / np.sum(w ** 2)) if total > 0 else 0.0

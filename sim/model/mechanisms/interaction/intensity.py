@@ -118,9 +118,3 @@ def hourly_expected(day: int, base: float, profile: Profile, surges: tuple[Surge
 def expected_messages(day: int, base: float, profile: Profile, surges: tuple[Surge, ...] = ()) -> float:
     """Integral of ``lambda`` over day ``day``: the mean number of messages that day (exact)."""
     return float(hourly_expected(day, base, profile, surges).sum())
-
-
-def day_bound(day: int, base: float, profile: Profile, surges: tuple[Surge, ...] = ()) -> float:
-    """An upper bound of ``lambda`` over day ``day``, for thinning."""
-    peak = profile.hourly.max() * profile.weekly[profile.weekday(day)]
-    return base * peak * (1.0 + sum(s.sup(day, day + 1) for s in surges))
