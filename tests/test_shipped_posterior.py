@@ -1,0 +1,44 @@
+"""The posterior shipped in ``scenarios/posterior/beijing-review-2012/`` is the one the README describes.
+
+It is data a calibration wrote, re-made by hand after a longer run; these
+checks catch a copy that went half right (a CSV from one run and a JSON from
+another, a ``base`` left pointing into the run's output directory) and a
+README whose figures describe an older run.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import numpy as np
+import yaml
+
+from sim import Scenario
+from sim.posterior import assign, load_posterior
+
+ROOT = Path(__file__).resolve().parents[1]
+SHIPPED = ROOT / "scenarios" / "posterior" / "beijing-review-2012"
+
+
+def test_the_shipped_posterior_has_the_specs_parameters_and_binds_to_the_baseline_without_exceptions():
+    posterior = load_posterior(SHIPPED)  # checks the CSV's hash, header, weights and values
+    spec = yaml.safe_load((ROOT / "experiments" / "calibrate-baseline.yaml").read_text(encoding="utf-8"))
+    assert posterior.names == list(spec["parameters"])
+    assert (SHIPPED / posterior.base).resolve() == (ROOT / "scenarios" / "baseline.yaml").resolve()
+    assignment = assign(posterior, Scenario.from_yaml(ROOT / "scenarios" / "baseline.yaml"), 8)
+    assert assignment.notes == ()  # the baseline is the calibration's base: every draw applies in full
+    assert all(0 <= draw < posterior.draws for draw in assignment.draws)
+    weights = posterior.weights / posterior.weights.sum()
+    kish = 1.0 / float(np.sum(weights**2))
+    assert 0 < posterior.effective_draws <= kish  # the chains' estimate is never more than the weights allow
+
+
+def test_the_readme_and_the_report_quote_the_shipped_posteriors_effective_draws():
+    effective = round(load_posterior(SHIPPED).effective_draws)
+    report = (SHIPPED / "report.md").read_text(encoding="utf-8")
+    assert f"**{effective} effective**" in report
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("### The baseline's posterior"):readme.index("### Cross-validation")]
+    quoted = {int(n) for n in re.findall(r"\*\*(\d+) effective draws\*\*", section)}
+    assert quoted == {effective}
