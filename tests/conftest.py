@@ -1,13 +1,31 @@
-"""Shared fixtures: paths of the shipped scenarios and of the small test scenario."""
+"""Shared fixtures: paths of the shipped scenarios and of the small test scenario; how to start a command
+that Ctrl-C can reach."""
 
 from __future__ import annotations
 
+import signal
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = ROOT / "scenarios"
+
+
+def _sigint_as_in_a_terminal() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
+@pytest.fixture(scope="session")
+def foreground() -> dict:
+    """``Popen`` keywords for a command that gets Ctrl-C as in a terminal's foreground: its own process group
+    (the test signals the group, as a terminal does) with SIGINT at its default.
+
+    A shell without job control starts background commands with SIGINT ignored, and an ignored signal is
+    inherited across ``exec``; Python then installs no ``KeyboardInterrupt`` handler. Without the reset, the
+    suite run as ``bash .ci/run &`` would see every "Ctrl-C" ignored and the command end with status 0.
+    """
+    return {"start_new_session": True, "preexec_fn": _sigint_as_in_a_terminal}
 
 
 @pytest.fixture(scope="session")

@@ -175,12 +175,12 @@ def children(pid: int) -> list[int]:
 
 
 @pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="reads child processes from /proc (Linux)")
-def test_ctrl_c_during_a_run_exits_130_and_writes_nothing(tiny_path, tmp_path):
+def test_ctrl_c_during_a_run_exits_130_and_writes_nothing(tiny_path, tmp_path, foreground):
     """Ctrl-C in a terminal signals the whole process group: the command and its workers."""
     out = tmp_path / "out"
     process = subprocess.Popen([sys.executable, "-m", "sim", "run", str(tiny_path), "--replications", "200",
                                 "--workers", "2", "--out", str(out), "--no-progress"],
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **foreground)
     deadline = time.monotonic() + 60
     while len(children(process.pid)) < 2 and process.poll() is None and time.monotonic() < deadline:
         time.sleep(0.05)

@@ -115,13 +115,13 @@ def test_a_dask_local_cluster_gives_the_same_files(spec, reference, tmp_path):
     assert produced == reference
 
 
-def test_ctrl_c_stops_a_sweep_cleanly_and_it_resumes_byte_identical(spec, reference, tmp_path, capsys):
+def test_ctrl_c_stops_a_sweep_cleanly_and_it_resumes_byte_identical(spec, reference, tmp_path, capsys, foreground):
     """Ctrl-C signals the process group: the sweep and its two workers.  Exit 130, one line, every stored
     run complete (no temporary file), and resuming ends with the uninterrupted sweep's files."""
     out = tmp_path / "sweep"
     command = [sys.executable, "-m", "sim", "sweep", str(spec), "--out", str(out), "--workers", "2", "--no-progress"]
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-                               start_new_session=True)
+                               **foreground)
     deadline = time.monotonic() + 120
     while not run_files(out) and process.poll() is None and time.monotonic() < deadline:
         time.sleep(0.01)
