@@ -12,6 +12,7 @@ from matplotlib.ticker import FuncFormatter, LogLocator, MaxNLocator, NullFormat
 from ..plotting.style import OKABE_ITO, TARGET_COLOUR, format_count_axis, format_date_axis, new_figure, si_count, styled
 from .identifiability import critical
 from .pipeline import Result
+from .posterior import prior_draws, width_ratios
 
 GROUPS = {"internet_users": "users", "microbloggers": "users", "registered_users": "users"}
 TITLES = {"gov_accounts": "Government accounts", "users": "Internet users and micro-bloggers",
@@ -213,7 +214,7 @@ def posterior_figure(result: Result) -> Figure:
     space = result.problem.space
     total = posterior.weights.sum()
     z, w = posterior.z, (posterior.weights / total if total > 0 else np.full(len(posterior.z), 1 / len(posterior.z)))
-    prior = space.from_cube(np.random.default_rng(0).random((20000, len(space))))
+    prior = prior_draws(space)
     shown = _narrowed(z, w, prior)
     z, prior = z[:, shown], prior[:, shown]
     parameters = [space.parameters[i] for i in shown]
@@ -273,15 +274,7 @@ def _narrowed(z: np.ndarray, w: np.ndarray, prior: np.ndarray) -> list[int]:
     n = z.shape[1]
     if n <= CORNER_MOST:
         return list(range(n))
-    width = []
-    for i in range(n):
-        order = np.argsort(z[:, i], kind="stable")
-        cumulative = np.cumsum(w[order])
-        low, high = np.searchsorted(cumulative, [0.05, 0.95])
-        posterior = z[order[min(high, len(order) - 1)], i] - z[order[min(low, len(order) - 1)], i]
-        wide = np.subtract(*np.quantile(prior[:, i], [0.95, 0.05]))
-        width.append(posterior / wide if wide > 0 else 1.0)
-    return sorted(np.argsort(width, kind="stable")[:CORNER_MOST].tolist())
+    return sorted(np.argsort(width_ratios(z, w, prior), kind="stable")[:CORNER_MOST].tolist())
 
 
 def _unit_ticks(axis, p, show: bool) -> None:

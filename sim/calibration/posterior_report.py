@@ -7,7 +7,7 @@ import math
 import numpy as np
 
 from ..posterior import kish
-from .posterior import Posterior, weighted_quantiles
+from .posterior import Posterior, prior_draws, weighted_quantiles, width_ratios
 from .report_format import count, number, reported, target_label
 
 LEVEL = 0.9
@@ -72,21 +72,19 @@ def posterior_section(result, note: str = "") -> list[str]:
     add("| parameter | prior | prior: median (90%) | posterior: median (90%) | posterior width / prior width | "
         "ESS | R-hat |")
     add("|---|---|---|---|---|---|---|")
-    prior_z = space.from_cube(np.random.default_rng(0).random((20000, len(space))))
+    prior_z = prior_draws(space)
     prior_q = np.quantile(space.values_of(prior_z), QUANTILES, axis=0)
     post_q = weighted_quantiles(posterior.values, posterior.weights, QUANTILES)
-    prior_u = np.quantile(prior_z, [0.05, 0.95], axis=0)
-    post_u = weighted_quantiles(posterior.z, posterior.weights, [0.05, 0.95])
+    ratios = width_ratios(posterior.z, posterior.weights, prior_z)
     active = {space.parameters[i].name: k for k, i in enumerate(np.setdiff1d(np.arange(len(space)),
                                                                               [space.names.index(n) for n in
                                                                                posterior.inert]))}
     for i, p in enumerate(space):
-        ratio = (post_u[1, i] - post_u[0, i]) / max(prior_u[1, i] - prior_u[0, i], 1e-12)
         k = active.get(p.name)
         ess = "-" if k is None else f"{samples.ess[k]:,.0f}"
         rhat = "-" if k is None or "rhat" not in d else f"{d['rhat'][k]:.3f}"
         add(f"| {p.label} | {p.describe_prior()} | {_interval(p, *prior_q[:, i])} | "
-            f"**{_interval(p, *post_q[:, i])}** | {ratio:.2f} | {ess} | {rhat} |")
+            f"**{_interval(p, *post_q[:, i])}** | {ratios[i]:.2f} | {ess} | {rhat} |")
     add("")
     add("A width ratio near 1 means the figures say little about the parameter beyond its prior; the bands of "
         "`bandwagon run --posterior` carry that uncertainty.")
