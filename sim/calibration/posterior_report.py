@@ -37,7 +37,7 @@ def posterior_section(result, note: str = "") -> list[str]:
     add(f"What the figures leave open, as a distribution: {len(posterior.weights):,} weighted draws "
         f"(`posterior.csv`), **{posterior.effective_draws:,.0f} effective**; `posterior.png` is its corner plot. "
         f"Sampler: {samples.sampler} on the mean-field twin ({samples.evaluations:,} evaluations in "
-        f"{samples.seconds:.0f} s; {samples.note}); the whole stage took {posterior.seconds:.0f} s.")
+        f"{samples.seconds:.0f} s; {posterior.note}); the whole stage took {posterior.seconds:.0f} s.")
     add("")
     if samples.sampler == "emcee":
         tau = f"{np.nanmin(d['tau']):.0f}-{np.nanmax(d['tau']):.0f}" if np.isfinite(d["tau"]).any() else "unknown"
