@@ -190,3 +190,32 @@ def test_the_corner_plot_of_many_parameters_shows_the_ones_the_figures_narrow():
     assert len(shown) == CORNER_MOST and shown == sorted(shown)
     assert set(narrowed) <= set(shown)
     assert _narrowed(z[:, :CORNER_MOST], w, prior[:, :CORNER_MOST]) == list(range(CORNER_MOST))
+
+
+def test_the_corrections_error_keeps_the_monte_carlo_error_that_common_random_numbers_share():
+    """Draws run with the same replications (common random numbers) depart from the twin by the same Monte
+    Carlo error: their departures agree, yet the stochastic means are uncertain by their standard error.
+    The correction's surrogate error must keep it (it is the spread across draws plus the mean squared
+    standard error), not report the correction as exact."""
+    from sim.calibration.objective import Point
+    from sim.calibration.posterior import Check, correction_from
+
+    rng = np.random.default_rng(5)
+    shared = rng.normal(0.0, 0.1, size=(4, 2))            # one set of replication errors, used by every draw
+    checks = []
+    for k in range(3):
+        twin = np.array([100.0 * (k + 1), 50.0])
+        replicates = twin * 1.08 * np.exp(shared)          # the same departure (8%) and the same runs' noise
+        values = replicates.mean(axis=0)
+        se = replicates.std(axis=0, ddof=1) / 2.0
+        p = Point(z=np.zeros(1), values=values, se=se, errors=np.zeros(2), residuals=np.zeros(2), objective=0.0,
+                  replicates=replicates)
+        checks.append(Check(z=np.zeros(1), twin=twin, stochastic=p, departure=np.log(values / twin),
+                            log_likelihood_twin=math.nan, log_likelihood_stochastic=math.nan))
+    correction = correction_from(checks)
+    log_se = np.array([c.stochastic.log_se for c in checks])
+    np.testing.assert_allclose(correction.shift, checks[0].departure)  # the departures agree exactly
+    np.testing.assert_allclose(correction.surrogate, np.sqrt(np.mean(log_se ** 2, axis=0)), rtol=1e-9)
+    assert np.all(correction.surrogate > 0.02)
+    np.testing.assert_allclose(correction.intrinsic, np.sqrt(np.mean([c.stochastic.log_spread ** 2
+                                                                      for c in checks], axis=0)))

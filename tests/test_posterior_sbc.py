@@ -62,3 +62,29 @@ def test_dynesty_agrees_with_emcee_on_a_bass_posterior():
     b = weighted_quantiles(ensemble.x, ensemble.weights, [0.05, 0.5, 0.95])
     width = np.minimum(a[2] - a[0], b[2] - b[0])
     assert np.all(np.abs(a[1] - b[1]) <= 0.25 * width), (a, b)
+
+
+def test_emcee_does_not_start_walkers_at_a_range_edge():
+    """Earlier evaluations at a range's edge (a profile's end) fit as well as the best, but in emcee's logit
+    coordinates they lie some 20 units outside the ensemble, where differential-evolution moves (as short as
+    the differences between the other walkers) never bring a walker back: the start must rank points by the
+    density emcee samples, Jacobian included, and leave the edges out."""
+    from sim.calibration.density import Correction, TwinDensity
+    from sim.calibration.samplers import history_start
+    from sim.calibration.sbc import with_figures
+
+    problem = bass_problem()
+    twin = bass_twin(problem)
+    truth = problem.space.from_cube(np.array([[0.4, 0.6, 0.5]]))
+    figures = twin(truth)[0]
+    density = TwinDensity(with_figures(problem, figures), Correction.none(len(figures)), np.arange(3),
+                          np.full(3, 0.5), np.ones(len(figures), bool), batch=twin)
+    rng = np.random.default_rng(3)
+    inside = np.clip(truth + 0.01 * rng.standard_normal((40, 3)), 0, 1)
+    edges = inside.copy()
+    edges[:, 0] = np.tile([1e-7, 1 - 1e-7], 20)  # innovation at either end of its range, the fit as good
+    points = np.vstack([inside, edges])
+    values = np.vstack([twin(inside), twin(inside)])
+    start = history_start(density, points, values, 12, rng)
+    assert start is not None
+    assert np.all((start > 1e-4) & (start < 1 - 1e-4)), start

@@ -131,6 +131,8 @@ def split_rhat(chain: np.ndarray) -> np.ndarray:
     return np.sqrt(np.divide(pooled, within, out=np.full_like(pooled, np.nan), where=within > 0))
 
 
+EDGE = 1e-3
+"""emcee does not start walkers closer than this to a range's edge in unit coordinates (logit beyond +-6.9)."""
 START_WINDOW = 15.0
 """emcee starts among earlier evaluations whose log posterior is within this of the best one."""
 
@@ -140,16 +142,29 @@ def history_start(density: TwinDensity, z: np.ndarray, twin: np.ndarray, walkers
     """Starting points for an ensemble from earlier mean-field evaluations (the global search and the
     profiles, whose points trace the ridges of good fits across every parameter's range): ``walkers``
     distinct points drawn at random among those within :data:`START_WINDOW` of the best log posterior.
-    None if there are too few."""
+    None if there are too few.
+
+    The log posterior is the one emcee samples, in logit coordinates (Jacobian included): a profile's end
+    at a range's edge lies at logit -20 or so there, far outside the ensemble, and a walker started there
+    is stranded (differential-evolution moves are as short as the differences between the other walkers),
+    which left a split-R-hat of 7 in a 3-parameter test.  The Jacobian alone does not keep such points out
+    of a window wide enough for 30 parameters, so points within :data:`EDGE` of an edge are not used."""
     x = np.unique(np.asarray(z, float)[:, density.active], axis=0, return_index=True)[1]
     points, values = np.asarray(z, float)[np.sort(x)][:, density.active], np.asarray(twin, float)[np.sort(x)]
-    log_post = density.log_prior(points) + density.log_likelihood(values)
+    log_post = _for_start(points, density.log_prior(points) + density.log_likelihood(values))
     good = np.flatnonzero(np.isfinite(log_post) & (log_post >= np.max(log_post, initial=-np.inf) - START_WINDOW))
     if len(good) < walkers:
         good = np.argsort(-np.where(np.isfinite(log_post), log_post, -np.inf), kind="stable")[:walkers]
         if not np.isfinite(log_post[good]).all() or len(good) < walkers:
             return None
     return points[rng.choice(good, size=walkers, replace=False)]
+
+
+def _for_start(points: np.ndarray, log_post: np.ndarray) -> np.ndarray:
+    """Log posterior of candidate starting points (cube) as emcee sees them: in logit coordinates, and
+    ``-inf`` within :data:`EDGE` of an edge (:func:`history_start` says why)."""
+    out = log_post + log_jacobian(to_logit(points))
+    return np.where(np.any((points < EDGE) | (points > 1 - EDGE), axis=1), -np.inf, out)
 
 
 def screened_start(density: TwinDensity, workers, rng: np.random.Generator, walkers: int,
@@ -161,6 +176,7 @@ def screened_start(density: TwinDensity, workers, rng: np.random.Generator, walk
     fitted = density.held[density.active][None, :]
     points = np.vstack([fitted, draws])
     log_post, _ = evaluate(density, points, workers)
+    log_post = _for_start(points, log_post)
     order = np.argsort(-np.where(np.isfinite(log_post), log_post, -np.inf), kind="stable")
     return points[order[:walkers]]
 
