@@ -68,8 +68,8 @@ def test_emcee_does_not_start_walkers_at_a_range_edge():
     """Earlier evaluations at a range's edge (a profile's end) fit as well as the best, but in emcee's logit
     coordinates they lie some 20 units outside the ensemble, where differential-evolution moves (as short as
     the differences between the other walkers) never bring a walker back.  The points here are 1e-7 from the
-    edge, where the Jacobian puts them about 14.7 below an inside point, still within the start's window of 15: only
-    the edge rule keeps them out, and none of the 12 starting points may be among them."""
+    edge, where the Jacobian puts them about 14.7 below an inside point, still within the start's window of
+    15: only the edge rule keeps them out, and none of the 12 starting points may be among them."""
     from sim.calibration.density import Correction, TwinDensity
     from sim.calibration.samplers import history_start
     from sim.calibration.sbc import with_figures
