@@ -12,7 +12,8 @@ named accounts, and whatever a modeller adds next.  Each is one module of
   one class for the same reason);
 * its **metric names** and how it records them at the end of each day;
 * how it **reloads** its parameters when a dated event changes the scenario;
-* its part of a run (an :class:`Engine`) and of the twin (a :class:`MeanField`).
+* its part of a run (an :class:`Engine`) and of the twin (a :class:`MeanField`), and
+  optionally of the compiled twin (:class:`~sim.model.compiled.Compiled`).
 
 The module exposes ``MECHANISM``, a :class:`Definition`.  :func:`mechanisms`
 discovers every module of the package (as ``sim.cli`` discovers commands), so
@@ -34,6 +35,7 @@ import numpy as np
 
 if TYPE_CHECKING:
     from ..scenario.schema import Scenario
+    from .compiled import Compiled
     from .meanfield import Twin
     from .simulation import Run
 
@@ -94,6 +96,9 @@ class Definition:
     meanfield: type[MeanField]
     float_metrics: Callable[["Scenario"], list[str]] = lambda scenario: []
     """Metrics holding hours or shares (float64, NaN where undefined) rather than counts (int64)."""
+    compiled: type["Compiled"] | None = None
+    """Its part of the compiled twin (:mod:`.compiled`), from the same rate functions; None: the compiled twin
+    refuses scenarios with this mechanism (the numpy twin still serves them)."""
 
 
 @functools.cache

@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from ..arrays import jax_numpy
+
 if TYPE_CHECKING:
     from .schema import Scenario
 
@@ -23,8 +25,18 @@ def largest_remainder(total: int, weights: np.ndarray) -> np.ndarray:
     """Split ``total`` into integers proportional to ``weights`` (Hamilton's method).
 
     Ties in the remainders go to the earlier entry, so the split is a pure
-    function of its inputs.
+    function of its inputs.  A traced ``total`` (the compiled twin's, a whole number) gives the same
+    split as floats, with the gradient of the proportional quotas (straight through the rounding).
     """
+    xp = jax_numpy(total)
+    if xp is not None:
+        import jax
+
+        quotas = total * xp.asarray(weights, dtype=float) / xp.sum(xp.asarray(weights, dtype=float))
+        floors = xp.floor(quotas)
+        rank = xp.argsort(xp.argsort(-(quotas - floors), stable=True), stable=True)
+        counts = floors + (rank < total - xp.sum(floors))
+        return quotas + jax.lax.stop_gradient(counts - quotas)
     weights = np.asarray(weights, dtype=float)
     quotas = total * weights / weights.sum()
     counts = np.floor(quotas).astype(np.int64)
@@ -38,7 +50,8 @@ def level_provinces(scenario: "Scenario", level_name: str) -> tuple[list[str], n
     """Provinces of a level and its count in each: one national group, equal shares, or by population."""
     level = scenario.agencies.levels[level_name]
     if level.spread == "national":
-        return [NATIONAL], np.array([level.count], dtype=np.int64)
+        xp = jax_numpy(level.count)
+        return [NATIONAL], (np.array([level.count], dtype=np.int64) if xp is None else xp.reshape(level.count, (1,)))
     names = list(scenario.provinces)
     if level.spread == "equal":
         weights = np.ones(len(names))

@@ -28,6 +28,7 @@ import numpy as np
 
 from ...scenario.schema import AccountOnPlatform, Scenario
 from ..arithmetic import exp, expm1, maximum
+from ..compiled import Compiled
 from ..mechanism import Definition, Engine, MeanField
 
 
@@ -151,5 +152,34 @@ class FollowingMeanField(MeanField):
         return metrics
 
 
+class FollowingCompiled(Compiled):
+    """The numpy twin's recursion, from each account's launch in its own compiled loop (the interaction loop's
+    compiled part replaces these series with the feedback's, as in the numpy twin)."""
+
+    def solve(self) -> dict[str, object]:
+        c = self.context
+        xp, structure, D = c.xp, c.structure, c.days
+        platforms = list(structure.platforms)
+        metrics = {}
+        for account, spec in structure.accounts.items():
+            launch = structure.horizon.day(spec.launch)
+            days = np.arange(min(max(launch, 0), D), D)
+            total = xp.zeros(D)
+            for platform in spec.platforms:
+                users = c.shared["registered"][:, platforms.index(platform)]
+
+                def step(followers, d, account=account, platform=platform, users=users, launch=launch):
+                    params = FollowParameters.batch([c.on(d).accounts[account].platforms[platform]])
+                    followers = followers + expected_gain(params, users[d], followers, d - launch)
+                    return followers, followers
+
+                _, series = c.lax.scan(step, xp.zeros(()), days)
+                series = xp.concatenate([xp.zeros(D - days.size), series])
+                metrics[f"followers.{account}.{platform}"] = series
+                total = total + series
+            metrics[f"followers.{account}.all"] = total
+        return metrics
+
+
 MECHANISM = Definition(name="following", order=20, metric_names=metric_names, engine=Following,
-                       meanfield=FollowingMeanField)
+                       meanfield=FollowingMeanField, compiled=FollowingCompiled)

@@ -42,13 +42,14 @@ Consequences, each tested in ``tests/test_users.py``:
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
 from ...calendar import per_day
 from ...scenario.schema import Scenario
-from ..arithmetic import expm1, fraction_leaving, maximum, minimum
+from ..arithmetic import count, expm1, fraction_leaving, maximum, minimum
+from ..compiled import Compiled
 from ..mechanism import Definition, Engine, MeanField
 
 Openings = tuple[tuple[int, tuple[int, ...], tuple[int, ...]], ...]
@@ -76,7 +77,7 @@ class UserRates:
     def of(cls, scenario: Scenario) -> "UserRates":
         users = [p.users for p in scenario.platforms.values()]
         return cls(growth=per_day(scenario.population.internet.growth_rate),
-                   capacity=float(int(scenario.population.internet.capacity)),
+                   capacity=count(scenario.population.internet.capacity),
                    innovation=tuple(per_day(u.innovation) for u in users),
                    imitation=tuple(per_day(u.imitation) for u in users),
                    multihoming=tuple(u.multihoming for u in users))
@@ -214,8 +215,8 @@ class Users(Engine):
     def record(self, day: int) -> None:
         self.out_internet[day] = self.internet_users
         self.out_micro[day] = self.internet_users - self.by_state[0]
-        for out, count in zip(self.out_registered, self.registered):
-            out[day] = count
+        for out, registered in zip(self.out_registered, self.registered):
+            out[day] = registered
 
 
 class UsersMeanField(MeanField):
@@ -254,4 +255,43 @@ class UsersMeanField(MeanField):
         return metrics
 
 
-MECHANISM = Definition(name="users", order=10, metric_names=metric_names, engine=Users, meanfield=UsersMeanField)
+class UsersCompiled(Compiled):
+    """The numpy twin's recursion in one compiled loop (``lax.scan`` over the days): the same step
+    (:func:`expected_step`) every day.  Every platform's openings are there from the first day, with a zero
+    hazard until its launch (a zero hazard moves nobody and adds nothing to a sum, so the values are the numpy
+    twin's), and a platform's first accounts move on its launch day by :func:`open_platform` with a count that
+    is zero on every other day."""
+
+    daily = True
+
+    def __init__(self, context) -> None:
+        super().__init__(context)
+        structure = context.structure
+        self.platforms = list(structure.platforms)
+        self.launch = [structure.horizon.day(p.launch) for p in structure.platforms.values()]
+        self.initial = [count(context.static.platforms[p].users.initial_users) for p in self.platforms]
+        self.moves = openings((1 << len(self.platforms)) - 1, len(self.platforms))
+
+    def start(self):
+        xp, K = self.context.xp, len(self.platforms)
+        online = xp.asarray(count(self.context.static.population.internet.initial_users), dtype=float)
+        zero = xp.zeros((), dtype=float)
+        return tuple(online if state == 0 else zero for state in range(1 << K)), (zero,) * K, online
+
+    def step(self, d, state, today):
+        xp = self.context.xp
+        n, registered, online = list(state[0]), list(state[1]), state[2]
+        rates = UserRates.of(self.context.on(d))
+        live = [d >= first for first in self.launch]
+        rates = replace(rates, innovation=tuple(xp.where(on, v, 0.0) for on, v in zip(live, rates.innovation)),
+                        imitation=tuple(xp.where(on, v, 0.0) for on, v in zip(live, rates.imitation)))
+        for k, first in enumerate(self.launch):
+            open_platform(k, xp.where(d == first, self.initial[k], 0.0), n, registered)
+        online = expected_step(rates, n, registered, online, self.moves)
+        metrics = {"internet_users": online, "microbloggers": online - n[0],
+                   **{f"registered_users.{p}": r for p, r in zip(self.platforms, registered)}}
+        return (tuple(n), tuple(registered), online), metrics, {"registered": xp.stack(registered)}
+
+
+MECHANISM = Definition(name="users", order=10, metric_names=metric_names, engine=Users, meanfield=UsersMeanField,
+                       compiled=UsersCompiled)

@@ -37,6 +37,7 @@ import numpy as np
 from numpy.polynomial.hermite_e import hermegauss
 from scipy.integrate import solve_ivp
 
+from ....arrays import namespace
 from ....scenario.apportion import NATIONAL, level_provinces
 from ....scenario.schema import Scenario
 from ...mechanism import MeanField
@@ -112,19 +113,21 @@ class Classes:
                    pins=[pins.get(group[0], []) for group in members])
 
     def sizes(self, scenario: Scenario, platforms: int) -> "Sizes":
-        """The member's agency counts per class (the counts may differ between members of a batch)."""
+        """The member's agency counts per class (the counts may differ between members of a batch; traced counts
+        in the compiled twin)."""
         split = [level_provinces(scenario, name)[1] for name in scenario.agencies.levels]
+        xp = namespace(*split)
         G = len(self.members)
-        free_total, free_one, size_one = np.zeros((platforms, G)), np.zeros((platforms, G)), np.zeros(G)
-        for g, group in enumerate(self.members):
-            size_one[g] = split[group[0][0]][group[0][1]]
-            taken = np.zeros(platforms)
-            for k, _ in self.pins[g]:
-                taken[k] += 1
-            free_one[:, g] = size_one[g] - taken
-            free_total[:, g] = sum(float(split[li][j]) for li, j in group) - taken
-        level_size = np.array([float(counts.sum()) for counts in split])
-        return Sizes(free_total=free_total, free_one=free_one, size_one=size_one, level_size=level_size)
+        taken = np.zeros((platforms, G))
+        for g, pins in enumerate(self.pins):
+            for k, _ in pins:
+                taken[k, g] += 1
+        size_one = xp.stack([xp.asarray(split[group[0][0]][group[0][1]], dtype=float) for group in self.members])
+        total = xp.stack([xp.sum(xp.asarray(split[group[0][0]], dtype=float)[np.array([j for _, j in group])])
+                          for group in self.members])
+        level_size = xp.stack([xp.sum(xp.asarray(counts, dtype=float)) for counts in split])
+        return Sizes(free_total=total[None, :] - taken, free_one=size_one[None, :] - taken, size_one=size_one,
+                     level_size=level_size)
 
     def pinned(self) -> list[tuple[int, int, int, int, int]]:
         """``(day, platform, class, accounts per cohort, cohorts)``: named accounts opening on ``day``."""

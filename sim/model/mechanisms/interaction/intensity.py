@@ -22,6 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ....arrays import namespace
 from ....scenario.schema import Messages
 
 HOURS = 24
@@ -98,15 +99,16 @@ def hour_fractions(days, surges: tuple[Surge, ...] = ()) -> np.ndarray:
     decays are arrays over the batch give ``(days, 24, batch)``.  An hour before a
     surge's onset integrates it over an empty interval, so it adds exactly 0.
     """
-    starts = np.asarray(days, dtype=float)[:, None] + np.arange(HOURS) / HOURS
+    xp = namespace(days, *(v for s in surges for v in (s.onset, s.excess, s.decay)))
+    starts = xp.asarray(days, dtype=float)[:, None] + np.arange(HOURS) / HOURS
     batch = np.broadcast_shapes(*(np.shape(v) for s in surges for v in (s.onset, s.excess, s.decay)))
     starts = starts.reshape(starts.shape + (1,) * len(batch))
-    hours = np.full(np.broadcast_shapes(starts.shape, batch), 1.0 / HOURS)
+    hours = xp.full(np.broadcast_shapes(starts.shape, batch), 1.0 / HOURS)
     for s in surges:
-        lo = np.maximum(starts, s.onset)
-        hi = np.maximum(starts + 1.0 / HOURS, s.onset)
+        lo = xp.maximum(starts, s.onset)
+        hi = xp.maximum(starts + 1.0 / HOURS, s.onset)
         tau = s.decay
-        hours = hours + s.excess * tau * (np.exp(-(lo - s.onset) / tau) - np.exp(-(hi - s.onset) / tau))
+        hours = hours + s.excess * tau * (xp.exp(-(lo - s.onset) / tau) - xp.exp(-(hi - s.onset) / tau))
     return hours
 
 
