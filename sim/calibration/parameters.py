@@ -22,6 +22,7 @@ from typing import Sequence
 import numpy as np
 from scipy import stats
 
+from ..arrays import namespace
 from ..errors import InputError
 from ..scenario import Scenario
 from ..scenario.binding import Binding, bind, check_disjoint
@@ -60,12 +61,13 @@ class FreeParameter(Binding):
         return float(self.values(np.array([z]))[0])
 
     def values(self, z: np.ndarray) -> np.ndarray:
-        """Vectorised :meth:`value`."""
-        z = np.clip(np.asarray(z, float), 0.0, 1.0)
+        """Vectorised :meth:`value` (numpy, or jax for the compiled twin)."""
+        xp = namespace(z)
+        z = xp.clip(xp.asarray(z, dtype=float), 0.0, 1.0)
         if self.dated:  # each whole day an equal share of [0, 1]
-            return self.low + np.minimum(np.floor(z * self.days), self.days - 1)
+            return self.low + xp.minimum(xp.floor(z * self.days), self.days - 1)
         if self.log:
-            return np.exp(math.log(self.low) + z * (math.log(self.high) - math.log(self.low)))
+            return xp.exp(math.log(self.low) + z * (math.log(self.high) - math.log(self.low)))
         return self.low + z * (self.high - self.low)
 
     def unit(self, value: float) -> float:

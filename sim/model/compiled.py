@@ -173,15 +173,18 @@ class CompiledTwin:
             metrics.update(part.solve())
         return metrics
 
-    def function(self, pick: Callable[[dict[str, Any]], Any]) -> Callable[[np.ndarray], Any]:
+    def function(self, pick: Callable[[dict[str, Any]], Any],
+                 inputs: Callable[[Any], Any] | None = None) -> Callable[[np.ndarray], Any]:
         """A compiled, batched function: ``(N, free)`` values -> ``pick(series)`` of each, stacked ``(N, ...)``
         (numpy arrays, in whatever structure ``pick`` returns).
 
         ``pick`` chooses what leaves the compiled function (e.g. the targets' days of their metrics); what it
-        does not use is never computed."""
+        does not use is never computed.  ``inputs`` maps a row of the input to the free leaves' values (e.g. a
+        calibration's unit coordinates to the parameters' values and on to the leaves), compiled with the rest."""
         import jax
 
-        batched = jax.jit(jax.vmap(lambda values: pick(self.series(values))))
+        inputs = inputs or (lambda values: values)
+        batched = jax.jit(jax.vmap(lambda row: pick(self.series(inputs(row)))))
 
         def run(values: np.ndarray):
             with jax.enable_x64(True):
