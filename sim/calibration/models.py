@@ -202,14 +202,18 @@ class Workers:
 
 # --- the two models -------------------------------------------------------------------------
 class MeanFieldModel:
-    """The mean-field objective (:mod:`.meanfield`), cached and recorded."""
+    """The mean-field objective (:mod:`.meanfield`), cached and recorded, on the problem's twin
+    (:class:`~.twin.Evaluator`: compiled when it can be)."""
 
     name = "meanfield"
 
-    def __init__(self, problem: Problem, history: History, workers: Workers | None = None):
+    def __init__(self, problem: Problem, history: History, workers: Workers | None = None, evaluator=None):
+        from .twin import Evaluator
+
         self.problem = problem
         self.history = history
         self.workers = workers
+        self.evaluator = evaluator if evaluator is not None else Evaluator(problem, workers)
         self.cache: dict[tuple, Point] = {}
 
     def _point(self, z: np.ndarray, values: np.ndarray | None) -> Point:
@@ -219,30 +223,17 @@ class MeanFieldModel:
         return point(targets, z, values)
 
     def __call__(self, z: np.ndarray, stage: str) -> Point:
-        key = _key(z)
-        if key not in self.cache:
-            started = time.perf_counter()
-            p = self._point(z, meanfield_values(self.problem, z))
-            self.cache[key] = p
-            self.history.add(stage, self.name, p, time.perf_counter() - started)
-        return self.cache[key]
+        return self.batch([np.asarray(z, float)], stage)[0]
 
     def batch(self, zs: list[np.ndarray], stage: str) -> list[Point]:
-        """Many candidates at once, on the worker pool if there is one."""
+        """Many candidates at once (one call of the twin)."""
         todo = [z for z in dict((_key(z), z) for z in zs).values() if _key(z) not in self.cache]
         if todo:
             started = time.perf_counter()
-            chunks = batches(np.asarray(todo, float))
-            if self.workers is not None and self.workers.workers > 1 and len(chunks) > 1:
-                values = np.vstack(self.workers.map(twin_chunk, chunks))
-            else:
-                values = np.vstack([twin_batch(self.problem, chunk) for chunk in chunks])
-            results = [None if np.isnan(v).any() else v for v in values]
-            # One evaluation's time on one worker (the batch ran on all of them at once).
-            parallel = self.workers.workers if self.workers is not None and len(todo) > 1 else 1
-            each = (time.perf_counter() - started) * min(parallel, len(todo)) / len(todo)
-            for z, values in zip(todo, results):
-                p = self._point(z, values)
+            values = self.evaluator(np.asarray(todo, float))
+            each = (time.perf_counter() - started) / len(todo)
+            for z, v in zip(todo, values):
+                p = self._point(z, None if np.isnan(v).any() else v)
                 self.cache[_key(z)] = p
                 self.history.add(stage, self.name, p, each)
         return [self.cache[_key(z)] for z in zs]

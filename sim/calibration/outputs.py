@@ -87,13 +87,18 @@ def write_all(directory: Path, result: Result, *, spec_path: str, final_dir: Pat
     if result.posterior is not None:
         from .figures import posterior_figure
 
+        from .inference import write_inference_data
+
         figures.append(("posterior.png", posterior_figure))
         posterior = result.posterior
-        write_posterior(directory, space=result.problem.space, values=posterior.values, weights=posterior.weights,
-                        calibration=result.problem.name, spec=spec_path, base=result.problem.base_path,
-                        final_dir=final_dir, effective_draws=posterior.effective_draws,
-                        sampler=_sampler_name(posterior),
-                        targets_used=[n for n, u in zip(result.problem.targets.names, posterior.used) if u])
+        rows = _rows(len(posterior.z), result.problem.spec.posterior.draws)
+        write_posterior(directory, space=result.problem.space, values=posterior.values[rows],
+                        weights=posterior.weights[rows], calibration=result.problem.name, spec=spec_path,
+                        base=result.problem.base_path, final_dir=final_dir,
+                        effective_draws=posterior.effective_draws, sampler=_sampler_name(posterior),
+                        targets_used=[n for n, u in zip(result.problem.targets.names, posterior.used) if u],
+                        convergence=posterior.convergence.as_dict())
+        write_inference_data(directory / "posterior.nc", posterior)
     for name, build in figures:
         fig = build(result)
         with atomic_file(directory / name, "wb") as handle:
@@ -113,8 +118,17 @@ def write_cross_validation(path: Path, result: Result) -> None:
                              f"{f.high:.6g}", f"{f.log_error:.4f}", int(f.covered), f"{f.effective_draws:.0f}"])
 
 
-def _sampler_name(posterior) -> str:
-    import importlib.metadata
+def _rows(count: int, rows: int):
+    """At most ``rows`` evenly spaced draws of the chains laid end to end (every chain keeps its share)."""
+    import numpy as np
 
-    name = posterior.samples.sampler
-    return f"{name} {importlib.metadata.version(name)} on the mean-field twin, corrected by the stochastic model"
+    if count <= rows:
+        return np.arange(count)
+    return np.unique(np.linspace(0, count - 1, rows).round().astype(int))
+
+
+def _sampler_name(posterior) -> str:
+    s = posterior.settings
+    return (f"{s['groups']} independent groups of {s['chains_per_group']} adaptive random-walk Metropolis chains on "
+            "the compiled twin, corrected by the stochastic model; the parameters the figures do not inform drawn "
+            "from their prior with importance weights")

@@ -126,6 +126,16 @@ class FreeParameter(Binding):
             return (np.log(v) - math.log(self.low)) / (math.log(self.high) - math.log(self.low))
         return (v - self.low) / (self.high - self.low)
 
+    def quantile(self, z: np.ndarray) -> np.ndarray:
+        """The prior's distribution function at unit coordinates ``z``: the inverse of :meth:`from_cube`."""
+        z = np.clip(np.asarray(z, float), 0.0, 1.0)
+        if self.prior is None or isinstance(self.prior, UniformPrior):
+            return z
+        if isinstance(self.prior, BetaPrior):
+            return stats.beta(self.prior.a, self.prior.b).cdf(z)
+        dist, lo, hi = self._truncated()
+        return np.clip((dist.cdf(self.values(z)) - lo) / (hi - lo), 0.0, 1.0)
+
     def describe_prior(self) -> str:
         prior = self.prior
         if prior is None or isinstance(prior, UniformPrior):
@@ -173,6 +183,11 @@ class ParameterSpace:
         """The prior transform: uniform ``us`` ``(..., n)`` to prior-distributed unit coordinates."""
         us = np.asarray(us, float)
         return np.stack([p.from_cube(us[..., i]) for i, p in enumerate(self.parameters)], axis=-1)
+
+    def quantile(self, zs: np.ndarray) -> np.ndarray:
+        """The inverse of :meth:`from_cube`: prior-distributed unit coordinates ``(..., n)`` to uniform ones."""
+        zs = np.asarray(zs, float)
+        return np.stack([p.quantile(zs[..., i]) for i, p in enumerate(self.parameters)], axis=-1)
 
     def unit(self, values: Sequence[float]) -> np.ndarray:
         return np.array([p.unit(v) for p, v in zip(self.parameters, values)])

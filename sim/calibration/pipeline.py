@@ -77,6 +77,8 @@ class Result:
     """The stochastic replications' daily series ``(R, days)`` at the fitted point."""
     departures: list[Departure]
     notes: list[str] = field(default_factory=list)
+    evaluator: object = None
+    """The problem's twin (:class:`~.twin.Evaluator`), kept for the posterior stage."""
     posterior: Posterior | None = None
     posterior_note: str = ""
     folds: list | None = None
@@ -115,7 +117,8 @@ def calibrate(problem: Problem, *, workers: int | None = 1, scheduler: str | Non
         else:
             result.posterior = sample_posterior(problem, pool, history, fit=result.point,
                                                 meanfield_fit=result.meanfield_point, seconds=seconds,
-                                                progress=_bar("posterior (mean field)", progress))
+                                                progress=_bar("posterior (twin)", progress),
+                                                evaluator=result.evaluator)
             if cross_validate:
                 result.folds = cross_validate_posterior(
                     result.posterior, pool, history, fit=result.point,
@@ -149,18 +152,19 @@ def _calibrate(problem: Problem, budget: Budget, history: History, pool: Workers
     sto = StochasticModel(problem, history, budget, pool)
     notes: list[str] = []
 
-    # 1. Global search on the mean field (at most a third of the time budget).
+    # 1. Global search on the mean field (at most a third of the time budget left once the twin is compiled).
+    twin_seconds = mf.evaluator.timing()
     prior_mf = mf(prior, "prior")
-    global_seconds = (budget.seconds or math.inf) / 3
+    global_seconds = budget.elapsed() + ((budget.seconds or math.inf) - budget.elapsed()) / 3
     global_best, global_note = global_search(
         mf, method=spec.global_stage.method, evaluations=spec.global_stage.evaluations, seed=spec.seed,
         prior=prior, lam=lam, polish=spec.global_stage.polish, progress=progress,
         time_left=lambda: global_seconds - budget.elapsed())
 
     # Time the analysis will need: the profiles' mean-field evaluations, the outputs.
-    mf_seconds = float(np.median([r.seconds for r in history.records if r.model == "meanfield"]))
+    mf_seconds = twin_seconds or _twin_seconds(history, n)
     def profile_seconds(points: int) -> float:  # grid points and the root-finding points at both ends
-        return n * (points + 1 + 6) * (PROFILE_NFEV * n + 2) * PROFILE_EXTRA * mf_seconds / max(1, pool.workers)
+        return _profile_seconds(n, points, mf_seconds, pool.workers)
 
     # Keep time back for the profiles, but never more than half the budget: profiles that cannot fit even
     # at their smallest are skipped (and the report says so) rather than starve the refinement.
@@ -221,7 +225,7 @@ def _calibrate(problem: Problem, budget: Budget, history: History, pool: Workers
     noise = targets.sigma(fit.values, intrinsic=fit.log_spread, surrogate=log_se)  # the likelihood's, at the fit
     chi2_fit = targets.objective(fit.values, noise)
     profiles, profile_note = _profiles(problem, pool, history, z, correction, noise, lam, chi2_fit, threshold,
-                                       budget, mf_seconds, progress)
+                                       budget, mf_seconds, progress, mf.evaluator)
     ident = analyse(space, z, J.errors if J is not None else np.zeros((len(targets), n)), sigma, targets.weights,
                     spec.analysis.level, profiles)
 
@@ -233,7 +237,25 @@ def _calibrate(problem: Problem, budget: Budget, history: History, pool: Workers
                   prior_stochastic=prior_sto, global_best=global_best, global_note=global_note,
                   refine_note=refine_note, z=z, point=fit, meanfield_point=mf_fit, jacobian=J,
                   jacobian_note=jacobian_note, sigma=sigma, identifiability=ident, profiles=profiles,
-                  profile_note=profile_note, meanfield=records, series=series, departures=departures, notes=notes)
+                  profile_note=profile_note, meanfield=records, series=series, departures=departures, notes=notes,
+                  evaluator=mf.evaluator)
+
+
+def _twin_seconds(history: History, n: int) -> tuple[float, float]:
+    """Seconds of one twin evaluation alone, and per point of a batch (the history records each point's share
+    of its batch's time; the prior's evaluation ran alone)."""
+    records = [r for r in history.records if r.model == "meanfield"]
+    alone = next((r.seconds for r in records if r.stage == "prior"), records[0].seconds)
+    batched = float(np.median([r.seconds for r in records if r.stage == "global"] or [alone]))
+    return float(alone), batched
+
+
+def _profile_seconds(n: int, points: int, seconds: tuple[float, float], workers: int) -> float:
+    """Estimated time of the profiles: per parameter, the grid points and the root-finding points at both ends,
+    each :data:`PROFILE_NFEV` least-squares iterations of one evaluation alone and a Jacobian of ``n`` points
+    in one batch (:func:`~.search.forward_jacobian`)."""
+    alone, batched = seconds
+    return n * (points + 1 + 6) * PROFILE_NFEV * (2 * alone + n * batched) * PROFILE_EXTRA / max(1, workers)
 
 
 def _only_at(best: Best, sto: StochasticModel, z: np.ndarray, prior: np.ndarray, lam: float) -> Best:
@@ -264,13 +286,13 @@ def _jacobian_at(z, jacobians, sto, mf, step, budget, reserve) -> tuple[Jacobian
 
 
 def _profiles(problem, pool, history, z, correction, sigma, lam, chi2_fit, threshold, budget, mf_seconds,
-              progress) -> tuple[dict[str, Profile], str]:
+              progress, evaluator) -> tuple[dict[str, Profile], str]:
     n = len(z)
     points = problem.spec.analysis.profile_points
     left = budget.remaining() - WRITING_SECONDS
 
     def cost(k: int) -> float:  # grid points and the root-finding points at both ends (as in _calibrate)
-        return n * (k + 1 + 6) * (PROFILE_NFEV * n + 2) * PROFILE_EXTRA * mf_seconds / max(1, pool.workers)
+        return _profile_seconds(n, k, mf_seconds, pool.workers)
 
     while points > 3 and cost(points) > left:
         points = max(3, points // 2 + 1)
@@ -287,13 +309,13 @@ def _profiles(problem, pool, history, z, correction, sigma, lam, chi2_fit, thres
             bar.update()
     else:
         for task in tasks:
-            results.append(run_profile(task, problem))
+            results.append(run_profile(task, problem, evaluator))
             bar.update()
     bar.close()
     profiles = {}
     for task, (held, chi2, record) in zip(tasks, results):
         for zz, values in record:
-            history.add("profile", "meanfield", make_point(problem.targets, zz, values), mf_seconds)
+            history.add("profile", "meanfield", make_point(problem.targets, zz, values), mf_seconds[1])
         prof = summarise(problem.space.parameters[task.index].name, held, chi2, chi2_fit, threshold, len(record))
         profiles[prof.name] = prof
     note = (f"{points} points per parameter on the mean field corrected to the stochastic mean at the fit, "

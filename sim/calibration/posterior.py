@@ -1,45 +1,47 @@
-"""The posterior stage: sample on the mean-field twin, correct with the stochastic model.
+"""The posterior stage: independent chains on the compiled twin, corrected with the stochastic model.
 
 1. **Twin, corrected at the fit.**  The twin's target values are shifted by
    the stochastic mean's log departure from the twin at the fitted point
    (``c_j``, with the Monte Carlo error of that mean as ``u_j`` and the runs'
    spread there as ``r_j``; :mod:`.density`, :mod:`.likelihood`).
-2. **Parameters no used figure responds to** (bit-identical twin values when
-   they move across their range at several prior draws) are not sampled: their
-   posterior is their prior, and they are drawn from it.
-3. **Sampling** the others with the spec's sampler (:mod:`.samplers`).
-4. **Correction with the stochastic model.**  ``K`` draws (systematic
-   resampling by weight, from the spec's seed; a draw picked twice runs once) are run on the stochastic model
-   with the calibration's replications (common random numbers).  Their log
-   departures ``d_kj = log(stochastic mean / twin)`` give a new shift (their
-   mean), a surrogate error ``u_j^2 = var_k(d_kj) (1 + 1/K) + mean_k(se_kj^2)``
-   (the twin's departure varies across the posterior; the stochastic means'
-   Monte Carlo error ``se``, shared by the draws under common random numbers,
-   which that variance therefore misses; :func:`correction_from`) and the runs'
-   spread (pooled over the ``K`` draws).  This is the discrepancy term estimated from
-   twin-vs-stochastic departures; every draw is then importance-reweighted
-   from the first likelihood to the corrected one, using the twin values
-   stored with it (no new model runs).  The report also compares, at the ``K``
-   draws, the corrected twin's log-likelihood with the stochastic model's own.
-5. **Effective draws**: the sampler's effective sample size (the smallest over
-   the parameters, at most the rows kept) times the importance weights'
-   efficiency (Kish's ``(sum w)^2 / sum w^2`` over the rows).
+2. **Which parameters to sample** (:mod:`.split`): those along which the
+   likelihood moves, judged at the fit and at the most probable of many prior
+   draws; the others are drawn from their prior at every recorded draw and
+   corrected exactly by importance weights (Pareto-smoothed, with their k-hat).
+3. **Chains** (:mod:`.chains`): groups of random-walk Metropolis chains from
+   dispersed starts, their proposals adapted during a warm-up and then frozen;
+   the groups are independent and run on the calibration's workers.
+4. **Correction with the stochastic model**, in the middle of the warm-up:
+   ``K`` draws (systematic resampling by weight; a draw picked twice runs once)
+   are run on the stochastic model with the calibration's replications (common
+   random numbers).  Their log departures ``d_kj = log(stochastic mean / twin)``
+   give a new shift (their mean), a surrogate error ``u_j^2 = var_k(d_kj)
+   (1 + 1/K) + mean_k(se_kj^2)`` (:func:`correction_from`) and the runs' spread
+   (pooled over the ``K`` draws).  The chains then carry on under the
+   corrected likelihood; everything recorded before is warm-up.
+5. **Sampling** until every sampled parameter meets the convergence thresholds
+   (:mod:`.diagnostics`: rank R-hat below 1.01, bulk and tail ESS of 400 over
+   every chain) or the stage's time is up, and then the report says, in as many
+   words, that the chains did not converge.
+6. **Effective draws**: the smallest bulk ESS of a sampled parameter times
+   Kish's efficiency of the importance weights.
 """
 
 from __future__ import annotations
 
 import math
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
-from ..posterior import kish
-from .density import Correction, TwinDensity, inert_parameters
+from . import chains as mcmc
+from .density import Correction, TwinDensity, evaluate
+from .diagnostics import Convergence, diagnose, smoothed_log_weights
 from .models import Budget, BudgetExhausted, History, StochasticModel, Workers
 from .objective import Point
 from .problem import Problem
-from .samplers import Samples, history_start, run_dynesty, run_emcee, screened_start
+from .split import Split, informed
 
 
 @dataclass(frozen=True)
@@ -58,23 +60,70 @@ class Check:
 
 
 @dataclass
+class Chains:
+    """The recorded draws of the sampling phase, chain by chain: ``(chains, draws, ...)`` arrays."""
+
+    g: np.ndarray
+    """Sampled parameters, whitened prior coordinates (:class:`~.chains.Whitening`)."""
+    z: np.ndarray
+    """Every parameter (unit cube)."""
+    twin: np.ndarray
+    log_lik: np.ndarray
+    log_lik_reference: np.ndarray
+    log_post: np.ndarray
+    group: np.ndarray
+    """``(chains,)`` the group of each chain."""
+
+    @classmethod
+    def of(cls, records: list[list[mcmc.Record]]) -> "Chains":
+        """From each group's records, block after block."""
+        joined = {f: np.concatenate([np.concatenate([getattr(r, f) for r in group_records], axis=1)
+                                     for group_records in records], axis=0) for f in mcmc.FIELDS}
+        group = np.concatenate([np.full(group_records[0].g.shape[0], k) for k, group_records in enumerate(records)])
+        return cls(group=group, **joined)
+
+    @property
+    def log_weight(self) -> np.ndarray:
+        return self.log_lik - self.log_lik_reference
+
+
+@dataclass
 class Posterior:
     problem: Problem
     used: np.ndarray
     """Targets in the likelihood."""
     z: np.ndarray
-    """``(N, n)`` unit coordinates of the draws (every parameter)."""
+    """``(N, n)`` unit coordinates of the draws (every parameter), chains one after the other."""
     weights: np.ndarray
+    """``(N,)`` Pareto-smoothed importance weights (sum 1)."""
     twin: np.ndarray
     """``(N, T)`` the twin's target values at each draw."""
-    samples: Samples
-    inert: list[str]
+    chains: Chains
+    split: Split
+    convergence: Convergence
     first: Correction
     correction: Correction
     checks: list[Check]
     effective_draws: float
     seconds: float
+    evaluations: int
+    """Twin evaluations of the stage."""
+    settings: dict
+    """The sampler's settings and what it did (groups, chains, warm-up, thinning, step sizes, acceptance)."""
     note: str
+
+    @property
+    def converged(self) -> bool:
+        return self.convergence.converged
+
+    @property
+    def sampled(self) -> list[str]:
+        return [self.problem.space.parameters[i].name for i in self.split.sampled]
+
+    @property
+    def inert(self) -> list[str]:
+        """The parameters drawn from their prior (importance-weighted), by name."""
+        return [self.problem.space.parameters[i].name for i in self.split.drawn]
 
     @property
     def values(self) -> np.ndarray:
@@ -138,14 +187,30 @@ def correction_at_fit(fit: Point, meanfield_fit: Point) -> Correction:
                              "replications at the fitted point")
 
 
-def sample_posterior(problem: Problem, pool: Workers, history: History, *, fit: Point, meanfield_fit: Point,
+SCREEN = 4096
+"""Prior draws evaluated on the twin to find where the posterior is: the chains' starts and the split's probes."""
+PROBES = 16
+"""Probe points of the split besides the fit, drawn among the plausible screened points."""
+PLAUSIBLE = 10.0
+"""A screened point is plausible when its log posterior is within this of the best one's (the posterior's bulk
+lies within a few nats of its mode per informed dimension)."""
+BLOCK = 50
+"""Iterations of a block (a task: one group, or a pack of groups, advanced on a worker)."""
+ROUND = 2 * BLOCK
+"""Iterations of sampling between two looks at the diagnostics."""
+
+
+
+def sample_posterior(problem: Problem, pool: Workers, history: History, *, fit: Point, meanfield_fit: Point | None,
                      seconds: float, used: np.ndarray | None = None, correction: Correction | None = None,
-                     correction_draws: int | None = None, progress=None) -> Posterior:
-    """The posterior of ``problem``'s parameters given its ``used`` targets, within ``seconds``.
+                     correction_draws: int | None = None, progress=None, evaluator=None) -> Posterior:
+    """The posterior of ``problem``'s parameters given its ``used`` targets, within ``seconds`` (module docstring).
 
     ``correction`` given: it is used as it is (no stochastic runs; cross-validation reuses the full
     posterior's); otherwise the correction at the fit starts, and ``correction_draws`` stochastic
-    evaluations refine it."""
+    evaluations refine it.  ``evaluator``: the problem's twin (:class:`~.twin.Evaluator`), built if not given."""
+    from .twin import Evaluator
+
     spec = problem.spec.posterior
     started = time.perf_counter()
     deadline = time.time() + seconds
@@ -153,63 +218,162 @@ def sample_posterior(problem: Problem, pool: Workers, history: History, *, fit: 
     used = np.ones(T, bool) if used is None else np.asarray(used, bool)
     seed = spec.seed if spec.seed is not None else problem.spec.seed
     rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(9,)))
-    screening = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(9, 1)))  # its own stream
+    evaluator = evaluator if evaluator is not None else Evaluator(problem, pool)
     first = correction or correction_at_fit(fit, meanfield_fit)
+    density = TwinDensity(problem, first, np.arange(n), np.asarray(fit.z, float), used, batch=evaluator)
+    evaluations = 0
 
-    inert = inert_parameters(problem, used, screening, pool)
-    active = np.array([i for i in range(n) if i not in set(inert)], dtype=int)
-    density = TwinDensity(problem, first, active, np.asarray(fit.z, float), used)
+    # Where the posterior is: the search's mean-field points (the global search's and the profiles', which trace
+    # the ridges of good fits across every range) and prior draws, the fit first.
+    earlier = np.array([r.point.z for r in history.records if r.model == "meanfield"]).reshape(-1, n)
+    screen = np.unique(np.vstack([earlier, problem.space.from_cube(rng.random((SCREEN, n)))]), axis=0)
+    screen = np.vstack([np.asarray(fit.z, float), screen])
+    screen_post, _ = evaluate(density, screen, pool)
+    evaluations += len(screen)
+    order = np.argsort(-np.where(np.isfinite(screen_post), screen_post, -np.inf), kind="stable")
+    plausible = order[screen_post[order] >= screen_post[order[0]] - PLAUSIBLE]
+    probes = np.concatenate([[0], rng.choice(plausible, size=min(PROBES, len(plausible)), replace=False)])
+    split = informed(density, screen[probes])
+    evaluations += len(probes) * n * 5
+    density = replace(density, active=split.sampled.astype(int))
+
+    groups_n, per_group = spec.groups, spec.chains_per_group
+    chains_n = groups_n * per_group
     K = 0 if correction is not None else (correction_draws or spec.correction_draws)
-    stochastic_seconds = _stochastic_seconds(history)
-    sampling_deadline = deadline - K * stochastic_seconds * 1.5 - 5.0
-
-    if spec.sampler == "emcee":
-        walkers = spec.walkers or max(12, 2 * len(active) + 2)
-        walkers += walkers % 2
-        # Half the walkers among the search's and profiles' good fits, half among screened prior draws: the
-        # first are where the figures are met, the second spread the ensemble along what they leave open.
-        earlier = [r.point for r in history.records if r.model == "meanfield"]
-        start = None
-        if earlier:
-            start = history_start(density, np.array([p.z for p in earlier]), np.array([p.values for p in earlier]),
-                                  walkers // 2, rng)
-        screened = screened_start(density, pool, rng, walkers - (0 if start is None else len(start)), 4 * walkers)
-        start = screened if start is None else np.vstack([start, screened])
-        samples = run_emcee(density, pool, seed=int(rng.integers(2 ** 31)), walkers=walkers, max_steps=spec.steps,
-                            target_ess=spec.effective_draws, deadline=sampling_deadline, start=start,
-                            progress=progress)
-        rows = _thin(len(samples.x), spec.draws)
-        sampled_ess = min(float(np.min(samples.ess)), len(rows))
-    else:
-        samples = run_dynesty(density, pool, seed=int(rng.integers(2 ** 31)), live_points=spec.live_points,
-                              deadline=sampling_deadline, progress=progress)
-        keep = systematic_resample(samples.weights, min(spec.draws, len(samples.x)), rng)
-        rows = np.sort(keep)
-        sampled_ess = min(samples.kish, len(rows))
-        samples.weights = np.ones(len(samples.x))  # resampled: equal weights from here on
-    x, twin = samples.x[rows], samples.twin[rows]
-    z = density.full(x)
-    weights = samples.weights[rows].astype(float)
-
     checks: list[Check] = []
     final = first
-    note = samples.note
+    notes = []
+    clock = {"screening": time.perf_counter() - started}
+    tasks = max(1, getattr(pool, "workers", 1))
+
+    # Exploration: each group tempers its own particles from the prior to the posterior.
+    mark = time.perf_counter()
+    seed_tempering = int(rng.integers(2 ** 31))
+    jobs = [mcmc.Tempering(density=density, groups=tuple(g for g in pack), particles=spec.particles,
+                           seed=seed_tempering) for pack in mcmc.pack(list(range(groups_n)), tasks)]
+    results = pool.map(mcmc.temper, jobs) if len(jobs) > 1 else [mcmc.temper(job) for job in jobs]
+    populations = sorted((p for result in results for p in result), key=lambda p: p.group)
+    evaluations += sum(p.evaluations for p in populations)
+    clock["exploration"] = time.perf_counter() - mark
+
+    # The stochastic correction, from draws of the populations; then each group's chains: started at its particles,
+    # with the independence proposal fitted to them and the random walk their covariance.
     if K >= 2:
-        final, checks, stopped = _correct(problem, pool, history, density, z, twin, weights, K, rng, deadline)
+        mark = time.perf_counter()
+        whitening = mcmc.Whitening(density)
+        pooled_g = np.vstack([p.g for p in populations])
+        pooled = Chains(g=pooled_g[None], z=density.full(whitening.to_cube(pooled_g))[None],
+                        twin=np.vstack([p.twin for p in populations])[None], log_lik=np.zeros((1, len(pooled_g))),
+                        log_lik_reference=np.zeros((1, len(pooled_g))), log_post=np.zeros((1, len(pooled_g))),
+                        group=np.zeros(1, int))
+        final, checks, stopped = _correct(problem, pool, history, density, pooled, K, rng,
+                                          deadline - 0.5 * (deadline - time.time()))
         if stopped:
-            note += f"; the stochastic correction stopped early ({stopped})"
-        old = density.log_likelihood(twin)
-        new = density.with_correction(final).log_likelihood(twin)
-        log_ratio = np.where(np.isfinite(old) & np.isfinite(new), new - old, -np.inf)
-        weights = weights * np.exp(log_ratio - np.max(log_ratio[np.isfinite(log_ratio)], initial=0.0))
-        checks = [_with_likelihoods(c, density.with_correction(final), problem) for c in checks]
-    # The parameters no used target responds to: drawn from their prior, one independent draw per row.
-    if len(inert):
-        z[:, inert] = problem.space.from_cube(rng.random((len(z), n)))[:, inert]
-    effective = sampled_ess * kish(weights) / len(weights)
-    return Posterior(problem=problem, used=used, z=z, weights=weights, twin=twin, samples=samples,
-                     inert=[problem.space.parameters[i].name for i in inert], first=first, correction=final,
-                     checks=checks, effective_draws=effective, seconds=time.perf_counter() - started, note=note)
+            notes.append(f"the stochastic correction stopped early ({stopped})")
+        density = replace(density, correction=final)
+        clock["correction"] = time.perf_counter() - mark
+    seed_sampling = int(rng.integers(2 ** 31))
+    groups = [mcmc.group_of(density, p, per_group, seed_sampling) for p in populations]
+    groups = mcmc.reevaluate(groups, density, pool)
+
+    # Sampling: rounds until every sampled parameter has converged or the time is up.
+    mark = time.perf_counter()
+    thin = spec.thin
+    sampled: list[list[mcmc.Record]] = [[] for _ in range(groups_n)]
+    convergence = None
+    names = [problem.space.parameters[i].name for i in split.sampled]
+    while True:
+        begun = time.time()
+        groups, records = _advance(pool, density, groups, ROUND, phase="sample", thin=thin, tasks=tasks,
+                                   progress=progress, tries=spec.tries)
+        evaluations += chains_n * ROUND * (spec.tries + 1)
+        for r in records:
+            sampled[r.group].append(r)
+        draws = Chains.of(sampled)
+        convergence = diagnose(draws.g, draws.log_weight, names)
+        if convergence.converged:
+            notes.append("stopped when every sampled parameter had converged")
+            break
+        if time.time() + (time.time() - begun) > deadline:
+            notes.append("stopped at the time limit")
+            break
+
+    clock["sampling"] = time.perf_counter() - mark
+    mark = time.perf_counter()
+    # The parameters the chains did not sample, drawn from their prior at every recorded draw: importance weights.
+    C, k = draws.g.shape[:2]
+    z, twin, log_lik = mcmc.weigh(density, draws.z.reshape(-1, n), draws.twin.reshape(-1, T),
+                                  seed=int(rng.integers(2 ** 31)))
+    evaluations += len(z)
+    draws = replace(draws, z=z.reshape(C, k, n), twin=twin.reshape(C, k, T), log_lik=log_lik.reshape(C, k))
+    convergence = diagnose(draws.g, draws.log_weight, names)
+    clock["weights"] = time.perf_counter() - mark
+    smoothed, _ = smoothed_log_weights(draws.log_weight)
+    weights = np.exp(smoothed - smoothed.max()).reshape(-1)
+    weights /= weights.sum()
+    if checks:
+        checks = [_with_likelihoods(c, replace(density, correction=final), problem) for c in checks]
+    proposals = max(groups[0].proposed, 1)
+    settings = {"sampler": "metropolis", "groups": groups_n, "chains_per_group": per_group,
+                "particles": spec.particles, "tempering_steps": [p.steps for p in populations],
+                "thin": thin, "tries": spec.tries,
+                "sampling_iterations": int(groups[0].proposed),
+                "acceptance": float(np.mean(np.concatenate([g.accepted for g in groups]) / proposals)),
+                "walk_acceptance": float(np.mean(np.concatenate([g.walked for g in groups]) / proposals)),
+                "acceptance_by_chain": (np.concatenate([g.accepted for g in groups]) / proposals).tolist(),
+                "steps": [float(math.exp(g.log_step)) for g in groups],
+                "workers": tasks, "screened": SCREEN, "probes": split.probes,
+                "seconds": {key: round(value, 1) for key, value in clock.items()}}
+    effective = float(np.min(convergence.ess_bulk)) * convergence.kish
+    return Posterior(problem=problem, used=used, z=draws.z.reshape(-1, n), weights=weights,
+                     twin=draws.twin.reshape(-1, T), chains=draws, split=split, convergence=convergence, first=first,
+                     correction=final, checks=checks, effective_draws=effective,
+                     seconds=time.perf_counter() - started, evaluations=evaluations, settings=settings,
+                     note="; ".join(notes))
+
+
+def _evaluations(chains: int, iterations: int, thin: int) -> int:
+    """Twin evaluations of ``iterations`` of ``chains`` chains: one per proposal, one per recorded full draw."""
+    return chains * (iterations + iterations // thin)
+
+
+def _starts(screen: np.ndarray, candidates: np.ndarray, count: int, rng: np.random.Generator) -> np.ndarray:
+    """``count`` distinct starting points drawn at random among ``candidates`` (indices into ``screen``, most
+    probable first; at most the first ``4 count`` of them): dispersed over the plausible region, so that chains
+    that agree have not merely started together."""
+    pool_size = min(len(candidates), 4 * count)
+    return screen[rng.choice(candidates[:pool_size], size=min(count, pool_size), replace=False)]
+
+
+def _advance(pool, density: TwinDensity, groups: list[mcmc.Group], iterations: int, *, phase: str, thin: int,
+             tasks: int, progress=None, tries: int = 8) -> tuple[list[mcmc.Group], list[mcmc.Record]]:
+    """``iterations`` of every group in ``phase``, in blocks of :data:`BLOCK` (while exploring, the random walk's
+    covariance adapted from the second half of the phase's draws so far after each block), the groups packed into
+    ``tasks`` tasks.  Returns the groups and, per group, one record of the whole phase."""
+    records: dict[int, list[mcmc.Record]] = {g.index: [] for g in groups}
+    done = 0
+    while done < iterations:
+        step = min(BLOCK, iterations - done)
+        blocks = [mcmc.Block(density=density, groups=pack, iterations=step, phase=phase, thin=thin, tries=tries)
+                  for pack in mcmc.pack(groups, tasks)]
+        results = pool.map(mcmc.run_block, blocks) if tasks > 1 else [mcmc.run_block(b) for b in blocks]
+        groups = [g for packed, _ in results for g in packed]
+        for _, recs in results:
+            for r in recs:
+                records[r.group].append(r)
+        if phase == "explore":
+            groups = [mcmc.adapt_covariance(g, np.concatenate([r.g for r in records[g.index]], axis=1)
+                                            [:, -max(1, (done + step) // 2):])
+                      if records[g.index] else g for g in groups]
+        done += step
+        if progress is not None:
+            progress(done, iterations)
+    return groups, [_join(records[g.index]) for g in groups if records[g.index]]
+
+
+def _join(records: list[mcmc.Record]) -> mcmc.Record:
+    return mcmc.Record(group=records[0].group, **{f: np.concatenate([getattr(r, f) for r in records], axis=1)
+                                                  for f in mcmc.FIELDS})
 
 
 def _stochastic_seconds(history: History) -> float:
@@ -217,22 +381,19 @@ def _stochastic_seconds(history: History) -> float:
     return float(np.median(times)) if times else 2.0
 
 
-def _thin(count: int, rows: int) -> np.ndarray:
-    """Evenly spaced rows of a step-major flattened chain, at most ``rows``."""
-    if count <= rows:
-        return np.arange(count)
-    return np.unique(np.linspace(0, count - 1, rows).round().astype(int))
-
-
-def _correct(problem: Problem, pool: Workers, history: History, density: TwinDensity, z: np.ndarray,
-             twin: np.ndarray, weights: np.ndarray, K: int, rng: np.random.Generator, deadline: float):
-    """Run ``K`` draws on the stochastic model; the correction their departures give (module docstring)."""
+def _correct(problem: Problem, pool: Workers, history: History, density: TwinDensity, draws: Chains, K: int,
+             rng: np.random.Generator, deadline: float):
+    """Run ``K`` draws of the warm-up on the stochastic model; the correction their departures give (module
+    docstring, step 4)."""
+    z, twin = draws.z.reshape(-1, draws.z.shape[-1]), draws.twin.reshape(-1, draws.twin.shape[-1])
+    smoothed, _ = smoothed_log_weights(draws.log_weight.reshape(-1))
+    weights = np.exp(smoothed - smoothed.max())
     picks = np.unique(systematic_resample(weights, K, rng))  # a draw picked twice is run once
     model = StochasticModel(problem, history, Budget(evaluations=K, minutes=None), pool)
     checks, stopped = [], ""
     for i in picks:
         if len(checks) >= 2 and time.time() > deadline:
-            stopped = f"the stage's time ran out after {len(checks)} of {len(picks)} draws"
+            stopped = f"the stage's time for it ran out after {len(checks)} of {len(picks)} draws"
             break
         try:
             p = model(z[i], "posterior")

@@ -14,6 +14,8 @@ only says how a calibration's free parameters fill it:
   directory holding the file), ``parameters`` (per name: ``path``, ``apply``,
   ``label``, ``range`` (numbers, or ISO dates), ``spacing``, ``prior``, and
   ``kind``: ``number`` or ``date``), ``effective_draws``, ``sampler``,
+  ``convergence`` (``converged``, the largest rank R-hat, the smallest bulk and
+  tail ESS, chains, k-hat and Kish's efficiency of the importance weights),
   ``targets_used`` and ``csv_sha256`` (of the CSV's bytes).
 
 """
@@ -50,7 +52,7 @@ def _cell(p: FreeParameter, value: float):
 
 def write_posterior(directory: Path, *, space: ParameterSpace, values: np.ndarray, weights: np.ndarray,
                     calibration: str, spec: str, base: Path, final_dir: Path, effective_draws: float, sampler: str,
-                    targets_used: list[str]) -> None:
+                    targets_used: list[str], convergence: dict | None = None) -> None:
     """Write the calibration's posterior into ``directory`` (staged for ``final_dir``), through the format's one
     writer, :func:`sim.posterior.write_posterior`."""
     from ..posterior import write_posterior as write
@@ -61,4 +63,4 @@ def write_posterior(directory: Path, *, space: ParameterSpace, values: np.ndarra
     write(directory, parameters, [[_cell(p, v) for p, v in zip(space, row)] for row in values],
           [float(f"{w:.10g}") for w in weights], calibration=calibration, spec=spec,
           base=os.path.relpath(Path(base).resolve(), Path(final_dir).resolve()), sampler=sampler,
-          targets_used=targets_used, effective_draws=effective_draws)
+          targets_used=targets_used, effective_draws=effective_draws, convergence=convergence)

@@ -8,6 +8,7 @@ import numpy as np
 
 from ..posterior import kish
 from .posterior import Posterior, prior_draws, weighted_quantiles, width_ratios
+from .split import SPAN
 from .report_format import count, number, reported, target_label
 
 LEVEL = 0.9
@@ -32,37 +33,36 @@ def posterior_section(result, note: str = "") -> list[str]:
         return lines
     problem = result.problem
     space, targets = problem.space, problem.targets
-    samples = posterior.samples
-    d = samples.diagnostics
-    add(f"What the figures leave open, as a distribution: {len(posterior.weights):,} weighted draws "
-        f"(`posterior.csv`), **{posterior.effective_draws:,.0f} effective**; `posterior.png` is its corner plot. "
-        f"Sampler: {samples.sampler} on the mean-field twin ({samples.evaluations:,} evaluations in "
-        f"{samples.seconds:.0f} s; {posterior.note}); the whole stage took {posterior.seconds:.0f} s.")
+    c = posterior.convergence
+    s = posterior.settings
+    state = "Converged" if posterior.converged else "**NOT CONVERGED: every number below is provisional**"
+    add(f"{state}: {c.verdict()}. The chains are in `posterior.nc` (ArviZ InferenceData: every chain, its "
+        "diagnostics, the prior, the figures), for anyone to check again.")
     add("")
-    if samples.sampler == "emcee":
-        tau = f"{np.nanmin(d['tau']):.0f}-{np.nanmax(d['tau']):.0f}" if np.isfinite(d["tau"]).any() else "unknown"
-        rhat = f"{np.nanmax(d['rhat']):.3f}" if np.isfinite(d["rhat"]).any() else "unknown"
-        add(f"- Convergence: {d['walkers']} walkers, {d['steps']} steps, the first {d['burn_in']} discarded; "
-            f"acceptance {d['acceptance']:.2f}; emcee's integrated autocorrelation time {tau} steps; effective "
-            f"sample size (BDA3, over the walkers' split chains) {np.min(samples.ess):,.0f} at the least; "
-            f"split-R-hat at most {rhat} "
-            f"({'converged' if samples.converged else '**not converged by its own criteria: read with care**'}).")
-    else:
-        goal = d["dlogz_goal"]
-        state = (f"converged: the live points could add less than {goal:g} to log Z" if samples.converged
-                 else "**stopped by time: read with care**")
-        add(f"- Nested sampling: {d['live_points']} live points, {d['iterations']:,} iterations; evidence "
-            f"log Z = {d['logz']:.2f} +- {d['logz_error']:.2f} ({state}).")
-    if posterior.inert:
-        add(f"- Not sampled, drawn from their prior: {', '.join(posterior.inert)} (no figure used responds to "
-            "them: the mean field's values stay the same when they move).")
+    add(f"- Sampler: {s['groups']} independent groups of {s['chains_per_group']} random-walk Metropolis chains "
+        f"(own random stream, own adapted proposal, dispersed starts), {s['warmup_iterations']} warm-up and "
+        f"{s['sampling_iterations']} sampling iterations per chain, every {s['thin']}th state kept; acceptance "
+        f"{s['acceptance']:.2f}; {posterior.evaluations:,} twin evaluations on {s['workers']} worker"
+        f"{'s' if s['workers'] != 1 else ''}; the stage took {posterior.seconds:.0f} s"
+        f"{'; ' + posterior.note if posterior.note else ''}.")
+    split = posterior.split
+    sampled = ", ".join(f"{space.parameters[i].name} ({_why(split, i)})" for i in split.sampled)
+    add(f"- Sampled ({len(split.sampled)} of {len(space)}), the parameters along which the log-likelihood moves by "
+        f"{SPAN:g} or more at one of {split.probes} probe points: {sampled}.")
+    if split.drawn.size:
+        drawn = ", ".join(f"{space.parameters[i].name} ({split.span[i]:.2f})" for i in split.drawn)
+        trust = ("trusted" if c.weights_trusted else "**not trusted: k-hat above 0.7, the weighted draws may "
+                 "misstate the posterior of these parameters and everything they move**")
+        add(f"- Drawn from their prior at every kept draw and importance-weighted (largest span of the "
+            f"log-likelihood along each): {drawn}. Pareto-smoothed weights: k-hat {c.khat:.2f} ({trust}); Kish's "
+            f"efficiency {c.kish:.2f}.")
     add(f"- Likelihood: each figure's own noise, a structural discrepancy of {targets.discrepancy:.3f} (log sd), "
         "the runs' spread about their mean, and the error of the corrected twin (see *How to read this report*).")
     first, final = posterior.first, posterior.correction
-    add(f"- Correction of the twin: first {first.source}; then {final.source}. The draws were importance-"
-        f"reweighted from the first to the second (Kish efficiency {_kish(posterior.weights):.2f}).")
+    add(f"- Correction of the twin: first {first.source}; then, halfway through the warm-up, {final.source}; "
+        "the chains' kept draws all target the corrected likelihood.")
     if posterior.checks:
-        gaps = np.array([c.log_likelihood_twin - c.log_likelihood_stochastic for c in posterior.checks])
+        gaps = np.array([ch.log_likelihood_twin - ch.log_likelihood_stochastic for ch in posterior.checks])
         add(f"- Check at the {len(posterior.checks)} draws run on the stochastic model: the corrected twin's "
             f"log-likelihood minus the stochastic model's own is {np.median(gaps):+.2f} at the median "
             f"({np.min(gaps):+.2f} .. {np.max(gaps):+.2f}).")
@@ -70,24 +70,28 @@ def posterior_section(result, note: str = "") -> list[str]:
     add(f"### Prior and posterior ({LEVEL:.0%} intervals)")
     add("")
     add("| parameter | prior | prior: median (90%) | posterior: median (90%) | posterior width / prior width | "
-        "ESS | R-hat |")
-    add("|---|---|---|---|---|---|---|")
+        "rank R-hat | bulk ESS | tail ESS | MCSE of the 5%, 50%, 95% quantiles (share of the range) |")
+    add("|---|---|---|---|---|---|---|---|---|")
     prior_z = prior_draws(space)
     prior_q = np.quantile(space.values_of(prior_z), QUANTILES, axis=0)
     post_q = weighted_quantiles(posterior.values, posterior.weights, QUANTILES)
     ratios = width_ratios(posterior.z, posterior.weights, prior_z)
-    active = {space.parameters[i].name: k for k, i in enumerate(np.setdiff1d(np.arange(len(space)),
-                                                                              [space.names.index(n) for n in
-                                                                               posterior.inert]))}
+    position = {int(i): k for k, i in enumerate(split.sampled)}
     for i, p in enumerate(space):
-        k = active.get(p.name)
-        ess = "-" if k is None else f"{samples.ess[k]:,.0f}"
-        rhat = "-" if k is None or "rhat" not in d else f"{d['rhat'][k]:.3f}"
+        k = position.get(i)
+        if k is None:
+            diagnostics = "drawn from the prior | - | - | -"
+        else:
+            flag = lambda bad: "**" if bad else ""  # noqa: E731
+            mcse = ", ".join(f"{m:.3f}" for m in c.mcse[k])
+            diagnostics = (f"{flag(c.rhat[k] >= 1.01)}{c.rhat[k]:.3f}{flag(c.rhat[k] >= 1.01)} | "
+                           f"{c.ess_bulk[k]:,.0f} | {c.ess_tail[k]:,.0f} | {mcse}")
         add(f"| {p.label} | {p.describe_prior()} | {_interval(p, *prior_q[:, i])} | "
-            f"**{_interval(p, *post_q[:, i])}** | {ratios[i]:.2f} | {ess} | {rhat} |")
+            f"**{_interval(p, *post_q[:, i])}** | {ratios[i]:.2f} | {diagnostics} |")
     add("")
     add("A width ratio near 1 means the figures say little about the parameter beyond its prior; the bands of "
-        "`bandwagon run --posterior` carry that uncertainty.")
+        "`bandwagon run --posterior` carry that uncertainty. The Monte Carlo standard errors are ArviZ's for the "
+        "sampled parameters' quantiles in unit coordinates (of the chains, before the weights).")
     add("")
     add(f"### Posterior predictive of every figure ({LEVEL:.0%} intervals)")
     add("")
@@ -107,6 +111,10 @@ def posterior_section(result, note: str = "") -> list[str]:
             f"{met:.2f} | {'yes' if posterior.used[j] else 'no'} |")
     add("")
     return lines
+
+
+def _why(split, i: int) -> str:
+    return split.reason.get(int(i), f"span {split.span[i]:.1f}" if np.isfinite(split.span[i]) else "refused points")
 
 
 def _kish(weights: np.ndarray) -> float:

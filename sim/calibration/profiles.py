@@ -71,27 +71,30 @@ class ProfileTask:
     """At most this many root-finding points per end of the interval."""
 
 
-def _meanfield(problem: Problem):
-    return lambda z: models.meanfield_values(problem, z)
-
-
 def run_profile(task: ProfileTask, problem: Problem | None = None, evaluate=None) -> tuple[np.ndarray, np.ndarray, list]:
     """The profile of one parameter: held values (the grid and the root-finding points, sorted), chi^2 at
-    each, and the model evaluations it took.  ``evaluate(z)`` gives the target values (default: the mean
-    field; None for a candidate the scenario refuses)."""
+    each, and the model evaluations it took.  ``evaluate(zs)`` gives the target values of a batch of points
+    ``(N, n)`` (NaN rows for candidates the scenario refuses); default: the twin of the problem this worker
+    holds (:func:`~.twin.worker_evaluator`)."""
+    from .search import forward_jacobian
+    from .twin import worker_evaluator
+
     problem = problem or models._WORKER_PROBLEM
-    evaluate = evaluate or _meanfield(problem)
+    evaluate = evaluate or worker_evaluator()
     targets = problem.targets
     i, n = task.index, len(task.z)
     others = [k for k in range(n) if k != i]
     record: list = []
 
-    def chi_residuals(z: np.ndarray) -> np.ndarray:
-        values = evaluate(z)
-        if values is None:
-            return np.full(len(task.sigma), models.INVALID_ERROR)
-        record.append((z.copy(), values))
-        return targets.residuals(values * np.exp(task.log_correction), task.sigma)
+    def chi_residuals(zs: list[np.ndarray]) -> list[np.ndarray]:
+        out = []
+        for z, values in zip(zs, evaluate(np.asarray(zs, float))):
+            if np.isnan(values).any():
+                out.append(np.full(len(task.sigma), models.INVALID_ERROR))
+                continue
+            record.append((z.copy(), values))
+            out.append(targets.residuals(values * np.exp(task.log_correction), task.sigma))
+        return out
 
     def full(held: float, y: np.ndarray) -> np.ndarray:
         z = np.empty(n)
@@ -101,20 +104,23 @@ def run_profile(task: ProfileTask, problem: Problem | None = None, evaluate=None
     def profile_at(held: float, start: np.ndarray, patient: bool = False) -> tuple[float, np.ndarray]:
         """Smallest chi^2 with parameter i at ``held``, from ``start``; and where."""
         if not others:
-            return float(np.sum(chi_residuals(full(held, start)) ** 2)), start
+            return float(np.sum(chi_residuals([full(held, start)])[0] ** 2)), start
 
-        def fun(y):
-            return np.concatenate([chi_residuals(full(held, y)), task.lam * (y - task.z[others])])
+        def residuals(ys: list[np.ndarray]) -> list[np.ndarray]:
+            return [np.concatenate([r, task.lam * (y - task.z[others])])
+                    for r, y in zip(chi_residuals([full(held, y) for y in ys]), ys)]
 
-        y = least_squares(fun, start, bounds=(0.0, 1.0), diff_step=1e-3, max_nfev=task.max_nfev, method="trf",
-                          x_scale=1.0).x
-        chi2 = float(np.sum(chi_residuals(full(held, y)) ** 2))
+        def solve(y0: np.ndarray, nfev: int) -> np.ndarray:
+            return least_squares(lambda y: residuals([y])[0], y0, jac=lambda y: forward_jacobian(residuals, y, 1e-3),
+                                 bounds=(0.0, 1.0), max_nfev=nfev, method="trf", x_scale=1.0).x
+
+        y = solve(start, task.max_nfev)
+        chi2 = float(np.sum(chi_residuals([full(held, y)])[0] ** 2))
         if patient or chi2 > task.chi2_fit + task.threshold:
             # Above the threshold the point decides the interval: make sure it is not merely
             # unconverged, with more iterations from where it got to.
-            y = least_squares(fun, y, bounds=(0.0, 1.0), diff_step=1e-3, max_nfev=4 * task.max_nfev, method="trf",
-                              x_scale=1.0).x
-            chi2 = float(np.sum(chi_residuals(full(held, y)) ** 2))
+            y = solve(y, 4 * task.max_nfev)
+            chi2 = float(np.sum(chi_residuals([full(held, y)])[0] ** 2))
         return chi2, y
 
     grid = task.grid

@@ -208,23 +208,32 @@ class Likelihood(Frozen):
 
 
 class PosteriorStage(Frozen):
-    """Sampling the posterior of the free parameters on the mean-field twin, corrected by the stochastic model."""
+    """Sampling the posterior of the free parameters on the twin, corrected by the stochastic model (independent
+    groups of random-walk Metropolis chains: :mod:`sim.calibration.chains`)."""
 
     enabled: bool = True
-    sampler: Literal["emcee", "dynesty"] = Field(
-        "emcee", description="emcee (affine-invariant ensemble MCMC, chosen by benchmarks/sampler_choice.py) or "
-        "dynesty (dynamic nested sampling, which also gives the evidence).")
-    walkers: Annotated[int, Field(ge=4)] | None = Field(
-        None, description="emcee walkers (default: twice the parameters being sampled, plus 2, at least 12).")
-    steps: Annotated[int, Field(ge=10)] = Field(2000, description="emcee: at most this many steps per walker.")
-    live_points: Annotated[int, Field(ge=20)] = Field(250, description="dynesty: live points.")
+    sampler: Literal["metropolis"] = Field(
+        "metropolis", description="Independent groups of adaptive random-walk Metropolis chains on the batched twin "
+        "(the only sampler: benchmarks/posterior.py says why).")
+    groups: Annotated[int, Field(ge=2, le=64)] = Field(
+        4, description="Independent groups of chains (own random stream, own adaptation, dispersed starts); "
+        "convergence is judged over at least 4 chains.")
+    chains_per_group: Annotated[int, Field(ge=1, le=256)] = Field(
+        4, description="Chains per group (they share the adapted kernel, and one batch of the twin a step).")
+    particles: Annotated[int, Field(ge=16, le=100_000)] = Field(
+        256, description="Particles per group in the exploration (tempered sequential Monte Carlo from the prior to "
+        "the posterior; the sampling phase's proposal is fitted to them).")
+    tries: Annotated[int, Field(ge=1, le=256)] = Field(
+        8, description="Proposals of the independent multiple-try step per chain and iteration (all in one batch of "
+        "the twin).")
+    thin: Annotated[int, Field(ge=1, le=1000)] = Field(
+        2, description="Record every thin-th state of the sampling phase (each recorded state also costs one twin "
+        "evaluation: the parameters drawn from their prior).")
     minutes: Annotated[float, Field(gt=0, allow_inf_nan=False)] = Field(
-        4.0, description="Wall-clock minutes of the posterior stage, its stochastic correction included.")
-    effective_draws: Annotated[int, Field(ge=10)] = Field(
-        400, description="emcee stops once every parameter has this many effective samples and its chains are long "
-        "against their autocorrelation time.")
+        4.5, description="Wall-clock minutes of the posterior stage, its stochastic correction included; sampling "
+        "stops earlier when every sampled parameter has converged.")
     correction_draws: Annotated[int, Field(ge=2)] = Field(
-        16, description="Posterior draws run on the stochastic model (the spec's replications each, common random "
+        16, description="Warm-up draws run on the stochastic model (the spec's replications each, common random "
         "numbers) to correct the twin and measure its departures.")
     draws: Annotated[int, Field(ge=100)] = Field(4000, description="Rows of posterior.csv (at most).")
     cross_validation_minutes: Annotated[float, Field(gt=0, allow_inf_nan=False)] = Field(

@@ -21,6 +21,7 @@ why in its note.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from typing import Callable
 
@@ -30,6 +31,9 @@ from ..model.compiled import CompiledTwin, trace_check
 from ..model.parametric import NotCompilable, event_dates
 from .problem import Problem
 
+CHUNK = 256
+"""Largest batch of one call of the compiled twin (measured: beyond a few hundred points per call the time per point
+grows again)."""
 SIZE_LOG_SD_MARGIN = 1.05
 """The quadrature of the agencies' size weights is chosen for the largest dispersion any parameter's range
 reaches (times this margin)."""
@@ -140,12 +144,73 @@ class ProblemTwin:
                           for leaf in self.leaves])
 
     def __call__(self, z: np.ndarray) -> np.ndarray:
-        return np.asarray(self.values(np.atleast_2d(np.asarray(z, float))), float)
+        """Target values ``(N, T)`` at points ``(N, n)``, in chunks of at most :data:`CHUNK` (the twin's loop keeps a
+        day's record of every point: a large batch costs memory traffic, not only arithmetic)."""
+        z = np.atleast_2d(np.asarray(z, float))
+        return np.vstack([np.asarray(self.values(z[i:i + CHUNK]), float) for i in range(0, len(z), CHUNK)])
 
 
-def compiled_twin(problem: Problem) -> tuple[ProblemTwin | None, str]:
-    """The problem's compiled twin and a note, or None and why not (the numpy twin then serves)."""
-    try:
-        return ProblemTwin(problem), "the compiled twin (jax)"
-    except NotCompilable as exc:
-        return None, f"the numpy twin ({exc})"
+class Evaluator:
+    """The twin a calibration evaluates: ``evaluator(z)`` for points ``(N, n)`` of the cube -> ``(N, T)`` target
+    values, NaN rows for points a scenario refuses.  The compiled twin, in this process, when it serves the
+    problem; otherwise the numpy twin (:func:`~.models.twin_batch`), in batches of
+    :data:`~.models.BATCH` on ``workers``.  :attr:`note` says which, and why."""
+
+    def __init__(self, problem: Problem, workers=None, *, compiled: bool = True):
+        self.problem = problem
+        self.workers = workers
+        self.compiled: ProblemTwin | None = None
+        if not compiled:
+            self.note = "the numpy twin (asked for)"
+            return
+        try:
+            self.compiled = ProblemTwin(problem)
+            self.note = "the compiled twin (jax)"
+        except NotCompilable as exc:
+            self.note = f"the numpy twin ({exc})"
+
+    def timing(self) -> tuple[float, float] | None:
+        """Seconds of one evaluation alone and per point of a batch of 32, measured (the compiled twin's first
+        call compiles it, so timing it would mislead); None for the numpy twin, whose history tells."""
+        if self.compiled is None:
+            return None
+        z = np.tile(self.problem.space.start(), (32, 1))
+        self(z[:1])
+        started = time.perf_counter()
+        self(z[:1])
+        alone = time.perf_counter() - started
+        self(z)
+        started = time.perf_counter()
+        self(z)
+        return alone, (time.perf_counter() - started) / len(z)
+
+    def __call__(self, z: np.ndarray) -> np.ndarray:
+        z = np.atleast_2d(np.asarray(z, float))
+        if len(z) == 0:
+            return np.zeros((0, len(self.problem.targets)))
+        if self.compiled is not None:
+            return self.compiled(z)
+        from .models import batches, twin_batch, twin_chunk
+
+        chunks = batches(z)
+        if self.workers is not None and self.workers.workers > 1 and len(chunks) > 1:
+            return np.vstack(self.workers.map(twin_chunk, chunks))
+        return np.vstack([twin_batch(self.problem, chunk) for chunk in chunks])
+
+    def __reduce__(self):
+        # In a worker process (profiles, chains): the worker's own evaluator of the problem it holds.
+        return (worker_evaluator, ())
+
+
+_WORKER_EVALUATOR: Evaluator | None = None
+
+
+def worker_evaluator() -> Evaluator:
+    """The evaluator of the problem installed in this worker (:func:`.models._install`), built on first use:
+    each worker compiles the twin once (or loads it from jax's compilation cache)."""
+    from . import models
+
+    global _WORKER_EVALUATOR
+    if _WORKER_EVALUATOR is None or _WORKER_EVALUATOR.problem is not models._WORKER_PROBLEM:
+        _WORKER_EVALUATOR = Evaluator(models._WORKER_PROBLEM)
+    return _WORKER_EVALUATOR

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import signal
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from typing import Callable
@@ -39,7 +40,12 @@ def _worker_initializer(initializer: Callable | None, initargs: tuple) -> None:
 
 
 class LocalPool(Pooled):
-    """A pool of local worker processes, started on first use, kept until the executor is closed."""
+    """A pool of local worker processes, started on first use, kept until the executor is closed.
+
+    Workers start from a fork server (a fresh interpreter that forks them), not by forking the calling process:
+    a calibration has jax running in the calling process by the time it first needs the pool, and forking a
+    process whose runtime holds threads can deadlock the child (jax warns of it).  The work and its context
+    reach the workers pickled, as they would on a Dask cluster."""
 
     def __init__(self, workers: int, initializer=None, initargs=()):
         super().__init__(initializer, initargs)
@@ -54,7 +60,8 @@ class LocalPool(Pooled):
     def _started(self) -> ProcessPoolExecutor:
         if self._pool is None:
             self._pool = ProcessPoolExecutor(max_workers=self._workers, initializer=_worker_initializer,
-                                             initargs=(self.initializer, self.initargs))
+                                             initargs=(self.initializer, self.initargs),
+                                             mp_context=multiprocessing.get_context("forkserver"))
         return self._pool
 
     def _submit(self, fn, item):

@@ -113,6 +113,11 @@ def log1p_ratio(z):
     return log1p(z) / z
 
 
+def isnan(x):
+    """True where ``x`` is NaN (a float, or elementwise)."""
+    return x != x
+
+
 def where(condition, a, b):
     """``a`` where ``condition`` holds, ``b`` elsewhere: a regime chosen per member of a batch, or for one state.
 

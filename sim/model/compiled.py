@@ -27,6 +27,7 @@ the whole process.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from typing import Any, Callable, Sequence
 
@@ -73,11 +74,12 @@ class Compiled:
 
     A part that moves day by day takes part in the twin's one daily loop, as a mechanism takes part in a run's
     day: :meth:`start` gives its state before day 0, and :meth:`step` moves it over day ``d`` (traced), after
-    the parts of a lower order, whose values of the day it reads in ``today``; it returns its new state, its
-    metrics at the end of the day, and what it shares with the parts of a higher order (``today`` then, and,
-    as ``(days, ...)`` series after the loop, ``context.shared``).  A part that runs over part of the horizon
-    only (a named account from its launch) leaves :meth:`step` alone and computes its series in :meth:`solve`,
-    after the loop, from ``context.shared``.
+    the parts of a lower order, whose values of the day it reads in ``today``.  It returns its new state and
+    what it records of the day (arrays); what it records is also in ``today`` for the parts of a higher order,
+    and, after the loop, in ``context.shared`` as ``(days, ...)`` series, from which :meth:`solve` makes its
+    metrics.  Records are few arrays rather than one number per metric: in a compiled loop every separate
+    output costs a step of the loop its own pass.  A part that runs over part of the horizon only (a named
+    account from its launch) has no :meth:`step` and computes its series in :meth:`solve`.
     """
 
     def __init__(self, context: Context) -> None:
@@ -89,12 +91,12 @@ class Compiled:
     def start(self) -> Any:
         raise NotImplementedError
 
-    def step(self, day, state, today: dict) -> tuple[Any, dict[str, Any], dict[str, Any]]:
-        """``(state after day, metrics at the end of the day, values shared with higher parts)``."""
+    def step(self, day, state, today: dict) -> tuple[Any, dict[str, Any]]:
+        """``(state after the day, the day's records)``."""
         raise NotImplementedError
 
     def solve(self) -> dict[str, Any]:
-        """Metrics as ``(days,)`` series, computed after the daily loop."""
+        """Metrics as ``(days,)`` series, after the daily loop (``context.shared`` holds every daily record)."""
         return {}
 
 
@@ -156,19 +158,27 @@ class CompiledTwin:
             parts.append(definition.compiled(context))
         daily = [part for part in parts if part.daily]
 
+        layout: list[tuple[str, tuple[int, ...]]] = []
+
         def day(states, d):
             today: dict[str, Any] = {}
-            metrics: dict[str, Any] = {}
             after = []
             for part, state in zip(daily, states):
-                state, part_metrics, shared = part.step(d, state, today)
+                state, records = part.step(d, state, today)
                 after.append(state)
-                metrics.update(part_metrics)
-                today.update(shared)
-            return tuple(after), (metrics, today)
+                today.update(records)
+            if not layout:  # the same at every step: what each slice of the day's record holds
+                layout.extend((name, jnp.shape(value)) for name, value in today.items())
+            # One record a day: every output of a loop step costs the loop a pass of its own.
+            return tuple(after), jnp.concatenate([jnp.ravel(value) for value in today.values()])
 
-        _, (metrics, shared) = jax.lax.scan(day, tuple(part.start() for part in daily), np.arange(self.days))
-        context.shared.update(shared)
+        _, record = jax.lax.scan(day, tuple(part.start() for part in daily), np.arange(self.days))
+        offset = 0
+        for name, shape in layout:
+            size = int(np.prod(shape))
+            context.shared[name] = record[:, offset:offset + size].reshape((self.days, *shape))
+            offset += size
+        metrics: dict[str, Any] = {}
         for part in parts:
             metrics.update(part.solve())
         return metrics
@@ -183,6 +193,7 @@ class CompiledTwin:
         calibration's unit coordinates to the parameters' values and on to the leaves), compiled with the rest."""
         import jax
 
+        use_compilation_cache()
         inputs = inputs or (lambda values: values)
         batched = jax.jit(jax.vmap(lambda row: pick(self.series(inputs(row)))))
 
@@ -196,6 +207,19 @@ class CompiledTwin:
         """``values (free,) -> pick(series)`` for one member, to be composed inside a larger jax function (a
         log posterior and its gradient); call it under ``jax.enable_x64(True)``."""
         return lambda values: pick(self.series(values))
+
+
+def use_compilation_cache() -> None:
+    """Keep compiled twins on disk (jax's persistent compilation cache): a twin takes tens of seconds to compile,
+    and every worker process of a calibration, and every later calibration of the same structure, would
+    compile it again.  The directory is ``$BANDWAGON_JAX_CACHE``, by default ``~/.cache/bandwagon/jax``; jax keys
+    each entry by the program, its own version and the machine, so a stale entry is never used."""
+    import jax
+
+    if jax.config.jax_compilation_cache_dir is None:
+        jax.config.update("jax_compilation_cache_dir", os.environ.get(
+            "BANDWAGON_JAX_CACHE", os.path.join(os.path.expanduser("~"), ".cache", "bandwagon", "jax")))
+        jax.config.update("jax_persistent_cache_min_compile_time_secs", 1.0)
 
 
 def trace_check(twin: CompiledTwin) -> None:

@@ -76,6 +76,29 @@ class Posterior:
     """The calibration's base scenario as ``posterior.json`` writes it (relative to the directory)."""
     effective_draws: float | None
     sampler: str
+    convergence: dict | None = None
+    """What ``posterior.json`` records of the chains' convergence (``converged``, ``max_rhat``, ``min_ess_bulk``,
+    ``min_ess_tail``, ...); None for a posterior written before it did."""
+
+    @property
+    def converged(self) -> bool | None:
+        """True or False as the calibration judged its chains; None when it recorded nothing."""
+        if not self.convergence or not isinstance(self.convergence.get("converged"), bool):
+            return None
+        return self.convergence["converged"]
+
+    def warning(self) -> str | None:
+        """A plain sentence for every report and command output that uses draws from chains that did not converge
+        (or whose convergence is unknown); None if they did."""
+        if self.converged:
+            return None
+        if self.converged is None:
+            return (f"the posterior {self.directory} records no convergence diagnostics: treat its bands as "
+                    "unverified")
+        c = self.convergence
+        return (f"the posterior {self.directory} did NOT converge (rank R-hat up to {c.get('max_rhat', float('nan')):.3f}, "
+                f"bulk ESS down to {c.get('min_ess_bulk', float('nan')):.0f}, tail ESS down to "
+                f"{c.get('min_ess_tail', float('nan')):.0f}): its bands may be too narrow or in the wrong place")
 
     @property
     def csv_path(self) -> Path:
@@ -116,6 +139,8 @@ class Posterior:
             "sampler": self.sampler,
             "draws_available": self.draws,
             "effective_draws": self.effective_draws,
+            "converged": self.converged,
+            "convergence": self.convergence,
             "parameters": {p.name: {"path": p.path, "apply": p.apply, "label": p.label} for p in self.parameters},
         }
 
@@ -159,6 +184,7 @@ def load_posterior(directory: str | Path) -> Posterior:
         base=meta.get("base") if isinstance(meta.get("base"), str) else None,
         effective_draws=float(effective) if _is_number(effective) else None,
         sampler=str(meta.get("sampler") or "unknown"),
+        convergence=meta.get("convergence") if isinstance(meta.get("convergence"), dict) else None,
     )
 
 
@@ -278,7 +304,8 @@ def _cell(value) -> str:
 def write_posterior(directory: str | Path, parameters: Mapping[str, Mapping], values: Sequence[Sequence],
                     weights: Sequence[float] | None = None, *, calibration: str, base: str | None = None,
                     spec: str | None = None, sampler: str = "unknown",
-                    targets_used: Sequence[str] = (), effective_draws: float | None = None) -> Path:
+                    targets_used: Sequence[str] = (), effective_draws: float | None = None,
+                    convergence: Mapping | None = None) -> Path:
     """Write ``posterior.csv`` and ``posterior.json`` (atomically) and return the directory.
 
     The one writer of the format (``bandwagon calibrate`` writes through it).
@@ -286,7 +313,9 @@ def write_posterior(directory: str | Path, parameters: Mapping[str, Mapping], va
     as given), ``values[draw]`` holds one value per parameter in that order
     (numbers, or ISO dates as text), ``weights`` defaults to equal weights.
     ``base`` is relative to the directory.  ``effective_draws`` is the
-    sampler's estimate; without one, Kish's from the weights.
+    sampler's estimate; without one, Kish's from the weights.  ``convergence``: the chains' diagnostics
+    (:meth:`sim.calibration.diagnostics.Convergence.as_dict`), recorded so that every later use can say whether
+    the draws come from converged chains.
     """
     directory = Path(directory)
     names = list(parameters)
@@ -305,6 +334,7 @@ def write_posterior(directory: str | Path, parameters: Mapping[str, Mapping], va
         "effective_draws": (round(float(effective_draws), 1) if effective_draws is not None
                             else float(w.sum() ** 2 / (w ** 2).sum()) if (w ** 2).sum() > 0 else 0.0),
         "sampler": sampler,
+        "convergence": dict(convergence) if convergence is not None else None,
         "targets_used": list(targets_used),
         "csv_sha256": hashlib.sha256(text.encode("utf-8")).hexdigest(),
     }

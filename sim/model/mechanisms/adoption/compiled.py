@@ -55,7 +55,6 @@ class AdoptionCompiled(Compiled):
                       for level in (c.static.agencies.levels[n] for n in self.levels)]
         self.weighted = np.array([not (isinstance(dispersion[li], (int, float)) and dispersion[li] == 0)
                                   for li in flat_level])
-        self.order = np.argsort(np.concatenate([np.flatnonzero(self.weighted), np.flatnonzero(~self.weighted)]))
         s_level = xp.asarray([xp.asarray(dispersion[li], dtype=float) for li in flat_level[self.weighted]],
                              dtype=float).reshape(-1)
         z, self.prob = gauss_hermite(c.options.get("size_nodes", 12))
@@ -83,35 +82,50 @@ class AdoptionCompiled(Compiled):
             self.pinned_total[max(day, 0):, k * G + g] += count * cohorts
             self.pinned_one[max(day, 0):, k * G + g] += count
         self.pinned_level = self.pinned_total @ self.same_level.T
+        self._weighted_first()
+
+    def _weighted_first(self) -> None:
+        """Reorder the classes so that those needing the quadrature come first: the two kinds are then two slices
+        of one array, not a gather (which the compiled loop pays for at every step)."""
+        perm = np.concatenate([np.flatnonzero(self.weighted), np.flatnonzero(~self.weighted)])
+        inverse = np.argsort(perm)
+        self.weighted_count = int(self.weighted.sum())
+        for name in ("flat_level", "flat_platform", "launch", "free_total", "level_of", "safe_one", "share_scale",
+                     "has_parent", "by_level"):
+            setattr(self, name, getattr(self, name)[perm])
+        self.parent_index = inverse[self.parent_index[perm]]
+        self.same_level = self.same_level[perm][:, perm]
+        for name in ("pinned_total", "pinned_one", "pinned_level"):
+            setattr(self, name, getattr(self, name)[:, perm])
+        self.weighted = self.weighted[perm]
 
     def phi(self, H):
         """Expected adopted fraction of a class's racing agencies, E[1 - exp(-W H)]: (PG,).  ``1 - exp`` rather than
         ``-expm1``: cheaper in the loop, and its relative error (1e-16 / W H) is below 1e-7 from the first
         expected adopter on."""
-        xp = self.context.xp
-        weighted = sum(p * (1.0 - xp.exp(-self.W[:, j] * H[self.weighted])) for j, p in enumerate(self.prob.tolist()))
-        return xp.concatenate([weighted, 1.0 - xp.exp(-H[~self.weighted])])[self.order]
+        xp, w = self.context.xp, self.weighted_count
+        weighted = sum(p * (1.0 - xp.exp(-self.W[:, j] * H[:w])) for j, p in enumerate(self.prob.tolist()))
+        return xp.concatenate([weighted, 1.0 - xp.exp(-H[w:])])
 
     def coefficients_on(self, d) -> Coefficients:
         """The coefficients in force on day ``d`` (traced), per class, zero before the platform's launch."""
         xp, view = self.context.xp, self.context.on(d)
-        table = [[coefficients(view, p, level) for level in self.levels] for p in self.platforms]
-        live = d >= self.launch
-        return Coefficients(*(xp.where(live, xp.stack([xp.stack([xp.asarray(getattr(table[k][li], f), float)
-                                                                  for li in range(self.L)]) for k in range(self.P)])
-                                       [self.flat_platform, self.flat_level], 0.0)
-                              for f in Coefficients._fields))
+        table = xp.stack([xp.stack([xp.asarray(coefficients(view, p, level), dtype=float) for level in self.levels])
+                          for p in self.platforms])                                    # (P, L, 5)
+        per_class = xp.where((d >= self.launch)[:, None], table[self.flat_platform, self.flat_level], 0.0)
+        return Coefficients(*per_class.T)
 
     def start(self):
-        zeros = self.context.xp.zeros(self.P * self.G)
-        # K, X, the fraction adopted at time 0, the shares one and two days before
-        return zeros, zeros, zeros, ((zeros, zeros), (zeros, zeros))
+        # One array (fewer loop-carried buffers, fewer copies per step): K, X, the fraction adopted at the start of
+        # the day, and the level and cohort shares of the day before and of the day before that.
+        return self.context.xp.zeros((7, self.P * self.G))
 
     def step(self, d, state, today):
         xp = self.context.xp
-        K, X, fraction, (yesterday, before) = state
+        K, X, fraction = state[0], state[1], state[2]
         now = ((self.free_total * fraction) @ self.same_level.T, self.share_scale * fraction)
-        level_adopted, cohort_share = ((23 * a - 16 * b + 5 * c) / 12 for a, b, c in zip(now, yesterday, before))
+        level_adopted, cohort_share = ((23 * a - 16 * b + 5 * c) / 12
+                                       for a, b, c in zip(now, (state[3], state[4]), (state[5], state[6])))
         cohort_share = cohort_share + xp.asarray(self.pinned_one)[d] / self.safe_one
         parent_share = xp.where(self.has_parent, cohort_share[self.parent_index], 0.0)
         coefficient = self.coefficients_on(d)
@@ -120,11 +134,15 @@ class AdoptionCompiled(Compiled):
         audience = today["registered"] / self.context.static.population.total
         K, X = K + rate, X + exogenous_rate(coefficient, audience[self.flat_platform])
         fraction = self.phi(X + K)  # at the end of the day (time d + 1)
-        by_level = ((self.free_total * fraction + xp.asarray(self.pinned_total)[d]) @ self.by_level).reshape(
-            self.P, self.L)
+        by_level = (self.free_total * fraction + xp.asarray(self.pinned_total)[d]) @ self.by_level     # (PL,)
+        state = xp.stack([K, X, fraction, now[0], now[1], state[3], state[4]])
+        return state, {"gov_accounts_by_level": by_level.reshape(self.P, self.L)}
+
+    def solve(self) -> dict[str, object]:
+        by_level = self.context.shared["gov_accounts_by_level"]                              # (D, P, L)
         metrics = {}
         for k, name in enumerate(self.platforms):
-            metrics[f"gov_accounts.{name}"] = by_level[k].sum()
+            metrics[f"gov_accounts.{name}"] = by_level[:, k].sum(axis=1)
             for li, level in enumerate(self.levels):
-                metrics[f"gov_accounts.{name}.{level}"] = by_level[k, li]
-        return (K, X, fraction, (now, yesterday)), metrics, {"gov_accounts_by_level": by_level}
+                metrics[f"gov_accounts.{name}.{level}"] = by_level[:, k, li]
+        return metrics

@@ -31,7 +31,7 @@ from __future__ import annotations
 from typing import NamedTuple, Sequence
 
 from ....scenario.schema import Feedback
-from ...arithmetic import TINY, batch_of, defined_ratio, expm1, fmin, maximum
+from ...arithmetic import TINY, batch_of, defined_ratio, divide_where, expm1, fmin, isnan, maximum, where
 
 
 class FeedbackParameters(NamedTuple):
@@ -52,18 +52,28 @@ class FeedbackParameters(NamedTuple):
 def prompt_share(feedback: Feedback | FeedbackParameters, received, prompt):
     """The prompt share followers perceive from ``prompt`` of ``received`` messages; None (NaN in a batch) with
     nothing to go on."""
-    return defined_ratio(prompt + feedback.prior_messages * feedback.reference_share,
-                         received + feedback.prior_messages)
+    total = received + feedback.prior_messages
+    if isinstance(prompt, float) or prompt is None or isinstance(prompt, int):
+        return defined_ratio(prompt + feedback.prior_messages * feedback.reference_share, total)
+    # Arrays: an unknown prompt count (NaN) is replaced before the arithmetic and restored after it (NaN in the
+    # arithmetic would reach the compiled twin's gradients).
+    known = ~isnan(prompt) & (total > 0)
+    return divide_where(where(known, prompt, 0.0) + feedback.prior_messages * feedback.reference_share, total,
+                        known, float("nan"))
 
 
 def appeal(feedback: Feedback | FeedbackParameters, prompt_share, median_hours):
-    """The multiplier of the follow hazard; a measure that is None or NaN has no messages behind it (factor 1)."""
+    """The multiplier of the follow hazard; a measure that is None or NaN has no messages behind it (factor 1).
+
+    A NaN measure is replaced by the reference before the arithmetic, which gives the same factor 1 and keeps
+    NaN out of the compiled twin's gradients."""
     value = 1.0
     if prompt_share is not None:
-        value = value * fmin(prompt_share / feedback.reference_share, 1.0) ** feedback.elasticity
+        share = where(isnan(prompt_share), feedback.reference_share, prompt_share)
+        value = value * fmin(share / feedback.reference_share, 1.0) ** feedback.elasticity
     if median_hours is not None:  # a median of 0 (never measured so) counts as prompt
-        value = value * fmin(feedback.reference_median_hours / maximum(median_hours, TINY),
-                             1.0) ** feedback.delay_elasticity
+        median = where(isnan(median_hours), feedback.reference_median_hours, maximum(median_hours, TINY))
+        value = value * fmin(feedback.reference_median_hours / median, 1.0) ** feedback.delay_elasticity
     return value
 
 

@@ -324,6 +324,8 @@ def responsiveness(received, closed, answered, waiting, mean_service, within):
     ``received * (answered / closed) * (1 - exp(-H / R))``.
     """
     known = (received > 0) & (closed > 0)
-    mean = divide_where(waiting, received, known, math.nan) + mean_service
-    return received * divide_where(answered, closed, known, math.nan) * -expm1(-within / mean), \
-        mean * math.log(2) * 24
+    # Finite where unknown too, and NaN only at the very end, by a choice rather than by arithmetic: arithmetic on
+    # NaN would send NaN into the compiled twin's gradients even where the value is discarded.
+    mean = divide_where(waiting, received, known, 0.0) + mean_service
+    prompt = received * divide_where(answered, closed, known, 0.0) * -expm1(-within / mean)
+    return where(known, prompt, math.nan), where(known, mean * math.log(2) * 24, math.nan)
