@@ -24,12 +24,13 @@ random stream, its own adaptation, its own starts among dispersed plausible
 points), so groups are independent samplers and convergence is judged across
 them.  Each group runs two phases:
 
-1. **Exploration** (warm-up): random-walk Metropolis with a proposal
-   ``N(0, s^2 C)`` adapted from the group's draws (Haario, Saksman and
-   Tamminen 2001: ``C`` the pooled covariance times ``2.38^2 / d``, Roberts
-   and Rosenthal 2001; ``s`` by Robbins-Monro towards an acceptance of 0.234,
-   Andrieu and Thoms 2008).  Its draws, from dispersed starts, cover the
-   posterior's region generously.
+1. **Exploration** (warm-up): many *explorer* chains per group, random-walk
+   Metropolis with a proposal ``N(0, s^2 C)`` adapted from the group's draws
+   (Haario, Saksman and Tamminen 2001: ``C`` the pooled covariance times
+   ``2.38^2 / d``, Roberts and Rosenthal 2001; ``s`` by Robbins-Monro towards
+   an acceptance of 0.234, Andrieu and Thoms 2008).  From dispersed starts,
+   their draws cover the posterior's region generously (too generously for a
+   converged sample, just right for a proposal).
 2. **Sampling**: the kernel is frozen.  Each iteration is an independent
    multiple-try Metropolis step (Liu, Liang and Wong 2000; Martino 2018, I-MTM)
    with ``tries`` proposals drawn from a Gaussian mixture fitted to the group's
@@ -198,123 +199,13 @@ def start_groups(density: TwinDensity, starts: np.ndarray, groups: int, chains: 
     return out
 
 
-MOVES = 4
-"""Random-walk moves of every particle after each resampling of the tempering."""
-HALVING = 0.5
-"""Each tempering step goes as far towards the posterior as keeps this share of the particles' effective size."""
-
-
-@dataclass(frozen=True)
-class Tempering:
-    """A task: the exploration of some groups by tempered sequential Monte Carlo, from their prior to their
-    posterior (:func:`temper`)."""
-
-    density: TwinDensity
-    groups: tuple[int, ...]
-    particles: int
-    seed: int
-    moves: int = MOVES
-
-
-@dataclass
-class Population:
-    """A group's particles at the end of its tempering: draws of the posterior (equally weighted)."""
-
-    group: int
-    g: np.ndarray
-    log_post: np.ndarray
-    twin: np.ndarray
-    steps: int
-    """Tempering steps from the prior to the posterior."""
-    evaluations: int
-
-
-def temper(task: Tempering) -> list[Population]:
-    """Tempered sequential Monte Carlo (Del Moral, Doucet and Jasra 2006; Jasra, Stephens, Doucet and Tsagaris 2011)
-    for each of the task's groups: ``particles`` prior draws (``N(0, I)`` in whitened coordinates) carried to the
-    posterior through ``N(g) L(g)^beta``, each step choosing the next ``beta`` so that the incremental weights keep
-    half the effective sample size, resampling (systematic), then :data:`MOVES` random-walk moves at the new
-    ``beta`` with the particles' covariance times ``2.38^2 / d``, the step scaled towards an acceptance of 0.234.
-
-    Why: a random walk from a few starting points would need thousands of iterations to spread over the
-    posterior's thin, curved ridges; the particles arrive there together, in a few dozen steps of one batch each,
-    and the sampling phase's proposal is fitted to them."""
-    whitening = Whitening(task.density)
-    d = len(task.density.active)
-    rngs = [np.random.default_rng(np.random.SeedSequence(task.seed, spawn_key=(k,))) for k in task.groups]
-    N = task.particles
-    g = [rng.standard_normal((N, d)) for rng in rngs]
-    evaluated = _batched(whitening, g)
-    log_lik = [lp + 0.5 * np.sum(x ** 2, axis=1) for x, (lp, _) in zip(g, evaluated)]
-    twin = [tw for _, tw in evaluated]
-    beta = [0.0] * len(rngs)
-    step = [0.5] * len(rngs)
-    steps = [0] * len(rngs)
-    evaluations = N * len(rngs)
-    while min(beta) < 1.0:
-        live = [k for k in range(len(rngs)) if beta[k] < 1.0]
-        for k in live:
-            new = _next_beta(log_lik[k], beta[k])
-            w = np.where(np.isfinite(log_lik[k]), (new - beta[k]) * log_lik[k], -np.inf)
-            keep = _systematic(np.exp(w - w.max()), N, rngs[k])
-            g[k], log_lik[k], twin[k] = g[k][keep], log_lik[k][keep], twin[k][keep]
-            beta[k] = new
-            steps[k] += 1
-        for _ in range(task.moves):
-            proposals, chols = [], {}
-            for k in live:
-                cov = np.cov(g[k], rowvar=False) * (2.38 ** 2 / d) + RIDGE * np.eye(d)
-                chols[k] = np.linalg.cholesky(np.atleast_2d(cov))
-                proposals.append(g[k] + step[k] * rngs[k].standard_normal((N, d)) @ chols[k].T)
-            for k, prop, (lp, tw) in zip(live, proposals, _batched(whitening, proposals)):
-                ll = lp + 0.5 * np.sum(prop ** 2, axis=1)
-                current = -0.5 * np.sum(g[k] ** 2, axis=1) + beta[k] * log_lik[k]
-                target = -0.5 * np.sum(prop ** 2, axis=1) + beta[k] * ll
-                accept = np.log(rngs[k].random(N)) < np.where(np.isfinite(target), target - current, -np.inf)
-                g[k][accept], log_lik[k][accept], twin[k][accept] = prop[accept], ll[accept], tw[accept]
-                step[k] *= math.exp(accept.mean() - ACCEPTANCE)
-            evaluations += N * len(live)
-    return [Population(group=index, g=g[k], log_post=log_lik[k] - 0.5 * np.sum(g[k] ** 2, axis=1), twin=twin[k],
-                       steps=steps[k], evaluations=evaluations // len(rngs))
-            for k, index in enumerate(task.groups)]
-
-
-def _next_beta(log_lik: np.ndarray, beta: float) -> float:
-    """The largest ``beta' <= 1`` whose incremental weights ``L^(beta' - beta)`` keep :data:`HALVING` of the
-    particles' effective sample size (bisection)."""
-    finite = np.where(np.isfinite(log_lik), log_lik, -np.inf)
-
-    def ess(delta: float) -> float:
-        w = delta * finite
-        w = np.exp(w - np.max(w))
-        return float(w.sum() ** 2 / np.sum(w ** 2)) / len(w)
-
-    if ess(1.0 - beta) >= HALVING:
-        return 1.0
-    lo, hi = 0.0, 1.0 - beta
-    for _ in range(50):
-        mid = (lo + hi) / 2
-        lo, hi = (mid, hi) if ess(mid) >= HALVING else (lo, mid)
-    return beta + max(lo, 1e-12)
-
-
-def _systematic(weights: np.ndarray, count: int, rng: np.random.Generator) -> np.ndarray:
-    cdf = np.cumsum(weights) / np.sum(weights)
-    return np.minimum(np.searchsorted(cdf, (rng.random() + np.arange(count)) / count, side="right"), len(weights) - 1)
-
-
-def group_of(density: TwinDensity, population: Population, chains: int, seed: int) -> Group:
-    """A group's sampling chains: started at ``chains`` distinct particles of its tempered population, its own stream
-    (``SeedSequence(seed, spawn_key=(group,))``), the independence proposal fitted to the particles, the random walk
-    their covariance times ``2.38^2 / d``."""
-    rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(population.group,)))
-    unique = np.unique(population.g, axis=0, return_index=True)[1]
-    start = rng.choice(unique, size=min(chains, len(unique)), replace=False)
-    d = population.g.shape[1]
-    cov = np.atleast_2d(np.cov(population.g, rowvar=False)) * (2.38 ** 2 / d) + RIDGE * np.eye(d)
-    group = Group(index=population.group, rng=rng, g=population.g[start].copy(),
-                  log_post=population.log_post[start].copy(), twin=population.twin[start].copy(),
-                  chol=np.linalg.cholesky(cov), proposal=fit_proposal(population.g, seed=seed + population.group))
+def sampling_group(explorers: Group, proposal, chains: int, seed: int) -> Group:
+    """A group's sampling chains: the first ``chains`` of its explorers as they ended, a stream of its own
+    (``SeedSequence(seed, spawn_key=(group,))``), the independence ``proposal`` (:func:`fit_proposal`), the random
+    walk as the exploration adapted it."""
+    group = replace(explorers, rng=np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(explorers.index,))),
+                    g=explorers.g[:chains].copy(), log_post=explorers.log_post[:chains].copy(),
+                    twin=explorers.twin[:chains].copy(), proposal=proposal)
     group.reset_counts()
     return group
 
@@ -451,7 +342,8 @@ def weigh(density: TwinDensity, z: np.ndarray, twin: np.ndarray, seed: int) -> t
     space = density.problem.space
     full = z.copy()
     full[:, uninformed] = space.from_cube(np.random.default_rng(seed).random((len(z), n)))[:, uninformed]
-    values = density.batch(full)
+    spread = getattr(density.batch, "spread", density.batch)
+    values = spread(full)
     return full, values, density.log_likelihood(values)
 
 

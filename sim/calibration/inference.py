@@ -94,10 +94,7 @@ def inference_data(posterior: Posterior):
 
 def write_inference_data(path: Path, posterior: Posterior) -> None:
     """``posterior.nc`` at ``path`` (in a staged directory: it appears with the others or not at all)."""
-    idata = inference_data(posterior)
-    encoding = {}
-    for group in idata.groups():
-        dataset = getattr(idata, group)
-        encoding[group] = {name: {"dtype": "float32", "zlib": True, "complevel": 4}
-                           for name, var in dataset.data_vars.items() if np.issubdtype(var.dtype, np.floating)}
-    idata.to_netcdf(str(path), engine="h5netcdf", encoding=encoding)
+    idata = inference_data(posterior).map(
+        lambda dataset: dataset.astype({name: np.float32 for name, var in dataset.data_vars.items()
+                                        if np.issubdtype(var.dtype, np.floating)}))
+    idata.to_netcdf(str(path), compress=True, engine="h5netcdf")

@@ -187,8 +187,12 @@ def correction_at_fit(fit: Point, meanfield_fit: Point) -> Correction:
                              "replications at the fitted point")
 
 
-SCREEN = 4096
+SCREEN = 1024
 """Prior draws evaluated on the twin to find where the posterior is: the chains' starts and the split's probes."""
+EARLIER = 2048
+"""The search's best mean-field points evaluated with them (by their objective)."""
+BURN = 100
+"""Sampling iterations discarded: the kernel is frozen, but the chains start where the explorers ended."""
 PROBES = 16
 """Probe points of the split besides the fit, drawn among the plausible screened points."""
 PLAUSIBLE = 10.0
@@ -198,6 +202,9 @@ BLOCK = 50
 """Iterations of a block (a task: one group, or a pack of groups, advanced on a worker)."""
 ROUND = 2 * BLOCK
 """Iterations of sampling between two looks at the diagnostics."""
+EXPLORE_THIN = 5
+"""Exploration states recorded (the random walk's covariance, the correction's draws and the proposal are fitted
+to them)."""
 
 
 
@@ -225,10 +232,11 @@ def sample_posterior(problem: Problem, pool: Workers, history: History, *, fit: 
 
     # Where the posterior is: the search's mean-field points (the global search's and the profiles', which trace
     # the ridges of good fits across every range) and prior draws, the fit first.
-    earlier = np.array([r.point.z for r in history.records if r.model == "meanfield"]).reshape(-1, n)
+    earlier = sorted((r.point for r in history.records if r.model == "meanfield"), key=lambda p: p.objective)
+    earlier = np.array([p.z for p in earlier[:EARLIER]]).reshape(-1, n)
     screen = np.unique(np.vstack([earlier, problem.space.from_cube(rng.random((SCREEN, n)))]), axis=0)
     screen = np.vstack([np.asarray(fit.z, float), screen])
-    screen_post, _ = evaluate(density, screen, pool)
+    screen_post = density.log_prior(screen) + density.log_likelihood(evaluator.spread(screen))
     evaluations += len(screen)
     order = np.argsort(-np.where(np.isfinite(screen_post), screen_post, -np.inf), kind="stable")
     plausible = order[screen_post[order] >= screen_post[order[0]] - PLAUSIBLE]
@@ -246,35 +254,37 @@ def sample_posterior(problem: Problem, pool: Workers, history: History, *, fit: 
     clock = {"screening": time.perf_counter() - started}
     tasks = max(1, getattr(pool, "workers", 1))
 
-    # Exploration: each group tempers its own particles from the prior to the posterior.
+    # Exploration: each group's explorers random-walk from dispersed plausible starts (the stochastic correction
+    # halfway through); their draws, spread over the posterior's region, fit the group's independence proposal.
     mark = time.perf_counter()
-    seed_tempering = int(rng.integers(2 ** 31))
-    jobs = [mcmc.Tempering(density=density, groups=tuple(g for g in pack), particles=spec.particles,
-                           seed=seed_tempering) for pack in mcmc.pack(list(range(groups_n)), tasks)]
-    results = pool.map(mcmc.temper, jobs) if len(jobs) > 1 else [mcmc.temper(job) for job in jobs]
-    populations = sorted((p for result in results for p in result), key=lambda p: p.group)
-    evaluations += sum(p.evaluations for p in populations)
+    explorers = spec.explorers_per_group
+    candidates = plausible if len(plausible) >= 2 * groups_n * explorers else order
+    starts = _starts(screen, candidates, groups_n * explorers, rng)[:, split.sampled]
+    groups = mcmc.start_groups(density, starts, groups_n, explorers, int(rng.integers(2 ** 31)), pool)
+    half = spec.warmup // 2
+    groups, explored = _advance(pool, density, groups, half, phase="explore", thin=EXPLORE_THIN, tasks=tasks,
+                                progress=progress)
+    evaluations += groups_n * explorers * half
     clock["exploration"] = time.perf_counter() - mark
-
-    # The stochastic correction, from draws of the populations; then each group's chains: started at its particles,
-    # with the independence proposal fitted to them and the random walk their covariance.
     if K >= 2:
         mark = time.perf_counter()
-        whitening = mcmc.Whitening(density)
-        pooled_g = np.vstack([p.g for p in populations])
-        pooled = Chains(g=pooled_g[None], z=density.full(whitening.to_cube(pooled_g))[None],
-                        twin=np.vstack([p.twin for p in populations])[None], log_lik=np.zeros((1, len(pooled_g))),
-                        log_lik_reference=np.zeros((1, len(pooled_g))), log_post=np.zeros((1, len(pooled_g))),
-                        group=np.zeros(1, int))
-        final, checks, stopped = _correct(problem, pool, history, density, pooled, K, rng,
-                                          deadline - 0.5 * (deadline - time.time()))
+        final, checks, stopped = _correct(problem, pool, history, density, Chains.of([[r] for r in explored]), K,
+                                          rng, deadline - 0.5 * (deadline - time.time()))
         if stopped:
             notes.append(f"the stochastic correction stopped early ({stopped})")
         density = replace(density, correction=final)
+        groups = mcmc.reevaluate(groups, density, pool)
         clock["correction"] = time.perf_counter() - mark
+    mark = time.perf_counter()
+    groups, more = _advance(pool, density, groups, spec.warmup - half, phase="explore", thin=EXPLORE_THIN,
+                            tasks=tasks, progress=progress)
+    evaluations += groups_n * explorers * (spec.warmup - half)
+    clock["exploration"] += time.perf_counter() - mark
     seed_sampling = int(rng.integers(2 ** 31))
-    groups = [mcmc.group_of(density, p, per_group, seed_sampling) for p in populations]
-    groups = mcmc.reevaluate(groups, density, pool)
+    pooled = np.concatenate([np.concatenate([a.g, b.g], axis=1).reshape(-1, len(split.sampled))
+                             for a, b in zip(explored, more)])
+    proposal = mcmc.fit_proposal(pooled, seed=seed_sampling)
+    groups = [mcmc.sampling_group(g, proposal, per_group, seed_sampling) for g in groups]
 
     # Sampling: rounds until every sampled parameter has converged or the time is up.
     mark = time.perf_counter()
@@ -282,6 +292,11 @@ def sample_posterior(problem: Problem, pool: Workers, history: History, *, fit: 
     sampled: list[list[mcmc.Record]] = [[] for _ in range(groups_n)]
     convergence = None
     names = [problem.space.parameters[i].name for i in split.sampled]
+    groups, _ = _advance(pool, density, groups, BURN, phase="sample", thin=BURN, tasks=tasks, progress=progress,
+                         tries=spec.tries)
+    evaluations += chains_n * BURN * (spec.tries + 1)
+    for g in groups:
+        g.reset_counts()
     while True:
         begun = time.time()
         groups, records = _advance(pool, density, groups, ROUND, phase="sample", thin=thin, tasks=tasks,
@@ -315,14 +330,14 @@ def sample_posterior(problem: Problem, pool: Workers, history: History, *, fit: 
         checks = [_with_likelihoods(c, replace(density, correction=final), problem) for c in checks]
     proposals = max(groups[0].proposed, 1)
     settings = {"sampler": "metropolis", "groups": groups_n, "chains_per_group": per_group,
-                "particles": spec.particles, "tempering_steps": [p.steps for p in populations],
+                "explorers_per_group": spec.explorers_per_group, "warmup_iterations": spec.warmup,
                 "thin": thin, "tries": spec.tries,
                 "sampling_iterations": int(groups[0].proposed),
                 "acceptance": float(np.mean(np.concatenate([g.accepted for g in groups]) / proposals)),
                 "walk_acceptance": float(np.mean(np.concatenate([g.walked for g in groups]) / proposals)),
                 "acceptance_by_chain": (np.concatenate([g.accepted for g in groups]) / proposals).tolist(),
                 "steps": [float(math.exp(g.log_step)) for g in groups],
-                "workers": tasks, "screened": SCREEN, "probes": split.probes,
+                "workers": tasks, "screened": len(screen), "probes": split.probes, "burn_in_iterations": BURN,
                 "seconds": {key: round(value, 1) for key, value in clock.items()}}
     effective = float(np.min(convergence.ess_bulk)) * convergence.kish
     return Posterior(problem=problem, used=used, z=draws.z.reshape(-1, n), weights=weights,

@@ -220,9 +220,12 @@ class PosteriorStage(Frozen):
         "convergence is judged over at least 4 chains.")
     chains_per_group: Annotated[int, Field(ge=1, le=256)] = Field(
         4, description="Chains per group (they share the adapted kernel, and one batch of the twin a step).")
-    particles: Annotated[int, Field(ge=16, le=100_000)] = Field(
-        256, description="Particles per group in the exploration (tempered sequential Monte Carlo from the prior to "
-        "the posterior; the sampling phase's proposal is fitted to them).")
+    explorers_per_group: Annotated[int, Field(ge=1, le=1024)] = Field(
+        16, description="Chains per group in the exploration (random walks from dispersed starts; the sampling "
+        "phase's proposal is fitted to their draws).")
+    warmup: Annotated[int, Field(ge=20, le=100_000)] = Field(
+        1500, description="Exploration iterations per explorer (the random walk adapted); the stochastic correction "
+        "comes halfway through.")
     tries: Annotated[int, Field(ge=1, le=256)] = Field(
         8, description="Proposals of the independent multiple-try step per chain and iteration (all in one batch of "
         "the twin).")

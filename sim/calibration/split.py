@@ -65,7 +65,7 @@ def informed(density: TwinDensity, probes: np.ndarray) -> Split:
     points = np.repeat(probes[:, None, None, :], n, axis=1).repeat(GRID, axis=2)          # (P, n, GRID, n)
     for i in range(n):
         points[:, i, :, i] = grid
-    twin = density.batch(points.reshape(-1, n))
+    twin = getattr(density.batch, "spread", density.batch)(points.reshape(-1, n))
     log_lik = density.log_likelihood(twin).reshape(P, n, GRID)
     finite = np.where(np.isfinite(log_lik), log_lik, np.nan)
     with np.errstate(invalid="ignore"):

@@ -197,12 +197,25 @@ class Evaluator:
             return np.vstack(self.workers.map(twin_chunk, chunks))
         return np.vstack([twin_batch(self.problem, chunk) for chunk in chunks])
 
+    def spread(self, z: np.ndarray) -> np.ndarray:
+        """:meth:`__call__` for a large batch, its chunks spread over the workers (the values are the same wherever a
+        point is evaluated: the compiled twin's value for a point does not depend on its batch)."""
+        z = np.atleast_2d(np.asarray(z, float))
+        workers = getattr(self.workers, "workers", 1)
+        if self.compiled is None or workers <= 1 or len(z) <= CHUNK:
+            return self(z)
+        return np.vstack(self.workers.map(_evaluate_chunk, [z[i:i + CHUNK] for i in range(0, len(z), CHUNK)]))
+
     def __reduce__(self):
         # In a worker process (profiles, chains): the worker's own evaluator of the problem it holds.
         return (worker_evaluator, ())
 
 
 _WORKER_EVALUATOR: Evaluator | None = None
+
+
+def _evaluate_chunk(z: np.ndarray) -> np.ndarray:
+    return worker_evaluator()(z)
 
 
 def worker_evaluator() -> Evaluator:
