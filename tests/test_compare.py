@@ -157,6 +157,7 @@ def test_compare_aligns_horizons_by_date_and_reports_missing_metrics(tmp_path, r
     assert "Not in late" in lonely.get_supxlabel()
 
 
+@pytest.mark.slow
 def test_compare_two_tiny_runs_with_legend_by_scenario(tmp_path):
     tiny = ROOT / "tests" / "data" / "tiny.yaml"
     push_off = tmp_path / "tiny-no-push.yaml"
@@ -310,6 +311,7 @@ def tiny_effects(tmp_path_factory, tiny_posterior_module):
     return tables
 
 
+@pytest.mark.slow
 def test_the_effect_table_of_a_counterfactual_over_the_posterior(tiny_effects):
     rows, results, report = tiny_effects["posterior"]
     assert list(rows) == ["2009-11-30", "2011-01-01", "2011-10-31", "2011-12-31"]  # the figures' dates, the end

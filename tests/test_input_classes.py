@@ -170,6 +170,7 @@ def assert_one_line(capsys, status: int, file, field: str | None) -> str:
     return lines[0]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", sorted(CLASSES))
 def test_each_class_is_one_line_naming_file_and_field(name, tmp_path, baseline_path, capsys):
     @FAST
@@ -376,6 +377,7 @@ def one_run(tmp_path_factory, tiny_path):
     return out
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("place", PLACES)
 def test_unwritable_output_places_are_refused_before_any_work(place, tmp_path, tiny_path, one_run, capsys):
     (tmp_path / "afile").write_text("x")
@@ -394,6 +396,7 @@ def test_unwritable_output_places_are_refused_before_any_work(place, tmp_path, t
         assert "expected a" in line, line
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("command", [["schema"], ["validate", "scenarios/baseline.yaml", "scenarios/no-imitation.yaml"]])
 def test_output_cut_short_by_its_reader_ends_quietly(command, scenarios_dir):
     process = subprocess.Popen([sys.executable, "-m", "sim", *command], stdout=subprocess.PIPE, cwd=scenarios_dir.parent,

@@ -141,6 +141,7 @@ def embedded_pngs(parser: StrictHTML) -> list[bytes]:
     return [base64.b64decode(src[len(prefix):], validate=True) for src in parser.images]
 
 
+@pytest.mark.slow
 def test_run_report_is_valid_and_self_contained(run_dir):
     parser = check_html((run_dir / "report.html").read_text(encoding="utf-8"))
     pngs = embedded_pngs(parser)
@@ -148,6 +149,7 @@ def test_run_report_is_valid_and_self_contained(run_dir):
     assert pngs == [(run_dir / "figures" / f"{name}.png").read_bytes() for name in RUN_FIGURES]
 
 
+@pytest.mark.slow
 def test_comparison_report_is_valid_and_self_contained(comparison_dir):
     parser = check_html((comparison_dir / "report.html").read_text(encoding="utf-8"))
     assert [png_size(p)[0] > 0 for p in embedded_pngs(parser)] == [True, True]

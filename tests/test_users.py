@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from scipy.linalg import expm
 from scipy.stats import binom, chi2
 
@@ -125,6 +126,7 @@ def test_simulated_step_matches_its_exact_law():
     assert abs(simulated.mean() - mean) < 4 * sd / np.sqrt(reps)
 
 
+@pytest.mark.slow
 def test_daily_step_is_first_order_close_to_the_continuous_process():
     days = 30.0 * np.arange(1, 13)
     daily, continuous = exact_means(days, 1.0)
