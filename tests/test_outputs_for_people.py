@@ -9,8 +9,9 @@ import numpy as np
 import pytest
 
 from sim.cli import main
-from sim.report.content import error_text, model_text, number, numbers_alike, value_text
-from sim.plotting import series as S
+from sim.report.content import error_text, model_text
+from sim.report.numbers import number, numbers_alike, value_text
+from sim.results import series as S
 from sim.plotting.figures import TARGET_MARKERS
 from sim.targets import Target
 

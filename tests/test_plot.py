@@ -24,7 +24,7 @@ from matplotlib.collections import LineCollection
 
 from sim.cli import main
 from sim.plotting import figures as F
-from sim.plotting.results import load_result
+from sim.results.loading import load_result
 from sim.plotting.style import OKABE_ITO
 from sim.targets import Targets
 
@@ -200,7 +200,7 @@ def test_monthly_figure_without_timeseries_shows_the_mean_only(tiny_run, tmp_pat
 
 
 def test_month_ends_leave_out_an_unfinished_last_month():
-    from sim.plotting.series import month_ends
+    from sim.results.series import month_ends
 
     dates = np.arange(np.datetime64("2010-01-15"), np.datetime64("2010-03-10"))
     index, starts, end = month_ends(dates)

@@ -18,7 +18,7 @@ import pytest
 from sim import Scenario, simulate
 from sim.cli import main
 from sim.errors import InputError
-from sim.plotting.results import load_result
+from sim.results.loading import load_result
 from sim.posterior import assign, draw_indices, load_posterior, scenarios_for, write_posterior
 
 WEIGHTS = np.array([1.0, 0.0, 2.0, 1.0, 3.0, 1.0])

@@ -20,10 +20,11 @@ from pathlib import Path
 import pytest
 
 from sim.cli import main
-from sim.plotting import series as S
+from sim.results import series as S
 from sim.plotting.figures import RUN_FIGURES
-from sim.plotting.results import load_result
-from sim.report.content import number, targets_table
+from sim.results.loading import load_result
+from sim.report.content import targets_table
+from sim.report.numbers import number
 
 ROOT = Path(__file__).resolve().parents[1]
 VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}

@@ -135,7 +135,7 @@ def write_figures(directory: Path, scenario: Scenario, summary: Summary, targets
     replications are handed over in memory (``runs``) rather than read back
     from ``timeseries.csv``, which takes seconds for a hundred of them.
     """
-    from ..plotting.results import Result
+    from ..results.loading import Result
     from ..report.writing import write_run
 
     run_directory = directory.parent
