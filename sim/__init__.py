@@ -6,9 +6,6 @@
 
 from .model import RunRecords, simulate
 from .scenario import Scenario
-from .versioning import model_version
-
-__version__ = "0.1.0"
-"""The package's version; :func:`model_version` adds a hash of the model's source to it."""
+from .versioning import __version__, model_version
 
 __all__ = ["RunRecords", "Scenario", "simulate", "model_version", "__version__"]

@@ -33,7 +33,7 @@ def simulate_users(scenario, days: int, replications: int, dt: float = 1.0) -> n
     """States after ``days`` days: array (replications, 2**platforms)."""
     out = []
     for r in range(replications):
-        users = Run(scenario, r).mechanism("users")  # the users' engine of replication r, outside its run
+        users = Run(scenario, r).engine("users")  # the users' engine of replication r, outside its run
         for k in range(len(scenario.platforms)):
             users.launch(k)
         for _ in range(int(round(days / dt))):

@@ -43,7 +43,7 @@ import os
 import re
 from fnmatch import fnmatchcase
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, get_args, get_origin
+from typing import Any, TypeVar, get_args, get_origin
 
 import yaml
 from pydantic import BaseModel, ValidationError
@@ -53,8 +53,7 @@ from ..files import checked_path, read_input_text
 from . import paths
 from .events import dated_events, event_overrides
 
-if TYPE_CHECKING:
-    from .schema import Scenario
+M = TypeVar("M", bound=BaseModel)
 
 DIRECTIVES = ("extends", "set")
 MAX_DEPTH = 32
@@ -311,15 +310,6 @@ def as_reference(exc: InputError, path: Path, written: str, *, source: str, fiel
     return exc
 
 
-def load_referenced_scenario(path: str | os.PathLike, *, source: str, field: str | None) -> "Scenario":
-    """The scenario a spec names (its ``base``): the file's own problems are reported against that field."""
-    path = checked_path(path, source=source, field=field)
-    try:
-        return load_scenario(path)
-    except InputError as exc:
-        raise as_reference(exc, path, str(path), source=source, field=field) from None
-
-
 def _read_base(base_path: Path, extends: str, source: str) -> dict:
     """The mapping of the file named by ``extends``; its problems are reported against ``extends``."""
     try:
@@ -385,8 +375,14 @@ def _relocate_paths(data: dict, path: Path) -> None:
             node[key] = os.path.normpath(os.path.abspath(target))
 
 
-def load_scenario(path: str | os.PathLike) -> "Scenario":
-    """Resolve and validate the scenario file at ``path``, its dated events applied in turn."""
+def load_resolved(path: str | os.PathLike, model: type[M]) -> tuple[M, Origins]:
+    """Resolve (``extends``, ``set``) and validate the scenario file at ``path`` as ``model``, its dated events
+    applied in turn; with where each field came from, for the checks that need more than the format.
+
+    Only the format is checked here: what needs the model or the reported
+    figures (``outputs.metrics`` patterns, the targets file) is checked where
+    both are known, :mod:`sim.inputs`.
+    """
     path = Path(path)
     source = str(path)
     origins = Origins(source)
@@ -396,34 +392,17 @@ def load_scenario(path: str | os.PathLike) -> "Scenario":
         data["name"] = path.stem  # a scenario is named by its own file unless it says otherwise
         origins.assign("name", source)
     try:
-        scenario = validate_document(data, source=source, origins=origins)
+        scenario = validate_model(model, data, origins)
     except InputError as exc:
         if named_by_file and exc.field == "name":
             raise InputError(f"{exc.expected} (the name comes from the file name when the file sets none: "
                              "add name: to choose one)", source=source, field="name") from None
         raise
     check_events(scenario, origins)
-    _check_targets_file(scenario, origins)
     if scenario.posterior is not None and not Path(scenario.posterior).is_dir():
         raise InputError(f"expected a posterior directory (from bandwagon calibrate), got {scenario.posterior} "
                          "(not found)", source=origins.source_of("posterior"), field="posterior")
-    return scenario
-
-
-def _check_targets_file(scenario: "Scenario", origins: Origins) -> None:
-    from ..targets import Targets
-
-    targets = scenario.outputs.targets
-    if targets is None:
-        return
-    source = origins.source_of("outputs.targets")
-    if not Path(targets).is_file():
-        raise InputError(f"expected an existing targets file, got {targets} (not found)", source=source,
-                         field="outputs.targets")
-    try:
-        Targets.from_yaml(targets)
-    except InputError as exc:
-        raise InputError(f"expected a targets file, but {exc.line()}", source=source, field="outputs.targets") from None
+    return scenario, origins
 
 
 # --- validation ----------------------------------------------------------------------------
@@ -528,35 +507,13 @@ def _wants_text_only(schema: dict, node: dict) -> bool:
             and not any(o.get("format") in ("date", "date-time") or "type" not in o for o in options))
 
 
-def validate_document(data: dict, *, source: str, origins: Origins | None = None) -> "Scenario":
-    """Build a :class:`Scenario` from a resolved document, or raise one-line errors."""
-    from .schema import Scenario
-
-    origins = origins or Origins(source)
-    scenario = validate_model(Scenario, data, origins)
-    _check_metrics(scenario, origins)
-    return scenario
-
-
-def _check_metrics(scenario: "Scenario", origins: Origins) -> None:
-    from ..model import metric_names
-
-    names = metric_names(scenario)
-    for i, pattern in enumerate(scenario.outputs.metrics):
-        if not any(fnmatchcase(name, pattern) for name in names):
-            field = f"outputs.metrics.{i}"
-            raise InputError(f"expected a pattern matching a metric of this scenario (e.g. {', '.join(names[:4])}, "
-                             f"...), got {pattern!r}", source=origins.source_of(field), field=field)
-
-
-def check_events(scenario: "Scenario", origins: "Origins | str") -> None:
+def check_events(scenario: BaseModel, origins: "Origins | str") -> None:
     """Apply every enabled dated event in date order, as a run will, and validate each result.
 
     What a run would refuse mid-way (a rate pushed below zero or past its
     bound) is refused here, naming the file that defined the event.
     """
-    from .schema import Scenario
-
+    model = type(scenario)
     source_of = origins.source_of if isinstance(origins, Origins) else (lambda field: origins)
     current = scenario
     for date, name in dated_events(scenario):
@@ -564,7 +521,7 @@ def check_events(scenario: "Scenario", origins: "Origins | str") -> None:
         event = current.events[name]
         changed = event_overrides(data, event, source=source_of(f"events.{name}"))
         try:
-            current = validate_model(Scenario, data, f"events.{name}")
+            current = validate_model(model, data, f"events.{name}")
         except InputError as exc:
             index = next((i for i, change in enumerate(event.changes) for path in changed
                           if path == exc.field and fnmatchcase(path, change.path)), None)

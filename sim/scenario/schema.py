@@ -43,6 +43,7 @@ from ..errors import FieldError
 from ..files import os_path
 from . import paths
 from .apportion import NATIONAL, level_provinces
+from .loading import load_resolved, validate_model
 from .shifts import parse_shift
 
 Key = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$")]
@@ -509,17 +510,18 @@ class Scenario(Frozen):
 
     @classmethod
     def from_yaml(cls, path) -> "Scenario":
-        """Load, resolve (``extends``, ``set``) and validate a scenario file."""
-        from .loading import load_scenario
+        """Load, resolve (``extends``, ``set``) and validate a scenario file against the format.
 
-        return load_scenario(path)
+        What needs the model or a targets file (``outputs.metrics`` patterns,
+        ``outputs.targets``) is checked by :func:`sim.inputs.load_scenario`,
+        which the commands use.
+        """
+        return load_resolved(path, cls)[0]
 
     @classmethod
     def from_dict(cls, data: dict, source: str = "<scenario>") -> "Scenario":
-        """Validate an already resolved document; errors name ``source``."""
-        from .loading import validate_document
-
-        return validate_document(data, source=source)
+        """Validate an already resolved document against the format (the schema only); errors name ``source``."""
+        return validate_model(cls, data, source)
 
     def to_dict(self) -> dict:
         """The resolved document, JSON-compatible (dates as ISO strings).

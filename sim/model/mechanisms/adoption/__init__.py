@@ -13,4 +13,4 @@ from .hazard import metric_names
 from .meanfield import AdoptionMeanField
 
 MECHANISM = Definition(name="adoption", order=30, metric_names=metric_names, engine=Adoption,
-                       meanfield=AdoptionMeanField)
+                       meanfield=AdoptionMeanField, reads=("users.registered",), inputs=("multiplier",))

@@ -6,4 +6,6 @@ from .meanfield import InteractionMeanField
 from .metrics import float_metrics, metric_names
 
 MECHANISM = Definition(name="interaction", order=40, metric_names=metric_names, engine=Interaction,
-                       meanfield=InteractionMeanField, float_metrics=float_metrics)
+                       meanfield=InteractionMeanField, float_metrics=float_metrics,
+                       reads=("users.registered", "following.followers", "adoption.opened_since"),
+                       sets=("following.appeal", "following.unfollow", "adoption.multiplier"))
