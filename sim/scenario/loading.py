@@ -27,13 +27,15 @@ specs) is read by :func:`read_yaml_mapping` and validated by
   ``seed: 7.0`` or ``enabled: 'yes'`` are errors, not coerced.  Dates may be
   written bare (``2011-10-15``) or quoted (``'2011-10-15'``), as the schema's
   ``format: date`` strings say; an impossible date (``2011-02-30``) is an error
-  naming its field.
+  naming its field, and so is a date where the schema wants text
+  (``description: 2011-01-01``: quote it to keep it as text).
 """
 
 from __future__ import annotations
 
 import copy
 import datetime as dt
+import functools
 import json
 import math
 import numbers
@@ -404,18 +406,22 @@ def load_resolved(path: str | os.PathLike, model: type[M]) -> tuple[M, Origins]:
 
 
 # --- validation ----------------------------------------------------------------------------
-def as_json(data: Any, source_of, prefix: str = "") -> Any:
-    """The document as JSON values (dates as ISO text), refusing what JSON cannot hold, by field."""
+def as_json(data: Any, source_of, prefix: str = "", dates: list[tuple[str, str]] | None = None) -> Any:
+    """The document as JSON values (dates as ISO text), refusing what JSON cannot hold, by field.
+
+    ``dates``, if given, collects the dates turned into text, with their paths (see :func:`_check_dates`).
+    """
     if isinstance(data, dict):
         out = {}
         for key, value in data.items():
             path = f"{prefix}.{key}" if prefix else str(key)
             if not isinstance(key, str):
                 raise InputError(f"expected a text key, got {key!r}", source=source_of(prefix), field=path)
-            out[key] = as_json(value, source_of, path)
+            out[key] = as_json(value, source_of, path, dates)
         return out
     if isinstance(data, (list, tuple)):
-        return [as_json(value, source_of, f"{prefix}.{i}" if prefix else str(i)) for i, value in enumerate(data)]
+        return [as_json(value, source_of, f"{prefix}.{i}" if prefix else str(i), dates)
+                for i, value in enumerate(data)]
     if data is None or isinstance(data, (str, bool)):
         return data
     if isinstance(data, numbers.Integral):
@@ -423,6 +429,8 @@ def as_json(data: Any, source_of, prefix: str = "") -> Any:
     if isinstance(data, numbers.Real):
         return float(data)
     if isinstance(data, (dt.date, dt.datetime)):
+        if dates is not None:
+            dates.append((prefix, data.isoformat()))
         return data.isoformat()
     raise InputError(f"expected text, a number, a date, a list or a mapping, got {type(data).__name__}",
                      source=source_of(prefix), field=prefix or None)
@@ -435,11 +443,68 @@ def validate_model(model: type[BaseModel], data: dict, origins: "Origins | str")
     ISO text, ``true`` is not a number and ``'5'`` is not an integer.
     """
     source_of = origins.source_of if isinstance(origins, Origins) else (lambda field: origins)
-    text = json.dumps(as_json(data, source_of), allow_nan=True)
+    dates: list[tuple[str, str]] = []
+    text = json.dumps(as_json(data, source_of, dates=dates), allow_nan=True)
+    _check_dates(model, dates, source_of)
     try:
         return model.model_validate_json(text, strict=True)
     except (FieldError, ValidationError) as exc:
         raise as_input_error(exc, model, origins) from None
+
+
+def _check_dates(model: type[BaseModel], dates: list[tuple[str, str]], source_of) -> None:
+    """A YAML date (written bare) only where the schema says ``format: date``: elsewhere text was meant.
+
+    JSON has no dates, so a bare ``description: 2011-01-01`` would reach the model as the text
+    ``'2011-01-01'`` and be taken silently; like ``seed: '5'``, it is refused by field.
+    """
+    for path, date in dates:
+        node = _schema_node(_json_schema(model), path.split("."))
+        if node is not None and _wants_text_only(_json_schema(model), node):
+            raise InputError(f"expected text, got the date {date} written bare (quote it to keep it as text)",
+                             source=source_of(path), field=path)
+
+
+@functools.cache
+def _json_schema(model: type[BaseModel]) -> dict:
+    return model.model_json_schema()
+
+
+def _resolved(schema: dict, node: dict) -> dict:
+    while "$ref" in node:
+        node = schema["$defs"][node["$ref"].split("/")[-1]]
+    return node
+
+
+def _schema_node(schema: dict, path: list[str]) -> dict | None:
+    """The JSON Schema node at ``path`` (mapping keys, list indices), or None where the schema says nothing."""
+    node = schema
+    for part in path:
+        node = _resolved(schema, node)
+        options = [_resolved(schema, n) for n in node.get("anyOf", [node])]
+        for option in options:
+            if part in option.get("properties", {}):
+                node = option["properties"][part]
+                break
+            if isinstance(option.get("additionalProperties"), dict):
+                node = option["additionalProperties"]
+                break
+            if option.get("patternProperties"):
+                node = next(iter(option["patternProperties"].values()))
+                break
+            if isinstance(option.get("items"), dict) and part.isdigit():
+                node = option["items"]
+                break
+        else:
+            return None
+    return _resolved(schema, node)
+
+
+def _wants_text_only(schema: dict, node: dict) -> bool:
+    """Whether ``node`` takes strings but no date (a date written there was meant as text)."""
+    options = [_resolved(schema, n) for n in node.get("anyOf", [node])]
+    return (any(o.get("type") == "string" for o in options)
+            and not any(o.get("format") in ("date", "date-time") or "type" not in o for o in options))
 
 
 def check_events(scenario: BaseModel, origins: "Origins | str") -> None:

@@ -23,7 +23,11 @@ Every number is bounded by what the model can run with, and each bound is
 stated in the field's description and in the error: rates at most
 :data:`MAX_RATE`, people at most :data:`MAX_PEOPLE`, at most
 :data:`MAX_AGENCIES` potential adopters over all levels, :data:`MAX_PLATFORMS`
-platforms, a horizon of at most :data:`MAX_DAYS` days.
+platforms, a horizon of at most :data:`MAX_DAYS` days, durations of at most
+:data:`MAX_HOURS` hours, teams of at most :data:`MAX_STAFF`, at most
+:data:`MAX_MESSAGES` messages in a run.  Every number of the
+schema has a stated maximum (``bandwagon schema`` prints them), and the
+input tests run the model at each one (``tests/test_input_bounds.py``).
 """
 
 from __future__ import annotations
@@ -63,10 +67,29 @@ MAX_PLATFORMS = 8
 MAX_DAYS = 36_525
 """Longest horizon, in days (100 years): the model records every metric every day."""
 MAX_ELASTICITY = 10.0
-"""Largest size elasticity (either sign) and size dispersion keep size weights within floating point."""
+"""Largest size elasticity (either sign) and size dispersion keep size weights within floating point; as
+the elasticity of appeal or adoption to responsiveness, 10 already takes 65% off at a 10% shortfall."""
+MAX_HOURS = 24.0 * MAX_DAYS
+"""Longest duration, threshold or time scale in hours: the longest horizon (a patience of 1e308 hours
+overflowed the moments of its distribution; anything longer than the horizon means "never")."""
+MIN_HOURS = 0.001
+"""Shortest duration or time scale in hours (3.6 seconds; in days, :data:`MIN_DAYS`): instantaneous for every
+purpose here, and a smaller positive number underflows to 0 once turned into days (a log-normal service of
+5e-324 hours failed on log(0))."""
+MIN_DAYS = 0.0001
+MAX_CV = 100.0
+"""Largest coefficient of variation of a duration (a log-normal's sigma of 3; larger overflows its moments)."""
+MAX_STAFF = 1_000
+"""Most staff in one team: a shift change costs one claim per member of staff absent (a team of 1e9 ran out
+of memory)."""
+MAX_MESSAGES = 20_000_000
+"""Most messages the desks of a run could receive were everyone within their reach to follow them (the
+baseline: about 40,000; any shipped scenario under any draw of the shipped posterior: at most about
+2,000,000).  A message costs a few SimPy events, about 15 us in all, so a run at this bound costs about 5
+minutes a replication; a rate of 1e6 messages per follower a day, within its own bound, never ended."""
 
 Rate = Annotated[float, Field(ge=0, le=MAX_RATE, allow_inf_nan=False)]
-Finite = Annotated[float, Field(allow_inf_nan=False)]
+ChangeValue = Annotated[float, Field(ge=-MAX_RATE, le=MAX_RATE, allow_inf_nan=False)]
 Share = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
 People = Annotated[float, Field(ge=0, le=MAX_PEOPLE, allow_inf_nan=False)]
 Multiplier = Annotated[float, Field(ge=0, le=MAX_RATE, allow_inf_nan=False)]
@@ -201,8 +224,9 @@ class Level(Frozen):
         description="How the count is split over provinces: one national group, equally, or by population."
     )
     parent: Key | None = Field(None, description="Level whose adoption exerts upper-tier pressure.")
-    population_served: Annotated[float, Field(gt=0, le=MAX_PEOPLE, allow_inf_nan=False)] = Field(
-        description=f"Median population served by one adopter (people, above 0, at most {MAX_PEOPLE:,.0f}).")
+    population_served: Annotated[float, Field(ge=1, le=MAX_PEOPLE, allow_inf_nan=False)] = Field(
+        description=f"Median population served by one adopter (people, 1 to {MAX_PEOPLE:,.0f}; fewer underflow the "
+        "size weights).")
     size_dispersion: Annotated[float, Field(ge=0, le=MAX_ELASTICITY, allow_inf_nan=False)] = Field(
         0.5, description=f"Log-normal sigma of population served within the level (at most {MAX_ELASTICITY:g})."
     )
@@ -244,8 +268,10 @@ class Change(Frozen):
 
     path: str = Field(description="Dotted path of a time-varying parameter; '*' matches any key.")
     multiply: Multiplier | None = None
-    add: Finite | None = None
-    set: Finite | None = None
+    add: ChangeValue | None = Field(None, description=f"Added to the value (between -{MAX_RATE:,.0f} and "
+                                    f"{MAX_RATE:,.0f}, the widest bound of a time-varying parameter).")
+    set: ChangeValue | None = Field(None, description=f"The new value (between -{MAX_RATE:,.0f} and "
+                                    f"{MAX_RATE:,.0f}).")
 
     @field_validator("path")
     @classmethod
@@ -291,7 +317,10 @@ def _shift_text(text: str) -> str:
 
 
 ShiftText = Annotated[str, AfterValidator(_shift_text)]
-Positive = Annotated[float, Field(gt=0, allow_inf_nan=False)]
+Hours = Annotated[float, Field(ge=MIN_HOURS, le=MAX_HOURS, allow_inf_nan=False)]
+Days = Annotated[float, Field(ge=MIN_DAYS, le=MAX_DAYS, allow_inf_nan=False)]
+Elasticity = Annotated[float, Field(ge=0, le=MAX_ELASTICITY, allow_inf_nan=False)]
+StaffCount = Annotated[int, Field(ge=0, le=MAX_STAFF)]
 
 
 class Duration(Frozen):
@@ -299,8 +328,9 @@ class Duration(Frozen):
 
     distribution: Literal["exponential", "lognormal", "deterministic"] = Field(
         "exponential", description="exponential (coefficient of variation 1), lognormal (give cv) or deterministic.")
-    mean_hours: Positive = Field(description="Mean duration, hours (positive).")
-    cv: Positive | None = Field(None, description="Coefficient of variation (sd / mean); lognormal only.")
+    mean_hours: Hours = Field(description=f"Mean duration, hours ({MIN_HOURS:g} to {MAX_HOURS:,.0f}).")
+    cv: Annotated[float, Field(gt=0, le=MAX_CV, allow_inf_nan=False)] | None = Field(
+        None, description=f"Coefficient of variation (sd / mean, above 0, at most {MAX_CV:g}); lognormal only.")
 
     @model_validator(mode="after")
     def _cv_for_lognormal(self) -> "Duration":
@@ -312,7 +342,7 @@ class Duration(Frozen):
 class Team(Frozen):
     """People handling messages: a SimPy resource of ``size`` servers on duty in their shifts."""
 
-    size: Annotated[int, Field(ge=0)] = Field(description="Staff in the team (servers).")
+    size: StaffCount = Field(description=f"Staff in the team (servers; at most {MAX_STAFF:,}).")
     shifts: list[ShiftText] = Field(
         ["daily 00:00-24:00"], min_length=1,
         description="When they are on duty: '<days> HH:MM-HH:MM [xN]' (e.g. 'mon-fri 09:00-17:00').")
@@ -345,13 +375,12 @@ class Messages(Frozen):
     patience: Duration | None = Field(None, description="How long a sender waits for an answer before giving up "
                                       "(while waiting; never during handling); none: forever.")
 
-    @model_validator(mode="after")
-    def _profiles(self) -> "Messages":
-        if sum(self.hourly) <= 0:
-            raise ValueError("expected some positive hourly weight")
-        if sum(self.weekly) <= 0:
-            raise ValueError("expected some positive weekly weight")
-        return self
+    @field_validator("hourly", "weekly")
+    @classmethod
+    def _some_positive(cls, weights: list[float], info) -> list[float]:
+        if sum(weights) <= 0:
+            raise ValueError(f"expected some positive {info.field_name} weight")
+        return weights
 
 
 class HotIssue(Frozen):
@@ -361,8 +390,9 @@ class HotIssue(Frozen):
     hour: Annotated[float, Field(ge=0, lt=24, allow_inf_nan=False)] = Field(0.0, description="Hour it breaks.")
     accounts: list[Key] = Field([], description="Named accounts it hits.")
     levels: list[Key] = Field([], description="Agency levels whose (sampled) ordinary accounts it hits.")
-    surge: Annotated[float, Field(ge=1, allow_inf_nan=False)] = Field(description="Rate multiplier at onset (>= 1).")
-    decay_days: Positive = Field(description="E-folding time of the surge, days.")
+    surge: Annotated[float, Field(ge=1, le=MAX_RATE, allow_inf_nan=False)] = Field(
+        description=f"Rate multiplier at onset (at least 1, at most {MAX_RATE:,.0f}).")
+    decay_days: Days = Field(description=f"E-folding time of the surge, days ({MIN_DAYS:g} to {MAX_DAYS:,}).")
     description: str | None = None
     source: str | None = None
 
@@ -384,22 +414,26 @@ class Feedback(Frozen):
     follow rates describe), and followers unfollow at ``unfollow_rate_per_day * (1 - appeal)``.
     """
 
-    window_days: Annotated[int, Field(ge=1)] = Field(7, description="Days over which responsiveness is measured.")
-    prior_messages: Annotated[float, Field(ge=0, allow_inf_nan=False)] = Field(
+    window_days: Annotated[int, Field(ge=1, le=MAX_DAYS)] = Field(
+        7, description=f"Days over which responsiveness is measured (1 to {MAX_DAYS:,}).")
+    prior_messages: Annotated[float, Field(ge=0, le=MAX_PEOPLE, allow_inf_nan=False)] = Field(
         10.0, description="Followers judge a share from few messages cautiously: the prompt share is "
-        "(prompt + prior_messages * reference_share) / (received + prior_messages).")
-    within_hours: Positive = Field(24.0, description="An answer within this many hours counts as prompt.")
+        "(prompt + prior_messages * reference_share) / (received + prior_messages); at most "
+        f"{MAX_PEOPLE:,.0f}.")
+    within_hours: Hours = Field(24.0, description="An answer within this many hours counts as prompt "
+                                f"({MIN_HOURS:g} to {MAX_HOURS:,.0f}).")
     reference_share: Annotated[float, Field(gt=0, le=1, allow_inf_nan=False)] = Field(
         0.9, description="Share answered promptly at which appeal is full.")
-    elasticity: Annotated[float, Field(ge=0, allow_inf_nan=False)] = Field(
-        0.0, description="Elasticity of appeal to the prompt share below the reference (0: no feedback).")
-    reference_median_hours: Positive = Field(24.0, description="Median response time at which appeal is full.")
-    delay_elasticity: Annotated[float, Field(ge=0, allow_inf_nan=False)] = Field(
-        0.0, description="Elasticity of appeal to a median response time above the reference.")
+    elasticity: Elasticity = Field(
+        0.0, description=f"Elasticity of appeal to the prompt share below the reference (0: no feedback; at most {MAX_ELASTICITY:g}).")
+    reference_median_hours: Hours = Field(24.0, description="Median response time at which appeal is full "
+                                          f"({MIN_HOURS:g} to {MAX_HOURS:,.0f}).")
+    delay_elasticity: Elasticity = Field(
+        0.0, description=f"Elasticity of appeal to a median response time above the reference (at most {MAX_ELASTICITY:g}).")
     unfollow_rate_per_day: Rate = Field(0.0, description="Unfollow hazard per follower per day at zero appeal.")
-    adoption_elasticity: Annotated[float, Field(ge=0, allow_inf_nan=False)] = Field(
+    adoption_elasticity: Elasticity = Field(
         0.0, description="Optional: elasticity of a level's adoption hazard to its sampled accounts' prompt "
-        "share relative to the reference (0: off).")
+        f"share relative to the reference (0: off; at most {MAX_ELASTICITY:g}).")
 
 
 class LevelDesks(Frozen):
@@ -415,8 +449,9 @@ class Interaction(Frozen):
     messages: Messages
     accounts: dict[Key, Desk] = Field({}, description="The desk of every named account.")
     levels: dict[Key, LevelDesks] = Field({}, description="Ordinary accounts by agency level (sampled).")
-    sample_per_level: Annotated[int, Field(ge=0)] = Field(
-        0, description="Agencies of each listed level simulated in full; level totals are scaled up from them.")
+    sample_per_level: Annotated[int, Field(ge=0, le=MAX_AGENCIES)] = Field(
+        0, description="Agencies of each listed level simulated in full (all of a smaller level: a census); level "
+        f"totals are scaled up from them (at most {MAX_AGENCIES:,}).")
     hot_issues: dict[Key, HotIssue] = Field({}, description="Dated surges of messages.")
     feedback: Feedback = Feedback()
 
@@ -628,6 +663,7 @@ class Scenario(Frozen):
             if name not in self.agencies.levels:
                 raise FieldError(f"{prefix}.levels.{name}", f"expected one of the levels {sorted(self.agencies.levels)}")
             self._check_desk(f"{prefix}.levels.{name}.desk", level.desk, messages)
+        self._check_message_volume(interaction)
         for name, issue in interaction.hot_issues.items():
             within(f"{prefix}.hot_issues.{name}.date", issue.date)
             for i, account in enumerate(issue.accounts):
@@ -639,6 +675,47 @@ class Scenario(Frozen):
                     raise FieldError(f"{prefix}.hot_issues.{name}.levels.{i}",
                                      f"expected a level listed under interaction.levels {sorted(interaction.levels)}, "
                                      f"got {level!r}")
+
+    def _check_message_volume(self, interaction: Interaction) -> None:
+        """At most :data:`MAX_MESSAGES` in a run, were everyone within the desks' reach to follow them.
+
+        The volume is a product of fields (the message rate, the platforms' activity, the people a desk can
+        reach, the days it is open, the surges), so no single field's maximum can bound it: a rate of 1e6
+        messages per follower a day, within its own bound, never ended.  The fields are named in the order
+        the loader blames them (the one the most derived file set).
+        """
+        messages = interaction.messages
+        capacity = self.population.internet.capacity
+        weekday = max(messages.weekly) * len(messages.weekly) / sum(messages.weekly)
+        horizon = self.horizon
+
+        def extra_days(hits) -> float:  # a surge's excess integrates to (surge - 1) * decay_days days
+            return sum((issue.surge - 1) * issue.decay_days for issue in interaction.hot_issues.values() if hits(issue))
+
+        volumes: list[tuple[float, str, list[str]]] = []
+        for name in interaction.accounts:
+            account = self.accounts[name]
+            people = sum(messages.activity.get(p, 1.0) * spec.reach * capacity for p, spec in account.platforms.items())
+            days = (horizon.end - account.launch).days + 1 + extra_days(lambda issue: name in issue.accounts)
+            volumes.append((messages.per_follower_per_day * weekday * people * days, f"{name}'s desk",
+                            [f"interaction.messages.activity.{p}" for p in account.platforms]
+                            + [f"accounts.{name}.platforms.{p}.reach" for p in account.platforms]))
+        for name, level in interaction.levels.items():
+            people = sum(messages.activity.get(p, 1.0) * level.follower_share * capacity for p in self.platforms)
+            days = horizon.days + extra_days(lambda issue: name in issue.levels)
+            desks = min(interaction.sample_per_level, self.agencies.levels[name].count)
+            volumes.append((messages.per_follower_per_day * weekday * people * days * desks,
+                            f"the {desks} sampled {name} desks",
+                            [f"interaction.levels.{name}.follower_share", "interaction.sample_per_level"]))
+        total = sum(volume for volume, _, _ in volumes)
+        if total <= MAX_MESSAGES:
+            return
+        volume, desk, fields = max(volumes)
+        expected = (f"expected at most {MAX_MESSAGES:,} messages in a run were everyone within reach to follow, got "
+                    f"{total:.3g} ({desk}: {volume:.3g})")
+        fields += [f"interaction.hot_issues.{n}.surge" for n in interaction.hot_issues]
+        raise FieldError("interaction.messages.per_follower_per_day", expected,
+                         alternatives=tuple((field, expected) for field in fields))
 
     @staticmethod
     def _check_desk(prefix: str, desk: Desk, messages: Messages) -> None:
