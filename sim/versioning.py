@@ -24,7 +24,8 @@ from pathlib import Path
 __version__ = "0.1.0"
 """The package's version (``sim.__version__``); :func:`model_version` adds a hash of the model's source to it."""
 
-MODEL_SOURCES = ("model/**/*.py", "scenario/schema.py", "scenario/apportion.py", "scenario/events.py",
+MODEL_SOURCES = ("model/**/*.py", "scenario/schema.py", "scenario/fields.py", "scenario/sections/*.py",
+                 "scenario/apportion.py", "scenario/events.py",
                  "scenario/loading.py", "scenario/paths.py", "scenario/shifts.py", "streams.py", "calendar.py",
                  "errors.py", "files.py")
 """Glob patterns, relative to the ``sim`` package, of the files the model's results depend on.

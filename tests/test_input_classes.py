@@ -342,6 +342,7 @@ def _alarm(signum, frame):
     raise _Slow()
 
 
+@pytest.mark.slow  # a run to 2011-12-10 per field and side: minutes in all
 @pytest.mark.parametrize("side", ["lower", "upper"])
 @pytest.mark.parametrize("pattern", [pattern for pattern, _ in FIELDS])
 def test_at_its_bounds_every_number_runs_or_is_refused_in_one_line(pattern, side, tmp_path):
