@@ -31,6 +31,13 @@ class Quiet(MeanField):
         return {}
 
 
+class Probe(Engine):
+    """A mechanism with no metrics of its own: each test gives it the one mistake (or input) it is about."""
+
+    def record(self, day):
+        pass
+
+
 def definition(engine: type[Engine], **declared) -> Definition:
     return Definition(name="probe", order=50, metric_names=lambda scenario: [], engine=engine, meanfield=Quiet,
                       **declared)
@@ -79,7 +86,7 @@ def run_with(add, tiny, engine: type[Engine], **declared):
 
 def test_writing_another_mechanisms_state_is_refused(add, tiny):
     """The mistake the interaction loop used to make: writing following's followers."""
-    class Writer(Engine):
+    class Writer(Probe):
         def __init__(self, run):
             super().__init__(run)
             self.following = run.mechanism("following")
@@ -87,28 +94,22 @@ def test_writing_another_mechanisms_state_is_refused(add, tiny):
         def start_day(self, day):
             self.following.followers[("shanghai_city", "sina")] = 0
 
-        def record(self, day):
-            pass
-
     with pytest.raises(TypeError):  # a read-only mapping
         run_with(add, tiny, Writer, reads=("following.followers",))
 
 
 def test_assigning_an_attribute_of_another_mechanism_is_refused(add, tiny):
-    class Assigner(Engine):
+    class Assigner(Probe):
         def __init__(self, run):
             super().__init__(run)
             run.mechanism("following").appeal = {}
-
-        def record(self, day):
-            pass
 
     with pytest.raises(ContractError, match="never writes another's state"):
         run_with(add, tiny, Assigner, reads=("following.followers",))
 
 
 def test_reading_an_undeclared_attribute_is_refused(add, tiny):
-    class Reader(Engine):
+    class Reader(Probe):
         def __init__(self, run):
             super().__init__(run)
             self.users = run.mechanism("users")
@@ -116,46 +117,34 @@ def test_reading_an_undeclared_attribute_is_refused(add, tiny):
         def start_day(self, day):
             self.users.by_state  # declared: registered only
 
-        def record(self, day):
-            pass
-
     with pytest.raises(ContractError, match="users.by_state"):
         run_with(add, tiny, Reader, reads=("users.registered",))
 
 
 def test_reading_a_mutable_object_is_refused(add, tiny):
-    class Racer(Engine):
+    class Racer(Probe):
         def __init__(self, run):
             super().__init__(run)
             run.mechanism("adoption").races  # declared, but the races could be changed through it
-
-        def record(self, day):
-            pass
 
     with pytest.raises(ContractError, match="read-only accessor"):
         run_with(add, tiny, Racer, reads=("adoption.races",))
 
 
 def test_setting_an_undeclared_input_is_refused(add, tiny):
-    class Setter(Engine):
+    class Setter(Probe):
         def __init__(self, run):
             super().__init__(run)
             run.mechanism("following").set("unfollow", ("shanghai_city", "sina"), 0.5)
-
-        def record(self, day):
-            pass
 
     with pytest.raises(ContractError, match="following.unfollow"):
         run_with(add, tiny, Setter, sets=("following.appeal",))
 
 
 def test_a_mechanism_looks_its_peers_up_only_when_it_is_built(add, tiny):
-    class Late(Engine):
+    class Late(Probe):
         def start_day(self, day):
             self.run.mechanism("users")
-
-        def record(self, day):
-            pass
 
     with pytest.raises(ContractError, match="outside a mechanism's __init__"):
         run_with(add, tiny, Late, reads=("users.registered",))
@@ -174,7 +163,7 @@ def test_an_input_set_takes_effect_at_the_time_it_was_set(add, tiny):
     """A multiplier of 0 on every level's adoption, set at the start of a day, stops every race from then on."""
     stop = 700
 
-    class Stopper(Engine):
+    class Stopper(Probe):
         def __init__(self, run):
             super().__init__(run)
             self.adoption = run.mechanism("adoption")
@@ -184,9 +173,6 @@ def test_an_input_set_takes_effect_at_the_time_it_was_set(add, tiny):
             if day == stop:
                 for level in self.levels:
                     self.adoption.set("multiplier", level, 0.0)
-
-        def record(self, day):
-            pass
 
     records = run_with(add, tiny, Stopper, sets=("adoption.multiplier",))
     accounts = records.metrics["gov_accounts.sina"]
@@ -201,7 +187,7 @@ def test_the_following_appeal_set_as_an_input_scales_the_follow_hazard(add, tiny
     """Appeal 0 from launch: no one follows (the interaction loop would otherwise set it each day)."""
     no_loop = tiny.model_copy(update={"interaction": None})
 
-    class Repellent(Engine):
+    class Repellent(Probe):
         def __init__(self, run):
             super().__init__(run)
             self.following = run.mechanism("following")
@@ -210,9 +196,6 @@ def test_the_following_appeal_set_as_an_input_scales_the_follow_hazard(add, tiny
         def start_day(self, day):
             for entry in self.entries:
                 self.following.set("appeal", entry, 0.0)
-
-        def record(self, day):
-            pass
 
     add(definition(Repellent, sets=("following.appeal",)))
     records = simulation_module.Run(no_loop, 0).run()
