@@ -1,7 +1,7 @@
 """Bandwagon: Chinese government agencies on the micro-blogging bandwagon, 2009-2011.
 
 The public API, what a notebook needs (everything else is the machinery of
-the ``bandwagon`` commands)::
+the ``bandwagon`` commands):
 
     from sim import load_scenario, replicate
     scenario = load_scenario("scenarios/baseline.yaml").with_overrides({"events.policy_push.enabled": False})
