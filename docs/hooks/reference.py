@@ -77,9 +77,15 @@ def schema_reference(kind: str) -> str:
     schema = json_schema(kind)
     rows = _rows(schema)
     head = f"{_paragraphs(schema.get('description', ''))}\n\n" if schema.get("description") else ""
-    lines = [f"| `{path}`{' (required)' if row['required'] else ''} | {' or '.join(row['types'])} | {row['default']} | "
-             f"{row['description']} |" for path, row in rows.items()]
+    lines = [f"| {_path_html(path)} | {' or '.join(row['types'])}{row['bounds']} | "
+             f"{'required' if row['required'] else row['default']} | {row['description']} |" for path, row in rows.items()]
     return head + "| field | type | default | description |\n|---|---|---|---|\n" + "\n".join(lines) + "\n"
+
+
+def _path_html(path: str) -> str:
+    """A dotted path as code that may break after its dots (the reference's first column is narrow)."""
+    escaped = path.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return "<code>" + ".<wbr>".join(escaped.split(".")) + "</code>"
 
 
 def fields(kind: str) -> list[str]:
@@ -138,7 +144,10 @@ def _bounds(option: dict) -> list[str]:
                       ("maxItems", "items <="), ("minProperties", "keys >="), ("maxProperties", "keys <=")):
         if key in option:
             value = option[key]
-            value = f"{value:,.0f}" if isinstance(value, (int, float)) and abs(value) >= 10_000 else value
+            if isinstance(value, (int, float)) and abs(value) >= 1e13:
+                value = f"{value:.3g}"
+            elif isinstance(value, (int, float)) and abs(value) >= 10_000:
+                value = f"{value:,.0f}"
             parts.append(f"{word} {value}")
     return parts
 
@@ -149,9 +158,9 @@ def _row(rows: dict, path: str, node: dict, root: dict, required: bool, descript
     bounds = list(dict.fromkeys(b for o in options for b in _bounds(o)))
     description = description or node.get("description") or _resolve(node, root).get("description") or ""
     description = _paragraphs(description).replace("\n", " ").replace("|", "\\|")
-    if bounds:
-        description += f" *({', '.join(bounds)})*"
-    row = rows.setdefault(path, {"types": [], "default": "", "description": description, "required": required})
+    shown = f" ({', '.join(bounds)})" if bounds else ""
+    row = rows.setdefault(path, {"types": [], "default": "", "description": description, "required": required,
+                                 "bounds": shown})
     row["types"] = list(dict.fromkeys([*row["types"], *types]))
     if "default" in node and not row["default"]:
         row["default"] = f"`{json.dumps(node['default'])}`"
