@@ -38,7 +38,7 @@ def cli_reference() -> str:
         parts.append(f"## `bandwagon {name}`\n")
         parts.append("```text\n" + sub.format_usage().replace("usage: ", "", 1).strip() + "\n```\n")
         if sub.description:
-            parts.append(_paragraphs(sub.description) + "\n")
+            parts.append(_escaped(_paragraphs(sub.description)) + "\n")
         rows = []
         for action in sub._actions:
             if isinstance(action, argparse._HelpAction):
@@ -49,7 +49,7 @@ def cli_reference() -> str:
                     what += f" `{action.metavar or action.dest.upper()}`"
             else:
                 what = f"`{action.metavar or action.dest}`"
-            help_ = (action.help or "").replace("%(default)s", str(action.default)).replace("|", "\\|")
+            help_ = _escaped((action.help or "").replace("%(default)s", str(action.default))).replace("|", "\\|")
             default = action.default
             shown = "" if default in (None, False, argparse.SUPPRESS) or action.nargs == 0 else f"`{default}`"
             if action.choices and not isinstance(action, argparse._SubParsersAction):
@@ -58,6 +58,12 @@ def cli_reference() -> str:
         if rows:
             parts.append("| argument | what it does | default |\n|---|---|---|\n" + "\n".join(rows) + "\n")
     return "\n".join(parts)
+
+
+def _escaped(text: str) -> str:
+    """Text whose ``<placeholders>`` Markdown must not take for HTML tags (code spans are left as they are)."""
+    parts = text.split("`")
+    return "`".join(part if i % 2 else part.replace("<", "&lt;").replace(">", "&gt;") for i, part in enumerate(parts))
 
 
 def _paragraphs(text: str) -> str:
@@ -157,7 +163,7 @@ def _row(rows: dict, path: str, node: dict, root: dict, required: bool, descript
     types = [_type(o, root) for o in options] + (["null"] if _nullable(node, root) else [])
     bounds = list(dict.fromkeys(b for o in options for b in _bounds(o)))
     description = description or node.get("description") or _resolve(node, root).get("description") or ""
-    description = _paragraphs(description).replace("\n", " ").replace("|", "\\|")
+    description = _escaped(_paragraphs(description)).replace("\n", " ").replace("|", "\\|")
     shown = f" ({', '.join(bounds)})" if bounds else ""
     row = rows.setdefault(path, {"types": [], "default": "", "description": description, "required": required,
                                  "bounds": shown})
