@@ -252,7 +252,7 @@ def interaction_section(baseline: Scenario, repeat: int) -> None:
     for label in ("named accounts only", "with the loop"):
         run = Run(variants[label], 0)
         records = run.run()
-        messages[label] = (run.mechanism("interaction").feeder.delivered, records.events)
+        messages[label] = (run.engine("interaction").feeder.delivered, records.events)
     named, named_events = messages["named accounts only"]
     total, events = messages["with the loop"]
     print(f"7. interaction loop, one replication (best of {repeat}, timed alternately), wall / CPU seconds:\n"

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The README's figures of what the article's figures leave open:
+# The figures of docs/background/bands.md and docs/background/calibration.md, what the article's figures leave open:
 #   1. the baseline with every parameter fixed (replication noise only) against the baseline drawn from the
 #      calibration's posterior (parameter uncertainty and replication noise);
 #   2. the effect of the policy push over the posterior: no-policy-push against the baseline, replication r

@@ -15,9 +15,11 @@ from tqdm import tqdm
 
 from .execution import Executor, default_workers, make_executor
 from .model import RunRecords, simulate
+from .posterior import assign, chosen, manifest_entry
 from .scenario import Scenario
+from .versioning import model_version
 
-__all__ = ["Replications", "default_workers", "run_replications"]
+__all__ = ["Replications", "default_workers", "replicate", "run_replications"]
 
 
 @dataclass(frozen=True)
@@ -58,3 +60,34 @@ def run_replications(scenario: Scenario, replications: Sequence[int], *, executo
         bar.close()
     return Replications(runs=runs, wall_seconds=time.perf_counter() - started, workers=executor.workers,
                         executor=executor.description)
+
+
+def replicate(scenario: Scenario, replications: int | None = None, *, workers: int = 1,
+              posterior: str | None = None, no_posterior: bool = False, progress: bool = False):
+    """Replications ``0..replications-1`` of ``scenario`` as a pandas frame: the notebook's ``bandwagon run``.
+
+    Rows ``(replication, date)``, one column per metric (see
+    :mod:`sim.results.frames`); nothing is written.  ``replications``
+    defaults to the scenario's; ``workers`` > 1 runs them on a local process
+    pool (the numbers are the same).  As ``bandwagon run``, a scenario that
+    names a posterior (or ``posterior=DIR``) gives replication ``r`` its draw
+    (``no_posterior=True``: replication noise only); ``frame.attrs["holds"]``
+    says which uncertainty the spread of the replications holds.
+
+        >>> runs = replicate(Scenario.from_yaml("scenarios/baseline.yaml"), 4)
+        >>> runs["gov_accounts.sina"].unstack("replication").tail(1)
+    """
+    from .results.frames import frame
+
+    n = scenario.replications if replications is None else int(replications)
+    if n < 1:
+        raise ValueError(f"expected at least 1 replication, got {replications}")
+    drawn = chosen(scenario.posterior, posterior, no_posterior)
+    scenarios, holds = None, "replication noise only"
+    if drawn is not None:
+        assignment = assign(drawn, scenario, n)
+        scenarios = assignment.scenarios(scenario)
+        entry = manifest_entry(drawn, assignment)
+        holds = f"parameter uncertainty (posterior from {entry['calibration']}) and replication noise"
+    runs = run_replications(scenario, range(n), workers=workers, progress=progress, scenarios=scenarios).runs
+    return frame(runs, holds=holds, model_version=model_version())

@@ -26,8 +26,8 @@ from .scenario.schema import Frozen
 
 
 class Period(Frozen):
-    start: dt.date
-    end: dt.date
+    start: dt.date = Field(description="First day of the flow (the change is counted from the day before).")
+    end: dt.date = Field(description="Last day of the flow.")
 
     @model_validator(mode="after")
     def _ordered(self) -> "Period":
@@ -38,20 +38,25 @@ class Period(Frozen):
 
 class Target(Frozen):
     label: str | None = Field(None, description="How reports name the figure (default: its quantity and date).")
-    metric: str
+    metric: str = Field(description="A metric the model writes (e.g. gov_accounts.sina).")
     date: dt.date | None = Field(None, description="Date of a stock (value at the end of that day).")
     period: Period | None = Field(None, description="Period of a flow (change over the period).")
-    kind: Literal["equal", "at_least", "at_most", "interval"] = "equal"
+    kind: Literal["equal", "at_least", "at_most", "interval"] = Field(
+        "equal", description="equal: within the relative tolerance; at_least, at_most: one-sided (the tolerance is "
+        "the slack allowed); interval: between low and high.")
     value: Annotated[float, Field(gt=0, allow_inf_nan=False)] = Field(description="The reported figure.")
-    low: Annotated[float, Field(gt=0, allow_inf_nan=False)] | None = None
-    high: Annotated[float, Field(gt=0, allow_inf_nan=False)] | None = None
-    tolerance: Annotated[float, Field(ge=0, lt=1, allow_inf_nan=False)] = 0.0
+    low: Annotated[float, Field(gt=0, allow_inf_nan=False)] | None = Field(None, description="An interval's lower end.")
+    high: Annotated[float, Field(gt=0, allow_inf_nan=False)] | None = Field(None, description="An interval's upper "
+                                                                               "end.")
+    tolerance: Annotated[float, Field(ge=0, lt=1, allow_inf_nan=False)] = Field(
+        0.0, description="Relative uncertainty of the figure (0.05: +-5%), read as the half-width of a 90% interval.")
     sd: Annotated[float, Field(gt=0, allow_inf_nan=False)] | None = Field(
         None, description="Absolute uncertainty of the figure (one standard deviation, in the metric's units), "
         "e.g. a survey's standard error; adds to the noise its tolerance implies.")
-    weight: Annotated[float, Field(ge=0, allow_inf_nan=False)] = 1.0
-    quote: str = ""
-    source: str | None = None
+    weight: Annotated[float, Field(ge=0, allow_inf_nan=False)] = Field(
+        1.0, description="Scales the figure's term in the calibration objective.")
+    quote: str = Field("", description="The sentence the figure is quoted from.")
+    source: str | None = Field(None, description="Where the figure is reported (default: the file's source).")
 
     @model_validator(mode="after")
     def _consistent(self) -> "Target":
@@ -125,8 +130,10 @@ class Target(Frozen):
 
 
 class Targets(Frozen):
-    source: str = ""
-    targets: dict[str, Target] = Field(min_length=1)
+    """Reported figures the model answers to: what reports compare it with and what the calibration fits."""
+
+    source: str = Field("", description="Where the figures come from (a publication).")
+    targets: dict[str, Target] = Field(min_length=1, description="The figures, by name.")
 
     @classmethod
     def from_yaml(cls, path: str | os.PathLike) -> "Targets":

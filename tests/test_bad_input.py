@@ -80,6 +80,7 @@ def check_loads_or_input_error(path):
         assert line and "\n" not in line and "Traceback" not in line
 
 
+@pytest.mark.slow
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=st.data())
 def test_mangled_scenarios_load_or_fail_cleanly(tmp_path, scenarios_dir, data):
@@ -118,6 +119,7 @@ def test_validate_command_reports_one_line_per_bad_file(tmp_path, capsys, baseli
     ("extends: nowhere.yaml\n", []),
     ("extends: {b}\noutputs: {{targets: nowhere.yaml}}\n", []),
 ])
+@pytest.mark.slow
 def test_run_with_bad_input_exits_2_and_writes_nothing(tmp_path, baseline_path, content, extra):
     scenario = tmp_path / "bad.yaml"
     scenario.write_text(content.format(b=baseline_path))

@@ -49,6 +49,7 @@ def synthetic_targets(scenario: Scenario, dates: dict[str, list[str]], replicati
     return targets
 
 
+@pytest.mark.slow
 def test_recovers_known_parameters(tmp_path):
     """Six points on one adoption curve (more than the article gives) pin down p, q and N."""
     truth = {"innovation": 0.05, "imitation": 2.5, "population": 3000}
@@ -95,6 +96,7 @@ def test_recovers_known_parameters(tmp_path):
         assert p.unit(verdict.high) - p.unit(verdict.low) < 0.5, verdict
 
 
+@pytest.mark.slow
 def test_flags_innovation_imitation_and_population_from_two_points(tmp_path):
     """Two points on one Bass curve cannot separate p, q and N: at least one is not identified."""
     scenario = single_level(count=4000, innovation=0.05, imitation=1.5, days=2 * 365, replications=1)
@@ -121,6 +123,7 @@ def test_flags_innovation_imitation_and_population_from_two_points(tmp_path):
     assert flat and any(sum(abs(d.vector) > 0.2) >= 2 for d in flat)  # named as a trade-off of parameters
 
 
+@pytest.mark.slow
 def test_command_writes_outputs_and_stops_at_its_budget(tmp_path):
     scenario = single_level(count=3000, innovation=0.08, imitation=1.0, days=600, replications=1)
     write_yaml(tmp_path / "one.yaml", scenario.to_dict())
@@ -189,6 +192,7 @@ def test_the_calibration_examples_are_there():
     assert {"calibrate-baseline.yaml", "calibrate-november-2009.yaml"} <= {p.name for p in calibration_specs()}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("spec", calibration_specs(), ids=lambda p: p.stem)
 def test_calibration_examples_run_shortened(spec, tiny_path):
     """Examples are tests: each spec checks in full against its real base, then runs on the tiny scenario

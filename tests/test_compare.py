@@ -20,9 +20,9 @@ from scipy import stats
 
 from sim.cli import main
 from sim.output.tables import Summary
-from sim.plotting import series as S
+from sim.results import effects as E
 from sim.plotting.figures import comparison_figure
-from sim.plotting.results import load_result, load_results
+from sim.results.loading import load_result, load_results
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -100,7 +100,7 @@ def test_runs_of_different_seeds_get_welch_intervals(tmp_path, rng):
     x = rng.normal(130, 20, size=(8, 12))
     ref = load_result(write_result(tmp_path / "ref", "ref", "2010-01-01", {"m": y}, seed=1))
     run = load_result(write_result(tmp_path / "run", "run", "2010-01-01", {"m": x}, seed=2))
-    band = S.difference(run, ref, "m")
+    band = E.difference(run, ref, "m")
     vx, vy = x.var(axis=0, ddof=1) / 8, y.var(axis=0, ddof=1) / 5
     nu = (vx + vy) ** 2 / (vx ** 2 / 7 + vy ** 2 / 4)
     half = stats.t.ppf(0.95, nu) * np.sqrt(vx + vy)
@@ -116,7 +116,7 @@ def test_without_timeseries_the_difference_has_no_band_and_says_so(tmp_path, rng
                                      kind="sweep-point", timeseries=False,
                                      manifest={"point": "p0001", "parameters": {"push": 2.0}}))
     assert point.label == "push=2"
-    band = S.difference(point, ref, "m")
+    band = E.difference(point, ref, "m")
     assert not band.has_band and band.what == "no band (no timeseries.csv)"
     np.testing.assert_allclose(band.mean, 3, rtol=1e-9)
 
@@ -157,6 +157,7 @@ def test_compare_aligns_horizons_by_date_and_reports_missing_metrics(tmp_path, r
     assert "Not in late" in lonely.get_supxlabel()
 
 
+@pytest.mark.slow
 def test_compare_two_tiny_runs_with_legend_by_scenario(tmp_path):
     tiny = ROOT / "tests" / "data" / "tiny.yaml"
     push_off = tmp_path / "tiny-no-push.yaml"
@@ -233,7 +234,7 @@ def test_runs_of_one_seed_pair_over_the_replications_both_have(tmp_path, rng, ca
     base = write_result(tmp_path / "base", "base", "2010-01-01", {"m": shared})
     short = write_result(tmp_path / "short", "short", "2010-01-01", {"m": x})
     runs = load_results([base, short])
-    band = S.difference(runs[1], runs[0], "m")
+    band = E.difference(runs[1], runs[0], "m")
     d = x - shared[:4]
     half = stats.t.ppf(0.95, 3) * d.std(axis=0, ddof=1) / 2
     np.testing.assert_allclose(band.mean, d.mean(axis=0), rtol=1e-9)
@@ -253,7 +254,7 @@ def test_posterior_runs_are_paired_by_draw_and_their_band_is_the_spread_of_the_e
     base = write_result(tmp_path / "base", "base", "2010-01-01", {"m": shared}, manifest=drawn(draws))
     other = write_result(tmp_path / "other", "other", "2010-01-01", {"m": x}, manifest=drawn(draws))
     runs = load_results([base, other])
-    band = S.difference(runs[1], runs[0], "m")
+    band = E.difference(runs[1], runs[0], "m")
     d = x - shared
     np.testing.assert_allclose(band.low, np.percentile(d, 5, axis=0), rtol=1e-9)
     np.testing.assert_allclose(band.high, np.percentile(d, 95, axis=0), rtol=1e-9)
@@ -262,7 +263,7 @@ def test_posterior_runs_are_paired_by_draw_and_their_band_is_the_spread_of_the_e
     # a t interval of the mean would be narrower by about sqrt(n): it would hide what the draws leave open
     assert (band.high - band.low).min() > 2 * (stats.t.ppf(0.95, 7) * d.std(axis=0, ddof=1) / np.sqrt(8)).max()
 
-    (effects,) = S.comparison_effects(runs, runs[0], ["m"])
+    (effects,) = E.comparison_effects(runs, runs[0], ["m"])
     (row,) = effects.rows  # no targets: the last common day only
     assert row.date == np.datetime64("2010-01-12") and row.paired and row.n == 8 and effects.drawn
     assert row.mean == pytest.approx(d[:, -1].mean()) and row.positive == pytest.approx((d[:, -1] > 0).mean())
@@ -310,6 +311,7 @@ def tiny_effects(tmp_path_factory, tiny_posterior_module):
     return tables
 
 
+@pytest.mark.slow
 def test_the_effect_table_of_a_counterfactual_over_the_posterior(tiny_effects):
     rows, results, report = tiny_effects["posterior"]
     assert list(rows) == ["2009-11-30", "2011-01-01", "2011-10-31", "2011-12-31"]  # the figures' dates, the end
@@ -347,5 +349,5 @@ def test_the_posteriors_effect_interval_holds_more_than_replication_noise(tiny_e
 def test_the_reading_of_an_effect_says_what_its_interval_leaves_open(low, high, zero, reading):
     from sim.report.content import effect_reading
 
-    effect = S.Effect(np.datetime64("2012-06-30"), (low + high) / 2, low, high, 0.0, zero, 1.0, 20, True)
+    effect = E.Effect(np.datetime64("2012-06-30"), (low + high) / 2, low, high, 0.0, zero, 1.0, 20, True)
     assert effect_reading(effect).startswith(reading)

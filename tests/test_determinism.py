@@ -23,6 +23,7 @@ def table_bytes(out: Path) -> dict[str, bytes]:
             if p.is_file() and p.name != "manifest.json"}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("tables", ["csv.gz", "parquet"])
 def test_run_files_identical_on_one_worker_two_workers_and_a_dask_local_cluster(tiny_path, tmp_path, tables):
     outputs = {}
@@ -82,6 +83,7 @@ def test_global_random_state_is_untouched(tiny_path):
     assert (random.random(), np.random.random()) == before
 
 
+@pytest.mark.slow
 def test_a_calibration_is_the_same_on_one_worker_two_workers_and_a_dask_local_cluster(tmp_path):
     """A shortened calibration (stopped by its number of evaluations, never by the clock): the same
     fitted point and every evaluation of either model with the same values, in the same order."""

@@ -150,6 +150,7 @@ def critical(dof: int) -> float:
     return float(chi2.ppf(1 - 0.01 / len(CHECK_DAYS), dof))
 
 
+@pytest.mark.slow
 def test_joint_law_of_the_cohorts_is_exact(simulated):
     sizes = cohort_sizes(scenario())
     assert sizes == (2, 1, 2, 1)  # unequal provinces: a mix-up of provinces changes the law

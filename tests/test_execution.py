@@ -50,7 +50,8 @@ def executors():
     yield "dask", lambda **kw: DaskCluster.connect("local", 2, **kw)
 
 
-@pytest.fixture(params=[name for name, _ in executors()])
+@pytest.fixture(params=[pytest.param(name, marks=pytest.mark.slow) if name == "dask" else name
+                        for name, _ in executors()])
 def make(request):
     if request.param == "dask":
         pytest.importorskip("distributed")
@@ -154,6 +155,7 @@ def test_make_executor_picks_the_backend_the_options_ask_for():
         make_executor("host:8786", 2)
 
 
+@pytest.mark.slow
 def test_an_unreachable_scheduler_is_one_line_before_anything_is_written(tiny_path, tmp_path):
     pytest.importorskip("distributed")
     out = tmp_path / "out"
@@ -174,6 +176,7 @@ def children(pid: int) -> list[int]:
         return []
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="reads child processes from /proc (Linux)")
 def test_ctrl_c_during_a_run_exits_130_and_writes_nothing(tiny_path, tmp_path, foreground):
     """Ctrl-C in a terminal signals the whole process group: the command and its workers."""

@@ -5,15 +5,24 @@ the file and the field, from ``validate`` as from ``run``, and nothing written.
 Each strategy below is one class: impossible dates, YAML tags on the wrong
 text, keys that are not text, nesting beyond the limit, values the JSON Schema
 refuses, numbers beyond the model's bounds, events that a run would refuse,
-deletion of required fields.
+deletion of required fields, dates where text was meant, and every number of
+the schema beyond the bounds the schema states (read from ``bandwagon
+schema``, so a field added to the schema is drawn without a new test).  At
+those bounds the model runs, or refuses in one line (issue 19: a patience of
+1e308 hours overflowed, a staff of 1e9 ran out of memory, a feedback window of
+1e9 days hung).
 """
 
 from __future__ import annotations
 
 import json
+import math
 import os
+import signal
 import subprocess
 import sys
+import warnings
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -24,6 +33,8 @@ from sim.cli import main
 from sim.commands.schema import scenario_json_schema
 from sim.errors import InputError
 from sim.files import MAX_INPUT_BYTES
+from sim.model.simulation import simulate
+from sim.scenario import paths
 from sim.scenario.loading import MAX_DEPTH, MAX_EXTENDS, MAX_VALUES
 
 FAST = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -150,13 +161,117 @@ def unmatched_metrics(draw):
     return f"outputs: {{metrics: ['{pattern}']}}", "outputs.metrics.0"
 
 
+@st.composite
+def dates_for_text(draw):
+    field, yaml_text = draw(st.sampled_from([
+        ("description", "description: {d}"), ("platforms.sina.label", "platforms: {{sina: {{label: {d}}}}}"),
+        ("events.policy_push.description", "events: {{policy_push: {{description: {d}}}}}"),
+        ("accounts.shanghai_city.source", "accounts: {{shanghai_city: {{source: {d}}}}}")]))
+    return yaml_text.format(d=draw(st.sampled_from(["2011-01-01", "2012-02-29"]))), field
+
+
+# --- every number of the schema, at and beyond its bounds ----------------------------------------
+EVERY_FIELD = Path(__file__).parent / "data" / "every-field.yaml"
+"""The tiny scenario with every optional numeric field present (lognormal durations, a hot issue, add and set)."""
+
+
+def numeric_fields(schema: dict) -> list[tuple[str, dict]]:
+    """Every number of the JSON Schema: (dotted path with ``*`` for any key or index, its node)."""
+    defs, found = schema.get("$defs", {}), []
+
+    def walk(node: dict, path: str) -> None:
+        if "$ref" in node:
+            return walk(defs[node["$ref"].split("/")[-1]], path)
+        for option in node.get("anyOf", []):
+            walk(option, path)
+        kind = node.get("type")
+        if kind in ("integer", "number"):
+            found.append((path, node))
+        elif kind == "object":
+            for key, child in node.get("properties", {}).items():
+                walk(child, f"{path}.{key}" if path else key)
+            for child in [node.get("additionalProperties"), *node.get("patternProperties", {}).values()]:
+                if isinstance(child, dict):
+                    walk(child, f"{path}.*")
+        elif kind == "array":
+            walk(node.get("items", {}), f"{path}.*")
+
+    walk(schema, "")
+    return found
+
+
+FIELDS = numeric_fields(scenario_json_schema())
+
+
+def upper(node: dict):
+    """The largest value the schema accepts (just below an exclusive maximum)."""
+    if "maximum" in node:
+        return node["maximum"]
+    return node["exclusiveMaximum"] - 1 if node["type"] == "integer" else math.nextafter(node["exclusiveMaximum"], 0)
+
+
+def lower(node: dict):
+    """The smallest value the schema accepts (just above an exclusive minimum)."""
+    if "minimum" in node:
+        return node["minimum"]
+    bound = node["exclusiveMinimum"]
+    return bound + 1 if node["type"] == "integer" else math.nextafter(bound, math.inf)
+
+
+def beyond(node: dict) -> list:
+    """Values past the schema's bounds, on both sides."""
+    integer = node["type"] == "integer"
+    values = []
+    if "maximum" in node:
+        top = node["maximum"]
+        values += [top + 1, top * 10 + 1, 10**30] if integer else [top * 2 + 1, 1e308]
+    else:
+        values.append(node["exclusiveMaximum"])
+    if "minimum" in node:
+        bottom = node["minimum"]
+        values += [bottom - 1] if integer else [bottom - 1, bottom / 2 if bottom > 0 else -1e308]
+    else:
+        values.append(node["exclusiveMinimum"])
+    return [v for v in values if not ("minimum" in node and "maximum" in node
+                                      and node["minimum"] <= v <= node["maximum"])]
+
+
+def yaml_number(value) -> str:
+    return repr(value) if isinstance(value, (int, float)) and math.isfinite(value) else ".inf"
+
+
+@st.composite
+def beyond_schema_bounds(draw):
+    """Any number of the schema set beyond the bounds ``bandwagon schema`` states for it."""
+    pattern, node = draw(st.sampled_from(FIELDS))
+    field = draw(st.sampled_from(_instances(pattern)))
+    value = draw(st.sampled_from(beyond(node)))
+    return f"set: {{{field}: {yaml_number(value)}}}", field
+
+
+def _instances(pattern: str) -> list[str]:
+    return paths.expand(_every_field_document(), pattern)
+
+
+_DOCUMENT: list[dict] = []
+
+
+def _every_field_document() -> dict:
+    if not _DOCUMENT:
+        _DOCUMENT.append(Scenario.from_yaml(EVERY_FIELD).to_dict())
+    return _DOCUMENT[0]
+
+
 CLASSES = {
     "impossible date": impossible_dates(), "YAML tag on the wrong text": wrong_tags(),
     "key that is not text": non_text_keys(), "nesting too deep": too_deep(), "coerced type": coerced(),
     "number out of range": out_of_range(), "event a run would refuse": refused_events(),
     "malformed event path": bad_paths(), "required field deleted": deleted_required(),
-    "metric pattern matching nothing": unmatched_metrics(),
+    "metric pattern matching nothing": unmatched_metrics(), "date where text was meant": dates_for_text(),
+    "number beyond the schema's bounds": beyond_schema_bounds(),
 }
+BASES = {"number beyond the schema's bounds": EVERY_FIELD}
+"""The file a class's cases extend, when not the baseline."""
 
 
 def assert_one_line(capsys, status: int, file, field: str | None) -> str:
@@ -170,6 +285,7 @@ def assert_one_line(capsys, status: int, file, field: str | None) -> str:
     return lines[0]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", sorted(CLASSES))
 def test_each_class_is_one_line_naming_file_and_field(name, tmp_path, baseline_path, capsys):
     @FAST
@@ -177,7 +293,7 @@ def test_each_class_is_one_line_naming_file_and_field(name, tmp_path, baseline_p
     def check(case):
         text, field = case
         path = tmp_path / "mangled.yaml"
-        path.write_text(f"extends: {baseline_path}\n{text}\n", encoding="utf-8")
+        path.write_text(f"extends: {BASES.get(name, baseline_path)}\n{text}\n", encoding="utf-8")
         assert_one_line(capsys, main(["validate", str(path)]), path, field)
 
     check()
@@ -187,7 +303,7 @@ def test_each_class_is_one_line_naming_file_and_field(name, tmp_path, baseline_p
 def test_run_refuses_each_class_and_writes_nothing(name, tmp_path, baseline_path, capsys):
     text, field = _first(CLASSES[name])
     path = tmp_path / "mangled.yaml"
-    path.write_text(f"extends: {baseline_path}\n{text}\n", encoding="utf-8")
+    path.write_text(f"extends: {BASES.get(name, baseline_path)}\n{text}\n", encoding="utf-8")
     out = tmp_path / "out"
     assert_one_line(capsys, main(["run", str(path), "--out", str(out), "--no-progress"]), path, field)
     assert not out.exists() and not list(tmp_path.glob(".out*"))
@@ -204,6 +320,57 @@ def _first(strategy):
 
     take()
     return found[0]
+
+
+def test_every_number_of_the_schema_is_bounded_on_both_sides():
+    unbounded = [pattern for pattern, node in FIELDS
+                 if not ({"maximum", "exclusiveMaximum"} & set(node) and {"minimum", "exclusiveMinimum"} & set(node))]
+    assert len(FIELDS) > 50 and not unbounded, unbounded
+
+
+def test_every_number_of_the_schema_is_in_the_test_scenario():
+    """So the bounds tests reach it; a new optional field needs a value in tests/data/every-field.yaml."""
+    missing = [pattern for pattern, _ in FIELDS if not _instances(pattern)]
+    assert not missing, missing
+
+
+class _Slow(Exception):
+    pass
+
+
+def _alarm(signum, frame):
+    raise _Slow()
+
+
+@pytest.mark.slow  # a run to 2011-12-10 per field and side: minutes in all
+@pytest.mark.parametrize("side", ["lower", "upper"])
+@pytest.mark.parametrize("pattern", [pattern for pattern, _ in FIELDS])
+def test_at_its_bounds_every_number_runs_or_is_refused_in_one_line(pattern, side, tmp_path):
+    """Every instance of the field at the bound the schema states: the model runs (to 2011-12-10, within a
+    minute, without a warning) or the scenario is refused in one line naming a file and a field (a check across
+    fields, or an event that takes its target past the target's bound, blamed on the file defining the event)."""
+    node = dict(FIELDS)[pattern]
+    value = upper(node) if side == "upper" else lower(node)
+    path = tmp_path / "bound.yaml"
+    path.write_text(f"extends: {EVERY_FIELD}\nset: {{'{pattern}': {yaml_number(value)}}}\n")
+    try:
+        scenario = Scenario.from_yaml(path)
+    except InputError as error:
+        assert error.field and error.source and "\n" not in error.line(), error.line()
+        return
+    previous = signal.signal(signal.SIGALRM, _alarm)
+    signal.alarm(60)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            records = simulate(scenario, 0)
+    except _Slow:
+        pytest.fail(f"{pattern} = {value!r}: the run took more than 60 s")
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+    for name, values in records.metrics.items():
+        assert (values >= 0).all() if values.dtype.kind == "i" else not (values < 0).any(), (pattern, name)
 
 
 # --- files the operating system or the reader must refuse ----------------------------------------
@@ -376,6 +543,7 @@ def one_run(tmp_path_factory, tiny_path):
     return out
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("place", PLACES)
 def test_unwritable_output_places_are_refused_before_any_work(place, tmp_path, tiny_path, one_run, capsys):
     (tmp_path / "afile").write_text("x")
@@ -394,6 +562,7 @@ def test_unwritable_output_places_are_refused_before_any_work(place, tmp_path, t
         assert "expected a" in line, line
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("command", [["schema"], ["validate", "scenarios/baseline.yaml", "scenarios/no-imitation.yaml"]])
 def test_output_cut_short_by_its_reader_ends_quietly(command, scenarios_dir):
     process = subprocess.Popen([sys.executable, "-m", "sim", *command], stdout=subprocess.PIPE, cwd=scenarios_dir.parent,

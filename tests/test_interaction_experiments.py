@@ -20,6 +20,7 @@ def load_script(name: str):
     return module
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", ["staffing-thin", "staffing-24h", "hot-issue"])
 def test_interaction_scenarios_run(tmp_path, name):
     """Each scenario, shortened to two runs of the tiny agency counts, runs and shows its desk."""

@@ -73,6 +73,7 @@ def test_bad_interaction_input_is_one_line_naming_file_and_field(tmp_path, basel
     assert caught.value.field == field, line
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", ["team of size 0 with messages arriving", "a shift that does not parse",
                                   "hot issue outside the horizon"])
 def test_run_refuses_bad_interaction_input_and_writes_nothing(tmp_path, baseline_path, name):

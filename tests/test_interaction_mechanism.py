@@ -80,7 +80,7 @@ def test_every_message_is_answered_abandoned_or_still_in_the_backlog(tiny):
     for name in ("utilisation.shanghai_city.staff", "utilisation.shanghai_city.department"):
         u = m[name][~np.isnan(m[name])]
         assert u.size and np.all((u >= 0) & (u <= 1 + 1e-12))
-    for stream in run.mechanism("interaction").named:  # Little's law, sample-path form, over the run
+    for stream in run.engine("interaction").named:  # Little's law, sample-path form, over the run
         assert stream.area == pytest.approx(stream.closed + stream.open_age, rel=1e-9)
 
 
@@ -88,7 +88,7 @@ def test_level_estimates_are_consistent_and_a_census_has_no_sampling_error(tiny)
     census = tiny.with_overrides({"interaction.sample_per_level": 10_000})  # every agency of every level
     run = Run(census, 1)
     m = run.run().metrics
-    engine = run.mechanism("interaction")
+    engine = run.engine("interaction")
     for level, agencies in engine.levels.items():
         assert len(agencies) == engine.frame[level]
         received = m[f"messages.level.{level}.received"]
@@ -155,6 +155,13 @@ class MeanDraws:
         return n * p
 
 
+class NoDraws:
+    """A stand-in random generator whose every binomial draw is 0."""
+
+    def binomial(self, n, p):
+        return 0
+
+
 settings_ = settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 
 
@@ -205,21 +212,26 @@ def test_engine_and_twin_agree_on_the_feedback_step(tiny, day, replication):
     run = Run(scenario, replication)
     launch = scenario.horizon.day(scenario.accounts["shanghai_city"].launch)
     run.env.run(until=launch + day + 0.5)  # a random state, mid-day
-    engine = run.mechanism("interaction")
-    following = run.mechanism("following")
+    engine = run.engine("interaction")
+    following = run.engine("following")
     feedback = scenario.interaction.feedback
+    before = dict(following.followers)
+    following.rng = NoDraws()  # nobody starts following: the step below is the unfollowing alone
+    following.unfollow_rng = MeanDraws()
+    following.step(int(run.env.now) + 1)
     for stream in engine.named:
         entry = stream.entry
-        today = stream.appeal_today
-        # the appeal the engine handed to following for tomorrow is the shared function of its measured state
-        assert following.appeal[entry] == appeal(feedback, *engine.responsiveness(stream, launch + day))
+        tomorrow = following.appeal(entry)
+        # the appeal the engine handed to following for tomorrow is the shared function of its measured state,
+        # and so is the unfollowing it brings
+        assert tomorrow == appeal(feedback, *engine.responsiveness(stream, launch + day))
+        leaving = following.inputs["unfollow"][entry]
+        assert leaving == unfollow_probability(feedback, tomorrow)
         # one unfollow step with expected draws is the twin's expected loss
-        engine.unfollow_rng = MeanDraws()
-        f0 = following.followers[entry]
-        following.appeal[entry] = today
-        engine._feedback(int(run.env.now))
-        assert f0 - following.followers[entry] == pytest.approx(f0 * unfollow_probability(feedback, today), abs=1)
+        f0 = before[entry]
+        assert f0 - following.followers[entry] == pytest.approx(f0 * leaving, abs=1)
         spec = scenario.accounts["shanghai_city"].platforms[entry[1]]
+        today = stream.appeal_today
         assert expected_gain(spec, 1e8, 1000.0, day, today) == pytest.approx(
             (spec.reach * 1e8 - 1000.0) * follow_probability(spec, day, 1.0, today))
 

@@ -186,6 +186,7 @@ def solve(x, lam, mu, s, theta, horizon):
                        relaxation(theta, horizon))
 
 
+@pytest.mark.slow
 def test_the_fluid_piece_solves_its_ode_in_every_regime():
     cases = piece_cases()
     changed = 0

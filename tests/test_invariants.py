@@ -4,6 +4,7 @@ from __future__ import annotations
 
 
 import numpy as np
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -77,6 +78,7 @@ def test_baseline_replication_satisfies_invariants(baseline_path):
 multiplier = st.floats(min_value=0.0, max_value=20.0, allow_nan=False)
 
 
+@pytest.mark.slow
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(innovation=multiplier, imitation=multiplier, audience=multiplier, regional=multiplier, upper=multiplier,
        users=st.floats(min_value=0.0, max_value=5.0), replication=st.integers(0, 1000))

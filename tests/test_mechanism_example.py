@@ -1,6 +1,6 @@
-"""The README's worked example of adding a mechanism runs, in both views, and they agree.
+"""The documentation's worked example of adding a mechanism runs, in both views, and they agree.
 
-The example (``## Adding a mechanism`` in README.md) is executed as written,
+The example (``docs/how-to/add-a-mechanism.md``, its first Python block) is executed as written,
 registered next to the model's own mechanisms, and run on the small test
 scenario: its metric appears in the engine's records and the twin's, and
 the engine's mean over replications matches the twin within the Monte
@@ -24,15 +24,13 @@ mechanism_module = importlib.import_module("sim.model.mechanism")
 meanfield_module = importlib.import_module("sim.model.meanfield")
 simulation_module = importlib.import_module("sim.model.simulation")
 
-README = Path(__file__).resolve().parents[1] / "README.md"
+HOW_TO = Path(__file__).resolve().parents[1] / "docs" / "how-to" / "add-a-mechanism.md"
 
 
 def example_mechanism():
-    text = README.read_text(encoding="utf-8")
-    section = text.split("## Adding a mechanism", 1)[1]
-    code = re.search(r"```python\n(.*?)```", section, re.S).group(1)
-    namespace: dict = {"__name__": "readme_example"}
-    exec(compile(code, "README.md (Adding a mechanism)", "exec"), namespace)
+    code = re.search(r"```python\n(.*?)```", HOW_TO.read_text(encoding="utf-8"), re.S).group(1)
+    namespace: dict = {"__name__": "docs_example"}
+    exec(compile(code, "docs/how-to/add-a-mechanism.md", "exec"), namespace)
     return namespace["MECHANISM"]
 
 
@@ -44,7 +42,7 @@ def with_example(monkeypatch):
     return extended[-1]
 
 
-def test_readme_example_mechanism_runs_and_its_views_agree(with_example, tiny_path):
+def test_the_documented_example_mechanism_runs_and_its_views_agree(with_example, tiny_path):
     scenario = Scenario.from_yaml(tiny_path)
     names = with_example.metric_names(scenario)
     assert names and all(name in mechanism_module.metric_names(scenario) for name in names)

@@ -40,7 +40,10 @@ def test_the_version_is_the_package_version_and_a_hash_of_the_model_source(packa
     assert versioning.model_version(package_copy) == version  # the same files, the same version
 
 
-@pytest.mark.parametrize("changed", ["model/simulation.py", "scenario/schema.py", "streams.py", "calendar.py"])
+@pytest.mark.parametrize("changed", ["model/simulation.py", "scenario/schema.py", "scenario/apportion.py",
+                                     "scenario/events.py", "scenario/loading.py", "scenario/paths.py",
+                                     "scenario/shifts.py", "scenario/fields.py", "scenario/sections/interaction.py",
+                                     "streams.py", "calendar.py", "files.py", "errors.py"])
 def test_the_version_changes_when_a_model_file_changes(package_copy, changed):
     before = versioning.model_version(package_copy)
     path = package_copy / changed
@@ -56,9 +59,45 @@ def test_a_new_model_file_changes_the_version(package_copy):
     assert versioning.model_version(package_copy) != before
 
 
+def test_every_module_the_model_runs_is_hashed():
+    """The import closure of ``simulate``, the twin and the mechanisms lies inside the hashed files."""
+    assert versioning.unhashed_modules() == []
+
+
+def test_a_module_left_out_of_the_hash_is_caught():
+    """The check has power: drop the province split from the patterns and it is named."""
+    patterns = tuple(p for p in versioning.MODEL_SOURCES if p != "scenario/apportion.py")
+    assert versioning.unhashed_modules(patterns=patterns) == ["sim.scenario.apportion"]
+
+
+def test_a_new_module_the_model_imports_is_caught(package_copy):
+    """A new helper outside the hashed folders, imported by the run (inside a function: still run), is named."""
+    (package_copy / "helper.py").write_text('"""A helper."""\nSCALE = 1.0\n')
+    simulation = package_copy / "model" / "simulation.py"
+    simulation.write_text(simulation.read_text().replace(
+        "def simulate(scenario: Scenario, replication: int = 0) -> RunRecords:\n",
+        "def simulate(scenario: Scenario, replication: int = 0) -> RunRecords:\n    from ..helper import SCALE\n", 1))
+    assert "from ..helper import SCALE" in simulation.read_text()
+    assert versioning.unhashed_modules(package_copy) == ["sim.helper"]
+
+
+def test_the_hash_holds_nothing_the_model_does_not_run():
+    """Every hashed file outside ``model/`` is run by the model (package ``__init__`` files, which only re-export,
+    aside): an edit to a report never changes the version."""
+    from sim import importgraph
+
+    package = Path(sim.__file__).resolve().parent
+    run = importgraph.closure(list(versioning.MODEL_ROOTS), importgraph.graph(package))
+    names = {path: name for name, path in importgraph.modules(package).items()}
+    extra = [names[path] for path in versioning.hashed_files(package)
+             if names[path] not in run and not names[path].startswith("sim.model") and path.name != "__init__.py"]
+    assert extra == []
+
+
 def test_files_the_model_does_not_run_leave_the_version_alone(package_copy):
     before = versioning.model_version(package_copy)
-    for name in ("plotting/style.py", "commands/run.py", "sweep/engine.py"):
+    for name in ("plotting/style.py", "commands/run.py", "sweep/engine.py", "inputs.py", "targets.py",
+                 "scenario/builders.py"):
         path = package_copy / name
         path.write_bytes(path.read_bytes() + b"\n# a change\n")
     versioning._version.cache_clear()

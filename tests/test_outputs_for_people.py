@@ -9,8 +9,9 @@ import numpy as np
 import pytest
 
 from sim.cli import main
-from sim.report.content import error_text, model_text, number, numbers_alike, value_text
-from sim.plotting import series as S
+from sim.report.content import error_text, model_text
+from sim.report.numbers import number, numbers_alike, value_text
+from sim.results import series as S
 from sim.plotting.figures import TARGET_MARKERS
 from sim.targets import Target
 
@@ -121,6 +122,7 @@ def test_errors_are_measured_from_the_accepted_range(kind, value, extra, mean, e
     assert error_text(target, S.TargetValue(mean=mean, low=None, high=None))[0] == error
 
 
+@pytest.mark.slow
 def test_reports_put_the_reported_figures_before_the_figures_and_name_them(tiny_path, tmp_path):
     out = tmp_path / "run"
     assert main(["run", str(tiny_path), "--replications", "1", "--out", str(out), "--no-progress"]) == 0

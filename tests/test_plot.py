@@ -24,7 +24,7 @@ from matplotlib.collections import LineCollection
 
 from sim.cli import main
 from sim.plotting import figures as F
-from sim.plotting.results import load_result
+from sim.results.loading import load_result
 from sim.plotting.style import OKABE_ITO
 from sim.targets import Targets
 
@@ -127,6 +127,7 @@ def assert_targets(fig, metrics: list[str], start=None, end=None) -> int:
 
 
 # --- the four figures --------------------------------------------------------------------------
+@pytest.mark.slow
 def test_adoption_figure_stacks_levels_under_the_total_with_its_band(tiny, summary):
     fig = F.adoption_figure(tiny)
     levels = ["central", "provincial", "prefecture", "county", "police", "court", "official"]
@@ -166,6 +167,7 @@ def test_followers_figure_shows_the_weeks_after_launch(tiny, summary):
     assert fig.axes[0].get_xlim()[0] == days(launch)
 
 
+@pytest.mark.slow
 def test_monthly_figure_is_month_end_differences_of_the_replications(tiny_run, tiny):
     fig = F.monthly_figure(tiny)
     dates = read_summary(tiny_run / "summary.csv")["internet_users"]["date"]
@@ -198,7 +200,7 @@ def test_monthly_figure_without_timeseries_shows_the_mean_only(tiny_run, tmp_pat
 
 
 def test_month_ends_leave_out_an_unfinished_last_month():
-    from sim.plotting.series import month_ends
+    from sim.results.series import month_ends
 
     dates = np.arange(np.datetime64("2010-01-15"), np.datetime64("2010-03-10"))
     index, starts, end = month_ends(dates)
@@ -246,6 +248,7 @@ def test_followers_axis_says_month_and_year_on_every_tick(tiny):
 
 
 # --- the commands ----------------------------------------------------------------------------
+@pytest.mark.slow
 def test_plot_redraws_figures_and_reports_into_the_run(tiny_run, tmp_path):
     out = tmp_path / "redrawn"
     assert main(["plot", str(tiny_run), "--format", "svg", "--out", str(out)]) == 0
@@ -258,6 +261,7 @@ def test_plot_redraws_figures_and_reports_into_the_run(tiny_run, tmp_path):
     assert sorted(p.name for p in tiny_run.iterdir()) == sorted({*before, "figures", "report.html", "report.md"})
 
 
+@pytest.mark.slow
 def test_run_with_figures_writes_them(tmp_path):
     scenario = tmp_path / "tiny-figures.yaml"
     scenario.write_text(f"extends: {ROOT / 'tests' / 'data' / 'tiny.yaml'}\nreplications: 2\n"

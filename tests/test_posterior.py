@@ -18,7 +18,7 @@ import pytest
 from sim import Scenario, simulate
 from sim.cli import main
 from sim.errors import InputError
-from sim.plotting.results import load_result
+from sim.results.loading import load_result
 from sim.posterior import assign, draw_indices, load_posterior, scenarios_for, write_posterior
 
 WEIGHTS = np.array([1.0, 0.0, 2.0, 1.0, 3.0, 1.0])
@@ -103,6 +103,7 @@ def run(scenario: Path, out: Path, *options: str) -> int:
     return main(["run", str(scenario), "--replications", "3", "--out", str(out), "--no-progress", *options])
 
 
+@pytest.mark.slow
 def test_run_applies_each_replications_draw_and_records_it(tmp_path, tiny_path, tiny_posterior):
     drawn_figures = tmp_path / "tiny.yaml"
     drawn_figures.write_text(f"extends: {tiny_path}\noutputs: {{figures: true, adoptions: false}}\n")
@@ -131,6 +132,7 @@ def test_run_applies_each_replications_draw_and_records_it(tmp_path, tiny_path, 
     assert "| bands hold | parameter uncertainty (posterior from tiny-fake) and replication noise |" in report
 
 
+@pytest.mark.slow
 def test_without_a_posterior_a_run_is_as_before_and_says_replication_noise_only(tmp_path, tiny_path, tiny_posterior):
     with_key = tmp_path / "with-key.yaml"
     with_key.write_text(f"extends: {tiny_path}\nname: tiny\nposterior: {tiny_posterior}\n"

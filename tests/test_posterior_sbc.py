@@ -11,6 +11,7 @@ full version (hundreds of simulations, a figure) is benchmarks/sbc.py.
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from sim.calibration.models import meanfield_values
 from sim.calibration.sbc import bass_problem, bass_twin, simulation_based_calibration
@@ -26,6 +27,7 @@ def test_the_closed_form_is_the_mean_field():
         np.testing.assert_allclose(meanfield_values(problem, z), twin(z[None])[0], rtol=1e-5)
 
 
+@pytest.mark.slow
 def test_simulation_based_calibration_of_the_posterior_stage():
     problem = bass_problem()
     result = simulation_based_calibration(problem, bass_twin(problem), SIMULATIONS, seed=2, walkers=12,
@@ -37,6 +39,7 @@ def test_simulation_based_calibration_of_the_posterior_stage():
     assert np.all(p_values > 0.001), p_values
 
 
+@pytest.mark.slow
 def test_dynesty_agrees_with_emcee_on_a_bass_posterior():
     """The alternative sampler (posterior.sampler: dynesty) on one simulated data set: its posterior medians
     agree with emcee's within a quarter of either's 90% width, and its evidence is finite."""

@@ -60,7 +60,7 @@ def test_adoption_rates_equal_the_hazard_recomputed_from_scratch(tiny_path, imit
     })
     run = Run(scenario, replication)
     run.env.run(until=day + 0.5)  # a random state: part of the way through a day
-    adoption = run.mechanism("adoption")
+    adoption = run.engine("adoption")
     population = run.population
     for race in adoption.races:
         race.advance(run.env.now)
@@ -99,7 +99,7 @@ def test_users_engine_step_in_expectation_is_the_twin_step(tiny_path, day, repli
     scenario = Scenario.from_yaml(tiny_path).with_overrides({"platforms.*.users.imitation": scale * 1.5})
     run = Run(scenario, replication)
     run.env.run(until=day + 0.5)  # a random state of the users
-    users = run.mechanism("users")
+    users = run.engine("users")
     n = [float(x) for x in users.by_state]
     registered = [float(x) for x in users.registered]
     online = expected_step(UserRates.of(run.scenario), n, registered, float(users.internet_users), users.moves)
@@ -118,16 +118,19 @@ def test_following_engine_step_in_expectation_is_the_twin_step(tiny_path, day, r
         {"accounts.shanghai_city.platforms.*.steady_rate_per_day": steady})
     run = Run(scenario, replication)
     run.env.run(until=day + 0.5)  # Shanghai City opened on day 836 (2011-11-28)
-    following, users = run.mechanism("following"), run.mechanism("users")
+    following, users = run.engine("following"), run.engine("users")
     before = dict(following.followers)
-    following.rng = MeanDraws()
+    following.rng = following.unfollow_rng = MeanDraws()
     following.step(day + 1)
     for (account, platform), count in before.items():
         spec = run.scenario.accounts[account].platforms[platform]
         k = list(run.scenario.platforms).index(platform)
         # appeal: below 1 once the interaction loop's feedback finds the account slow to answer
         gain = expected_gain(spec, users.registered[k], count, day + 1 - following.launch_day[account],
-                             appeal=following.appeal[(account, platform)])
+                             appeal=following.appeal((account, platform)))
+        # then the followers who leave at that appeal (the twin's expected loss; the engine's is whole people)
+        leaving = following.inputs["unfollow"].get((account, platform), 0.0)
+        expected = (count + gain) * (1.0 - leaving)
         # The engine's audience is a whole number of people: the twin's differs by under one person.
         p = gain / max(spec.reach * users.registered[k] - count, 1e-300)
-        assert abs((following.followers[(account, platform)] - count) - gain) <= p + 1e-9
+        assert abs(following.followers[(account, platform)] - expected) <= p + (1.0 if leaving else 0.0) + 1e-9

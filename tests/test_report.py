@@ -20,10 +20,11 @@ from pathlib import Path
 import pytest
 
 from sim.cli import main
-from sim.plotting import series as S
+from sim.results import series as S
 from sim.plotting.figures import RUN_FIGURES
-from sim.plotting.results import load_result
-from sim.report.content import number, targets_table
+from sim.results.loading import load_result
+from sim.report.content import targets_table
+from sim.report.numbers import number
 
 ROOT = Path(__file__).resolve().parents[1]
 VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
@@ -141,6 +142,7 @@ def embedded_pngs(parser: StrictHTML) -> list[bytes]:
     return [base64.b64decode(src[len(prefix):], validate=True) for src in parser.images]
 
 
+@pytest.mark.slow
 def test_run_report_is_valid_and_self_contained(run_dir):
     parser = check_html((run_dir / "report.html").read_text(encoding="utf-8"))
     pngs = embedded_pngs(parser)
@@ -148,6 +150,7 @@ def test_run_report_is_valid_and_self_contained(run_dir):
     assert pngs == [(run_dir / "figures" / f"{name}.png").read_bytes() for name in RUN_FIGURES]
 
 
+@pytest.mark.slow
 def test_comparison_report_is_valid_and_self_contained(comparison_dir):
     parser = check_html((comparison_dir / "report.html").read_text(encoding="utf-8"))
     assert [png_size(p)[0] > 0 for p in embedded_pngs(parser)] == [True, True]

@@ -39,6 +39,7 @@ def baseline_run(tmp_path_factory, scenarios_dir):
     return out
 
 
+@pytest.mark.slow
 def test_run_writes_every_file_with_its_columns(baseline_run):
     out = baseline_run
     assert header(out / "timeseries.csv.gz") == TIMESERIES_COLUMNS
@@ -85,6 +86,7 @@ def test_summary_is_the_statistics_of_the_timeseries(baseline_run):
         np.testing.assert_allclose(summary.stats[metric]["p95"], np.percentile(values, 95, axis=0), rtol=1e-11)
 
 
+@pytest.mark.slow
 def test_adoptions_match_the_counts(baseline_run):
     rows = [r for r in read(baseline_run / "adoptions.csv.gz") if r["replication"] == "0" and r["platform"] == "sina"]
     from sim.output.tables import read_timeseries
@@ -95,6 +97,7 @@ def test_adoptions_match_the_counts(baseline_run):
     assert shanghai and shanghai[0]["date"] == "2011-11-28" and shanghai[0]["province"] == "shanghai"
 
 
+@pytest.mark.slow
 def test_existing_directory_is_not_overwritten_without_force(tiny_path, tmp_path):
     out = tmp_path / "out"
     out.mkdir()
@@ -115,6 +118,7 @@ def test_default_output_directory(tiny_path, tmp_path):
     assert stamp.name.endswith("Z") and (stamp / "summary.csv").exists()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", ["no-policy-push", "no-imitation", "tencent-early"])
 def test_every_shipped_counterfactual_runs(scenarios_dir, name):
     scenario = Scenario.from_yaml(scenarios_dir / f"{name}.yaml")

@@ -34,12 +34,14 @@ def test_the_examples_are_there():
     assert {"imitation-vs-policy.yaml", "global-sensitivity.yaml"} <= names
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("spec", sweep_specs(), ids=lambda p: p.stem)
 def test_full_spec_plans(spec):
     plan = plan_sweep(spec)  # every point's scenario validated against the real base scenario
     assert plan.runs == len(plan.points) * plan.sweep.spec.replications >= 2
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("spec", sweep_specs(), ids=lambda p: p.stem)
 def test_shortened_spec_runs(spec, tiny_path, tmp_path, capsys):
     out = tmp_path / spec.stem

@@ -129,6 +129,7 @@ def test_a_point_the_scenario_rejects_is_refused_before_anything_runs(tmp_path, 
     (["--base", "no/such/scenario.yaml"], "--base: expected an existing scenario file, got no/such/scenario.yaml"),
     (["--base", "."], "--base: expected a scenario file, but .: expected a file, got a directory"),
 ])
+@pytest.mark.slow
 def test_bad_options_are_one_line_exit_2_nothing_written(tmp_path, tiny_path, capsys, argv, expect):
     spec = write_spec(tmp_path, tiny_path)
     assert_refused(capsys, tmp_path / "out", spec, *argv, expect=expect)

@@ -19,6 +19,8 @@ import pytest
 
 from sim.cli import main
 
+pytestmark = pytest.mark.slow  # every test here runs whole sweeps in subprocesses
+
 SPEC = """\
 name: reproducible
 base: {base}

@@ -33,6 +33,7 @@ def written(runs, tmp_path_factory):
     return directories
 
 
+@pytest.mark.slow
 def test_every_format_holds_the_same_rows(written):
     for stem, columns in (("timeseries", TIMESERIES_COLUMNS), ("adoptions", ADOPTION_COLUMNS)):
         plain = read_rows(written["csv"] / f"{stem}.csv", columns)

@@ -33,6 +33,7 @@ def end_of_day_years(days):
     return (days + 1) / DAYS_PER_YEAR
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("provinces", [1, 31])
 def test_mean_adoption_follows_the_bass_curve(provinces):
     n, p, q, reps = 20_000, 0.25, 2.0, 30

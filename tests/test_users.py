@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from scipy.linalg import expm
 from scipy.stats import binom, chi2
 
@@ -33,7 +34,7 @@ def simulate_users(scenario, days: int, replications: int, dt: float = 1.0) -> n
     """States after ``days`` days: array (replications, 2**platforms)."""
     out = []
     for r in range(replications):
-        users = Run(scenario, r).mechanism("users")  # the users' engine of replication r, outside its run
+        users = Run(scenario, r).engine("users")  # the users' engine of replication r, outside its run
         for k in range(len(scenario.platforms)):
             users.launch(k)
         for _ in range(int(round(days / dt))):
@@ -125,6 +126,7 @@ def test_simulated_step_matches_its_exact_law():
     assert abs(simulated.mean() - mean) < 4 * sd / np.sqrt(reps)
 
 
+@pytest.mark.slow
 def test_daily_step_is_first_order_close_to_the_continuous_process():
     days = 30.0 * np.arange(1, 13)
     daily, continuous = exact_means(days, 1.0)

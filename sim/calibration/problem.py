@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import InputError
+from ..inputs import load_scenario
 from ..scenario import Scenario
 from ..targets import Targets
 from ..model import metric_names
@@ -74,7 +75,7 @@ def load_problem(path: str | Path, base: str | Path | None = None) -> Problem:
     if not base_path.is_file():
         raise InputError(f"expected an existing scenario file, got {base_path if base else spec.base} (not found)",
                          source="--base" if base else source, field=None if base else "base")
-    base = Scenario.from_yaml(base_path)  # from here on, the scenario itself
+    base = load_scenario(base_path)  # from here on, the scenario itself
 
     if spec.targets is not None:
         targets_path = here / spec.targets

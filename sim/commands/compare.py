@@ -29,9 +29,9 @@ from pathlib import Path
 from ..errors import InputError
 from ..output.atomic import atomic_file, check_writable_dir, staged_directory
 from ..output.manifest import environment, write_manifest
-from ..plotting import series as S
-from ..plotting.results import Result, load_result, load_results, resolve_run_dir
 from ..plotting.style import FORMATS
+from ..results import effects as E
+from ..results.loading import Result, load_result, load_results, resolve_run_dir
 
 ORDER = 45
 
@@ -141,7 +141,7 @@ def main(args: argparse.Namespace) -> int:
     check_writable_dir(out, force=args.force)
 
     notes = pairing_notes(results, reference) if reference is not None else []
-    effects = S.comparison_effects(results, reference, metrics) if reference is not None else []
+    effects = E.comparison_effects(results, reference, metrics) if reference is not None else []
     with staged_directory(out, force=args.force) as staging:
         write_comparison(results, metrics, missing, reference, staging, args.format, notes, effects)
         if effects:
@@ -173,12 +173,12 @@ def plural(count: int, noun: str) -> str:
 def pairing_notes(results: list[Result], reference: Result) -> list[str]:
     """How each run's differences from the reference are built, where that is not plain pairing."""
     notes = []
-    unpaired = [r.label for r in results if r is not reference and S.pairing(r, reference) is None]
+    unpaired = [r.label for r in results if r is not reference and E.pairing(r, reference) is None]
     if unpaired:
         notes.append(f"Differences from {reference.label} treat these runs as independent (another seed): "
                      f"{'; '.join(unpaired)}.")
     for r in results:
-        pair = S.pairing(r, reference) if r is not reference else None
+        pair = E.pairing(r, reference) if r is not reference else None
         if pair is None:
             continue
         if r.replication_count() != reference.replication_count():
@@ -191,11 +191,11 @@ def pairing_notes(results: list[Result], reference: Result) -> list[str]:
     return notes
 
 
-def write_effects(path: Path, effects: list[S.Effects]) -> None:
+def write_effects(path: Path, effects: list[E.Effects]) -> None:
     """``effects.csv``: the effect table of the report, one row per run, metric and date."""
     with atomic_file(path, "w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle, lineterminator="\n")
-        writer.writerow(S.EFFECT_COLUMNS)
+        writer.writerow(E.EFFECT_COLUMNS)
         for group in effects:
             for e in group.rows:
                 writer.writerow([group.run.label, group.reference.label, group.metric, str(e.date),

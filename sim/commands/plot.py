@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 
 from ..output.atomic import check_output_place, check_writable_dir, staged_directory
-from ..plotting.results import load_result
+from ..results.loading import load_result
 from ..plotting.style import FORMATS
 
 ORDER = 40

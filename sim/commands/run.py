@@ -11,6 +11,7 @@ import numpy as np
 
 from ..errors import InputError
 from ..execution import add_arguments, check_arguments, executor_from
+from ..inputs import load_scenario
 from ..output.atomic import check_writable_dir, staged_directory
 from ..output.formats import DEFAULT_FORMAT, FORMATS, check_format, table_name
 from ..output.manifest import environment, write_manifest
@@ -53,7 +54,7 @@ def default_out(scenario: Scenario) -> Path:
 
 def prepare(args: argparse.Namespace) -> Scenario:
     """The scenario with the command line's overrides, or an InputError."""
-    scenario = Scenario.from_yaml(args.scenario)
+    scenario = load_scenario(args.scenario)
     overrides = {}
     if args.replications is not None:
         if args.replications < 1:
@@ -134,7 +135,7 @@ def write_figures(directory: Path, scenario: Scenario, summary: Summary, targets
     replications are handed over in memory (``runs``) rather than read back
     from ``timeseries.csv``, which takes seconds for a hundred of them.
     """
-    from ..plotting.results import Result
+    from ..results.loading import Result
     from ..report.writing import write_run
 
     run_directory = directory.parent

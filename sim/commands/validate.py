@@ -12,7 +12,7 @@ from pathlib import Path
 
 from ..errors import InputError
 from ..posterior import assign, load_posterior
-from ..scenario import Scenario
+from ..inputs import load_scenario
 
 ORDER = 20
 
@@ -28,7 +28,7 @@ def main(args) -> int:
     failed = 0
     for path in args.files:
         try:
-            scenario = Scenario.from_yaml(path)
+            scenario = load_scenario(path)
             if scenario.posterior is not None:  # what run would refuse: every replication's draw applied
                 posterior = load_posterior(scenario.posterior)
                 assign(posterior, scenario, scenario.replications).scenarios(scenario)

@@ -152,7 +152,7 @@ def check_versions(client) -> None:
 
 def _worker_model_version() -> str:
     try:
-        from sim import model_version as version
+        from sim.versioning import model_version as version
     except ImportError:
         return "not installed"
     return version()

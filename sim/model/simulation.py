@@ -10,6 +10,12 @@ Mechanisms may run SimPy processes of their own (their events interleave
 with the daily process in time order).  Each day is recorded as it ends,
 outside the processes (see :meth:`Run.run`).
 
+What a mechanism reads of another, and the inputs it sets on another, are
+declared in its :class:`~sim.model.mechanism.Definition` and enforced here:
+a mechanism gets its peers through :meth:`Run.mechanism`, which hands out
+only what it declared, and a mechanism whose inputs were set reloads as soon
+as the setter's step is over (:meth:`Run._apply_inputs`).
+
 A run is a pure function of (scenario, replication): no I/O, no global
 random state; every mechanism draws from its own named streams of
 ``SeedSequence(seed, spawn_key=(replication,))`` (:mod:`sim.streams`).
@@ -24,7 +30,7 @@ import simpy
 
 from ..scenario.schema import Scenario
 from ..streams import Streams
-from .mechanism import Engine, float_metrics, mechanisms, metric_names, written_metrics
+from .mechanism import ContractError, Definition, Engine, Peer, float_metrics, mechanisms, metric_names, written_metrics
 from .population import AgencyPopulation, build_population
 from .records import RunRecords
 from .segments import apply_event, dated_events
@@ -42,9 +48,15 @@ class Run:
         floats = float_metrics(scenario)
         self._metrics = {name: np.full(self.horizon.days, np.nan) if name in floats
                          else np.zeros(self.horizon.days, dtype=np.int64) for name in metric_names(scenario)}
-        self.engines: dict[str, Engine] = {}
+        self._engines: dict[str, Engine] = {}
+        self._changed: dict[str, None] = {}
+        """Mechanisms whose inputs another has set since they last reloaded (in the order set)."""
+        self.building: Definition | None = None
+        """The mechanism whose engine is being built (the one :meth:`mechanism` answers)."""
         for definition in mechanisms():
-            self.engines[definition.name] = definition.engine(self)
+            self.building = definition
+            self._engines[definition.name] = definition.engine(self)
+        self.building = None
         self.env.process(self._daily())
 
     @functools.cached_property
@@ -56,12 +68,35 @@ class Run:
         """The array of daily values of metric ``name``, for the mechanism that records it."""
         return self._metrics[name]
 
-    def mechanism(self, name: str) -> Engine:
-        """A mechanism's engine; only those of a lower order exist while a mechanism is being built."""
-        return self.engines[name]
+    def mechanism(self, name: str) -> Peer:
+        """Mechanism ``name`` as the mechanism being built may see it: what its definition declares it reads
+        (read-only) and the inputs it declares it sets (:class:`~sim.model.mechanism.Peer`)."""
+        reader = self.building
+        if reader is None:
+            raise ContractError(f"run.mechanism({name!r}) outside a mechanism's __init__: a mechanism looks its "
+                                "peers up when it is built (tests inspect engines with run.engine)")
+        if not any(item.partition(".")[0] == name for item in (*reader.reads, *reader.sets)):
+            raise ContractError(f"mechanism {reader.name!r} looks up {name!r}, but declares nothing it reads or "
+                                "sets of it")
+        if name not in self._engines:
+            raise ContractError(f"mechanism {reader.name!r} looks up {name!r}, which is not built before it")
+        return Peer(self._engines[name], name, reader, self._changed.setdefault)
+
+    def engine(self, name: str) -> Engine:
+        """Mechanism ``name``'s engine itself, unchecked: for tests and benchmarks that inspect a run, never
+        for a mechanism (which uses :meth:`mechanism`)."""
+        return self._engines[name]
+
+    def _apply_inputs(self) -> None:
+        """Every mechanism whose inputs changed reloads, at the current model time."""
+        while self._changed:
+            name = next(iter(self._changed))
+            del self._changed[name]
+            self._engines[name].reload(self.scenario)
 
     def _daily(self):
-        env, engines = self.env, list(self.engines.values())
+        env, engines = self.env, list(self._engines.values())
+        changed, apply_inputs = self._changed, self._apply_inputs
         events: dict[int, list[str]] = {}
         for day, name in dated_events(self.scenario):
             events.setdefault(day, []).append(name)
@@ -69,14 +104,18 @@ class Run:
             if day in events:
                 for name in events[day]:
                     self.scenario = apply_event(self.scenario, name)
+                changed.clear()  # every mechanism reloads now, inputs included
                 for engine in engines:
                     engine.reload(self.scenario)
+                apply_inputs()
             for engine in engines:
                 engine.start_day(day)
+                if changed:
+                    apply_inputs()
             yield env.timeout(1)
 
     def _record(self, day: int) -> None:
-        for engine in self.engines.values():
+        for engine in self._engines.values():
             engine.record(day)
 
     def run(self) -> RunRecords:
@@ -99,7 +138,7 @@ class Run:
             record(next_end - 1)
             next_end += 1
         extra: dict[str, object] = {}
-        for engine in self.engines.values():
+        for engine in self._engines.values():
             extra.update(engine.finish())
         return RunRecords(
             scenario=self.scenario.name,

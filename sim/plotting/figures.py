@@ -22,8 +22,9 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
 from ..targets import Target
-from . import series as S
-from .results import Result
+from ..results import series as S
+from ..results import effects as E
+from ..results.loading import Result
 from .style import (BAND_ALPHA, EVENT_COLOUR, LINE_WIDTH, TARGET_COLOUR, TOTAL_COLOUR, colour, format_count_axis,
                     format_date_axis, linestyle, new_figure, note, styled)
 
@@ -433,8 +434,8 @@ def coinciding(results: list[Result], metric: str) -> list[list[str]]:
         for group in groups:
             a = group[0]
             dates = S.common_dates(a, r)
-            if len(dates) and np.array_equal(a.summary.stats[metric]["mean"][S._on(a.dates, dates)],
-                                             r.summary.stats[metric]["mean"][S._on(r.dates, dates)]):
+            if len(dates) and np.array_equal(a.summary.stats[metric]["mean"][S.on_days(a.dates, dates)],
+                                             r.summary.stats[metric]["mean"][S.on_days(r.dates, dates)]):
                 group.append(r)
                 break
         else:
@@ -486,7 +487,7 @@ def comparison_figure(results: list[Result], metric: str, reference: Result | No
             for r in having:
                 if r is reference:
                     continue
-                band = window(S.difference(r, reference, metric), start, end)
+                band = window(E.difference(r, reference, metric), start, end)
                 label = f"{r.label} \u2212 {reference.label}"
                 draw_band(dax, band, label, f"difference:{metric}:{r.label}", colours[r.label], styles[r.label])
                 dhandles.append(band_handle(label, colours[r.label], styles[r.label], band=band.has_band))

@@ -9,16 +9,16 @@ paragraphs, :class:`Table` s and :class:`FigureItem` s.  :func:`run_report` and
 from __future__ import annotations
 
 import datetime as dt
-import json
-import math
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..plotting import series as S
 from ..plotting.figures import metric_label
-from ..plotting.results import Result
+from ..results import effects as E
+from ..results import series as S
+from ..results.loading import Result
 from ..targets import Target, Targets
+from .numbers import number, numbers_alike, value_text
 
 TEXT_FIELDS = {"source", "description", "label"}
 """Leaf fields left out of parameter tables (free text; the scenario file has them)."""
@@ -57,41 +57,6 @@ class Report:
     title: str
     sections: list[Section]
     footer: str = ""
-
-
-# --- numbers -----------------------------------------------------------------------------
-def number(x: float | None) -> str:
-    """Counts with thousands separators (every one of them, 1,240 as 57,120); small values with three
-    significant digits."""
-    if x is None:
-        return "\u2013"
-    if abs(x) >= 100 or float(x).is_integer():
-        return f"{x:,.0f}"
-    return f"{x:.3g}"
-
-
-def numbers_alike(values: list[float]) -> list[str]:
-    """Several numbers of one quantity with the precision of the first (a mean and its quantiles).
-
-    A mean of 107 accounts with its 5th percentile of 96.8 reads "107 (97\u2013120)", not "107 (96.8\u2013120)".
-    """
-    lead = abs(values[0])
-    if lead >= 100 or float(values[0]).is_integer():
-        return [f"{v:,.0f}" for v in values]
-    decimals = max(0, 2 - math.floor(math.log10(lead))) if lead > 0 else 2
-    return [f"{v:,.{decimals}f}" for v in values]
-
-
-def value_text(value) -> str:
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, (int, float)):
-        if float(value).is_integer() and abs(value) >= 1000:
-            return f"{value:,.0f}"
-        return f"{value:g}" if isinstance(value, float) else str(value)
-    if isinstance(value, (list, dict)):
-        return json.dumps(value, separators=(", ", ": "))
-    return "" if value is None else str(value)
 
 
 def is_number(value) -> bool:
@@ -301,7 +266,7 @@ UNPINNED_FACTOR = 2.0
 """An effect whose 90% interval has ends further apart than this factor (same sign) is "not pinned down"."""
 
 
-def effect_reading(effect: S.Effect) -> str:
+def effect_reading(effect: E.Effect) -> str:
     """Whether the effect's sign and size are pinned down by its 90% interval (paired runs over draws)."""
     if effect.zero == 1.0:
         return "none: identical in every draw"
@@ -324,7 +289,7 @@ def interval_text(low: float | None, high: float | None) -> str:
     return "\u2013" if low is None else f"{number(low)} to {number(high)}"
 
 
-def effects_table(groups: list[S.Effects]) -> Table:
+def effects_table(groups: list[E.Effects]) -> Table:
     """One run's effects relative to the reference: a row per quantity and date (reported figures', the end)."""
     first = groups[0]
     run, reference = first.run.label, first.reference.label
@@ -364,8 +329,8 @@ def effects_table(groups: list[S.Effects]) -> Table:
     return Table(header, rows, caption=caption, numeric=frozenset({2, 3, 4}))
 
 
-def effects_section(effects: list[S.Effects], reference: Result) -> Section:
-    by_run: dict[str, list[S.Effects]] = {}
+def effects_section(effects: list[E.Effects], reference: Result) -> Section:
+    by_run: dict[str, list[E.Effects]] = {}
     for group in effects:
         by_run.setdefault(group.run.label, []).append(group)
     paragraphs = [f"Each run minus {reference.label}: every compared quantity at the dates of the reported figures "
@@ -464,7 +429,7 @@ def run_report(result: Result, figures: list[FigureItem]) -> Report:
 
 def comparison_report(results: list[Result], figures: list[FigureItem], metrics: list[str],
                       missing: dict[str, list[str]], reference: Result | None, notes: list[str],
-                      effects: list[S.Effects] | None = None) -> Report:
+                      effects: list[E.Effects] | None = None) -> Report:
     runs = Table(["run", "kind", "horizon", "replications", "seed", "bands hold", "description"],
                  [[r.label, r.kind, f"{r.dates[0]} to {r.dates[-1]}", value_text(r.replication_count()),
                    "" if r.seed is None else str(r.seed), r.uncertainty, r.description] for r in results],

@@ -12,7 +12,8 @@ import csv
 import math
 from pathlib import Path
 
-from .content import FigureItem, Report, Section, Table, footer, number, value_text
+from .content import FigureItem, Report, Section, Table, footer
+from .numbers import number, value_text
 
 SHOWN_POINTS = 60
 """Points listed in the open; a sweep with more lists them folded."""

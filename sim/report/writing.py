@@ -12,8 +12,8 @@ from matplotlib.figure import Figure
 
 from ..output.atomic import write_bytes, write_text
 from ..plotting.figures import CAPTIONS, comparison_figure, metric_label, run_figures
-from ..plotting.results import Result
 from ..plotting.style import render
+from ..results.loading import Result
 from .content import FigureItem, comparison_report, run_report
 from .html import to_html
 from .markdown import to_markdown

@@ -27,13 +27,15 @@ specs) is read by :func:`read_yaml_mapping` and validated by
   ``seed: 7.0`` or ``enabled: 'yes'`` are errors, not coerced.  Dates may be
   written bare (``2011-10-15``) or quoted (``'2011-10-15'``), as the schema's
   ``format: date`` strings say; an impossible date (``2011-02-30``) is an error
-  naming its field.
+  naming its field, and so is a date where the schema wants text
+  (``description: 2011-01-01``: quote it to keep it as text).
 """
 
 from __future__ import annotations
 
 import copy
 import datetime as dt
+import functools
 import json
 import math
 import numbers
@@ -41,7 +43,7 @@ import os
 import re
 from fnmatch import fnmatchcase
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, get_args, get_origin
+from typing import Any, TypeVar, get_args, get_origin
 
 import yaml
 from pydantic import BaseModel, ValidationError
@@ -51,8 +53,7 @@ from ..files import checked_path, read_input_text
 from . import paths
 from .events import dated_events, event_overrides
 
-if TYPE_CHECKING:
-    from .schema import Scenario
+M = TypeVar("M", bound=BaseModel)
 
 DIRECTIVES = ("extends", "set")
 MAX_DEPTH = 32
@@ -309,15 +310,6 @@ def as_reference(exc: InputError, path: Path, written: str, *, source: str, fiel
     return exc
 
 
-def load_referenced_scenario(path: str | os.PathLike, *, source: str, field: str | None) -> "Scenario":
-    """The scenario a spec names (its ``base``): the file's own problems are reported against that field."""
-    path = checked_path(path, source=source, field=field)
-    try:
-        return load_scenario(path)
-    except InputError as exc:
-        raise as_reference(exc, path, str(path), source=source, field=field) from None
-
-
 def _read_base(base_path: Path, extends: str, source: str) -> dict:
     """The mapping of the file named by ``extends``; its problems are reported against ``extends``."""
     try:
@@ -383,8 +375,14 @@ def _relocate_paths(data: dict, path: Path) -> None:
             node[key] = os.path.normpath(os.path.abspath(target))
 
 
-def load_scenario(path: str | os.PathLike) -> "Scenario":
-    """Resolve and validate the scenario file at ``path``, its dated events applied in turn."""
+def load_resolved(path: str | os.PathLike, model: type[M]) -> tuple[M, Origins]:
+    """Resolve (``extends``, ``set``) and validate the scenario file at ``path`` as ``model``, its dated events
+    applied in turn; with where each field came from, for the checks that need more than the format.
+
+    Only the format is checked here: what needs the model or the reported
+    figures (``outputs.metrics`` patterns, the targets file) is checked where
+    both are known, :mod:`sim.inputs`.
+    """
     path = Path(path)
     source = str(path)
     origins = Origins(source)
@@ -394,49 +392,36 @@ def load_scenario(path: str | os.PathLike) -> "Scenario":
         data["name"] = path.stem  # a scenario is named by its own file unless it says otherwise
         origins.assign("name", source)
     try:
-        scenario = validate_document(data, source=source, origins=origins)
+        scenario = validate_model(model, data, origins)
     except InputError as exc:
         if named_by_file and exc.field == "name":
             raise InputError(f"{exc.expected} (the name comes from the file name when the file sets none: "
                              "add name: to choose one)", source=source, field="name") from None
         raise
     check_events(scenario, origins)
-    _check_targets_file(scenario, origins)
     if scenario.posterior is not None and not Path(scenario.posterior).is_dir():
         raise InputError(f"expected a posterior directory (from bandwagon calibrate), got {scenario.posterior} "
                          "(not found)", source=origins.source_of("posterior"), field="posterior")
-    return scenario
-
-
-def _check_targets_file(scenario: "Scenario", origins: Origins) -> None:
-    from ..targets import Targets
-
-    targets = scenario.outputs.targets
-    if targets is None:
-        return
-    source = origins.source_of("outputs.targets")
-    if not Path(targets).is_file():
-        raise InputError(f"expected an existing targets file, got {targets} (not found)", source=source,
-                         field="outputs.targets")
-    try:
-        Targets.from_yaml(targets)
-    except InputError as exc:
-        raise InputError(f"expected a targets file, but {exc.line()}", source=source, field="outputs.targets") from None
+    return scenario, origins
 
 
 # --- validation ----------------------------------------------------------------------------
-def as_json(data: Any, source_of, prefix: str = "") -> Any:
-    """The document as JSON values (dates as ISO text), refusing what JSON cannot hold, by field."""
+def as_json(data: Any, source_of, prefix: str = "", dates: list[tuple[str, str]] | None = None) -> Any:
+    """The document as JSON values (dates as ISO text), refusing what JSON cannot hold, by field.
+
+    ``dates``, if given, collects the dates turned into text, with their paths (see :func:`_check_dates`).
+    """
     if isinstance(data, dict):
         out = {}
         for key, value in data.items():
             path = f"{prefix}.{key}" if prefix else str(key)
             if not isinstance(key, str):
                 raise InputError(f"expected a text key, got {key!r}", source=source_of(prefix), field=path)
-            out[key] = as_json(value, source_of, path)
+            out[key] = as_json(value, source_of, path, dates)
         return out
     if isinstance(data, (list, tuple)):
-        return [as_json(value, source_of, f"{prefix}.{i}" if prefix else str(i)) for i, value in enumerate(data)]
+        return [as_json(value, source_of, f"{prefix}.{i}" if prefix else str(i), dates)
+                for i, value in enumerate(data)]
     if data is None or isinstance(data, (str, bool)):
         return data
     if isinstance(data, numbers.Integral):
@@ -444,6 +429,8 @@ def as_json(data: Any, source_of, prefix: str = "") -> Any:
     if isinstance(data, numbers.Real):
         return float(data)
     if isinstance(data, (dt.date, dt.datetime)):
+        if dates is not None:
+            dates.append((prefix, data.isoformat()))
         return data.isoformat()
     raise InputError(f"expected text, a number, a date, a list or a mapping, got {type(data).__name__}",
                      source=source_of(prefix), field=prefix or None)
@@ -456,42 +443,77 @@ def validate_model(model: type[BaseModel], data: dict, origins: "Origins | str")
     ISO text, ``true`` is not a number and ``'5'`` is not an integer.
     """
     source_of = origins.source_of if isinstance(origins, Origins) else (lambda field: origins)
-    text = json.dumps(as_json(data, source_of), allow_nan=True)
+    dates: list[tuple[str, str]] = []
+    text = json.dumps(as_json(data, source_of, dates=dates), allow_nan=True)
+    _check_dates(model, dates, source_of)
     try:
         return model.model_validate_json(text, strict=True)
     except (FieldError, ValidationError) as exc:
         raise as_input_error(exc, model, origins) from None
 
 
-def validate_document(data: dict, *, source: str, origins: Origins | None = None) -> "Scenario":
-    """Build a :class:`Scenario` from a resolved document, or raise one-line errors."""
-    from .schema import Scenario
+def _check_dates(model: type[BaseModel], dates: list[tuple[str, str]], source_of) -> None:
+    """A YAML date (written bare) only where the schema says ``format: date``: elsewhere text was meant.
 
-    origins = origins or Origins(source)
-    scenario = validate_model(Scenario, data, origins)
-    _check_metrics(scenario, origins)
-    return scenario
-
-
-def _check_metrics(scenario: "Scenario", origins: Origins) -> None:
-    from ..model import metric_names
-
-    names = metric_names(scenario)
-    for i, pattern in enumerate(scenario.outputs.metrics):
-        if not any(fnmatchcase(name, pattern) for name in names):
-            field = f"outputs.metrics.{i}"
-            raise InputError(f"expected a pattern matching a metric of this scenario (e.g. {', '.join(names[:4])}, "
-                             f"...), got {pattern!r}", source=origins.source_of(field), field=field)
+    JSON has no dates, so a bare ``description: 2011-01-01`` would reach the model as the text
+    ``'2011-01-01'`` and be taken silently; like ``seed: '5'``, it is refused by field.
+    """
+    for path, date in dates:
+        node = _schema_node(_json_schema(model), path.split("."))
+        if node is not None and _wants_text_only(_json_schema(model), node):
+            raise InputError(f"expected text, got the date {date} written bare (quote it to keep it as text)",
+                             source=source_of(path), field=path)
 
 
-def check_events(scenario: "Scenario", origins: "Origins | str") -> None:
+@functools.cache
+def _json_schema(model: type[BaseModel]) -> dict:
+    return model.model_json_schema()
+
+
+def _resolved(schema: dict, node: dict) -> dict:
+    while "$ref" in node:
+        node = schema["$defs"][node["$ref"].split("/")[-1]]
+    return node
+
+
+def _schema_node(schema: dict, path: list[str]) -> dict | None:
+    """The JSON Schema node at ``path`` (mapping keys, list indices), or None where the schema says nothing."""
+    node = schema
+    for part in path:
+        node = _resolved(schema, node)
+        options = [_resolved(schema, n) for n in node.get("anyOf", [node])]
+        for option in options:
+            if part in option.get("properties", {}):
+                node = option["properties"][part]
+                break
+            if isinstance(option.get("additionalProperties"), dict):
+                node = option["additionalProperties"]
+                break
+            if option.get("patternProperties"):
+                node = next(iter(option["patternProperties"].values()))
+                break
+            if isinstance(option.get("items"), dict) and part.isdigit():
+                node = option["items"]
+                break
+        else:
+            return None
+    return _resolved(schema, node)
+
+
+def _wants_text_only(schema: dict, node: dict) -> bool:
+    """Whether ``node`` takes strings but no date (a date written there was meant as text)."""
+    options = [_resolved(schema, n) for n in node.get("anyOf", [node])]
+    return (any(o.get("type") == "string" for o in options)
+            and not any(o.get("format") in ("date", "date-time") or "type" not in o for o in options))
+
+
+def check_events(scenario: BaseModel, origins: "Origins | str") -> None:
     """Apply every enabled dated event in date order, as a run will, and validate each result.
 
     What a run would refuse mid-way (a rate pushed below zero or past its
     bound) is refused here, naming the file that defined the event.
     """
-    from .schema import Scenario
-
+    model = type(scenario)
     source_of = origins.source_of if isinstance(origins, Origins) else (lambda field: origins)
     current = scenario
     for date, name in dated_events(scenario):
@@ -499,7 +521,7 @@ def check_events(scenario: "Scenario", origins: "Origins | str") -> None:
         event = current.events[name]
         changed = event_overrides(data, event, source=source_of(f"events.{name}"))
         try:
-            current = validate_model(Scenario, data, f"events.{name}")
+            current = validate_model(model, data, f"events.{name}")
         except InputError as exc:
             index = next((i for i, change in enumerate(event.changes) for path in changed
                           if path == exc.field and fnmatchcase(path, change.path)), None)

@@ -17,63 +17,41 @@ Units
 Unknown keys are errors (``extra="forbid"``): a typo must never fall back to a
 default silently.
 
-Bounds
-------
-Every number is bounded by what the model can run with, and each bound is
-stated in the field's description and in the error: rates at most
-:data:`MAX_RATE`, people at most :data:`MAX_PEOPLE`, at most
-:data:`MAX_AGENCIES` potential adopters over all levels, :data:`MAX_PLATFORMS`
-platforms, a horizon of at most :data:`MAX_DAYS` days.
+Sections
+--------
+The core here is the structure every mechanism shares: the horizon, the
+seed, the people, the provinces, the platforms, the named accounts, the
+dated events, the outputs.  Each mechanism's own parameters are its section,
+one module each in :mod:`sim.scenario.sections` (users, adoption, following,
+interaction), which this module composes; the bounds every part shares are
+in :mod:`sim.scenario.fields`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from fnmatch import fnmatchcase
-from typing import Annotated, Literal
+from typing import Annotated
 
 import numpy as np
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from ..errors import FieldError
-from ..files import os_path
 from . import paths
 from .apportion import NATIONAL, level_provinces
-from .shifts import parse_shift
+from .fields import (MAX_DAYS, MAX_PEOPLE, MAX_PLATFORMS, MAX_RATE, ChangeValue, FilePath, Frozen,
+                     Key, Multiplier, PeopleCount, ScenarioName)
+from .loading import load_resolved, validate_model
+from .sections import adoption, following, interaction, users
+from .sections.adoption import Agencies, Hazard, Level
+from .sections.following import AccountOnPlatform
+from .sections.interaction import Desk, Duration, Feedback, HotIssue, Interaction, LevelDesks, Messages, Team
+from .sections.users import InternetGrowth, PlatformUsers
 
-Key = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$")]
-"""Names of platforms, provinces, levels, accounts, events: they become parts
-of metric names (``gov_accounts.sina.county``), so lower-case snake case."""
-
-ScenarioName = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_.-]*$")]
-FilePath = Annotated[str, StringConstraints(min_length=1), AfterValidator(os_path)]
-"""A file named in an input file: a path the operating system can take (no NUL byte, names of at most
-255 bytes), checked at validation so the error names the field."""
-MAX_RATE = 1e6
-"""Largest rate or multiplier (per year, or per day for following rates).  A hazard of a million per
-year is an adoption within a minute; larger values mean nothing more and overflow products of rates."""
-MAX_PEOPLE = 1e10
-"""Largest number of people anywhere in a scenario: ten billion, above the world's population."""
-MAX_AGENCIES = 10_000_000
-"""Most potential adopters over all levels: each costs about 100 bytes per platform in a run
-(the baseline has 578,428; ten times that runs in under 10 s)."""
-MAX_PLATFORMS = 8
-"""Most platforms: users are counted by the set of platforms they are on, 2**platforms states."""
-MAX_DAYS = 36_525
-"""Longest horizon, in days (100 years): the model records every metric every day."""
-MAX_ELASTICITY = 10.0
-"""Largest size elasticity (either sign) and size dispersion keep size weights within floating point."""
-
-Rate = Annotated[float, Field(ge=0, le=MAX_RATE, allow_inf_nan=False)]
-Finite = Annotated[float, Field(allow_inf_nan=False)]
-Share = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
-People = Annotated[float, Field(ge=0, le=MAX_PEOPLE, allow_inf_nan=False)]
-Multiplier = Annotated[float, Field(ge=0, le=MAX_RATE, allow_inf_nan=False)]
-Count = Annotated[int, Field(ge=0, le=MAX_AGENCIES)]
-PeopleCount = Annotated[int, Field(gt=0, le=int(MAX_PEOPLE))]
-
-class Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+__all__ = ["NATIONAL", "AccountOnPlatform", "Agencies", "Change", "Desk", "Duration", "Event", "Feedback",
+           "FilePath", "Frozen", "Hazard", "Horizon", "HotIssue", "Interaction", "InternetGrowth", "Key", "Level",
+           "LevelDesks", "Messages", "NamedAccount", "Outputs", "Platform", "PlatformUsers", "Population",
+           "Province", "Scenario", "ScenarioName", "Team"]
 
 
 class Horizon(Frozen):
@@ -114,127 +92,35 @@ class Horizon(Frozen):
         return self
 
 
-class InternetGrowth(Frozen):
-    """Logistic growth of internet users: each non-user joins at hazard
-    ``growth_rate * users / capacity`` per year."""
-
-    initial_users: People = Field(description="Internet users on the first day (people; at most the capacity).")
-    capacity: People = Field(description="Saturation level of internet users (people; at most population.total).")
-    growth_rate: Rate = Field(description=f"Logistic growth rate, per year (at most {MAX_RATE:,.0f}).")
-
-
 class Population(Frozen):
     total: PeopleCount = Field(description=f"Resident population (people, at most {MAX_PEOPLE:,.0f}).")
     internet: InternetGrowth
 
 
-class PlatformUsers(Frozen):
-    """Bass diffusion of a platform among internet users."""
-
-    innovation: Rate = Field(description=f"Spontaneous joining hazard per internet user, per year (at most {MAX_RATE:,.0f}).")
-    imitation: Rate = Field(
-        description="Joining hazard per year per unit share of internet users already on the platform "
-        f"(at most {MAX_RATE:,.0f})."
-    )
-    multihoming: Multiplier = Field(
-        1.0,
-        description="Hazard multiplier for users who already hold an account on another platform "
-        f"(1: platforms are joined independently; at most {MAX_RATE:,.0f}).",
-    )
-    initial_users: People = Field(0, description="Accounts opened on launch day (people; at most "
-                                  "population.internet.capacity).")
-
-
 class Platform(Frozen):
-    label: str
+    label: str = Field(description="How figures and reports name the platform.")
     launch: dt.date = Field(description="Date the platform opens to users and agencies.")
     users: PlatformUsers
     agency_appeal: Multiplier = Field(
         1.0, description=f"Multiplier of every agency's adoption hazard on this platform (at most {MAX_RATE:,.0f})."
     )
-    source: str | None = None
+    source: str | None = Field(None, description="Where the values come from.")
 
 
 class Province(Frozen):
-    label: str | None = None
+    label: str | None = Field(None, description="How reports name the province.")
     population: PeopleCount = Field(description=f"Resident population (people, at most {MAX_PEOPLE:,.0f}).")
 
 
-class Hazard(Frozen):
-    """Adoption hazard of one un-adopted agency, per year.
-
-    ``w * [innovation + imitation*F_level + audience_pull*S_platform
-    + regional_imitation*F_level,province + upper_tier*F_parent,province]``
-    with ``F`` adopted shares, ``S`` the platform's users as a share of the
-    population and ``w`` the agency's size weight (Bass 1969; Berry and Berry
-    1990; Ma 2013, 2014).
-    """
-
-    innovation: Rate = Field(description=f"Spontaneous adoption hazard, per year (at most {MAX_RATE:,.0f}).")
-    imitation: Rate = Field(description="Per year, per unit share of the same level already adopted (nationwide; at most "
-                           f"{MAX_RATE:,.0f}).")
-    regional_imitation: Rate = Field(
-        0, description=f"Per year, per unit share of the same level adopted in the same province (at most {MAX_RATE:,.0f})."
-    )
-    upper_tier: Rate = Field(
-        0, description=f"Per year, per unit share of the parent level adopted in the same province (at most {MAX_RATE:,.0f})."
-    )
-    audience_pull: Rate = Field(
-        0, description="Per year, per unit share of the population holding an account on the platform (at most "
-        f"{MAX_RATE:,.0f})."
-    )
-    size_elasticity: Annotated[float, Field(ge=-MAX_ELASTICITY, le=MAX_ELASTICITY, allow_inf_nan=False)] = Field(
-        0, description="Exponent of population served in the agency's weight (0: size does not matter; "
-        f"between -{MAX_ELASTICITY:g} and {MAX_ELASTICITY:g})."
-    )
-
-
-class Level(Frozen):
-    """A tier or kind of potential adopters: central ministries, county bodies, officials..."""
-
-    label: str
-    kind: Literal["institution", "official"] = "institution"
-    count: Count = Field(description=f"Potential adopters (bodies or officials); at most {MAX_AGENCIES:,} over all "
-                         "levels.")
-    spread: Literal["national", "equal", "population"] = Field(
-        description="How the count is split over provinces: one national group, equally, or by population."
-    )
-    parent: Key | None = Field(None, description="Level whose adoption exerts upper-tier pressure.")
-    population_served: Annotated[float, Field(gt=0, le=MAX_PEOPLE, allow_inf_nan=False)] = Field(
-        description=f"Median population served by one adopter (people, above 0, at most {MAX_PEOPLE:,.0f}).")
-    size_dispersion: Annotated[float, Field(ge=0, le=MAX_ELASTICITY, allow_inf_nan=False)] = Field(
-        0.5, description=f"Log-normal sigma of population served within the level (at most {MAX_ELASTICITY:g})."
-    )
-    hazard: Hazard
-    source: str | None = None
-
-
-class Agencies(Frozen):
-    levels: dict[Key, Level] = Field(min_length=1, max_length=100, description="Agency levels (1 to 100).")
-
-
-class AccountOnPlatform(Frozen):
-    """Following of a named account on one platform.
-
-    Each micro-blogger of the platform within the account's reach who does
-    not yet follow it starts following at hazard
-    ``steady_rate_per_day + launch_rate_per_day * exp(-age / launch_decay_days)``.
-    """
-
-    reach: Share = Field(description="Share of the platform's micro-bloggers who may follow the account.")
-    launch_rate_per_day: Rate = Field(description=f"Extra follow hazard at launch, per day (at most {MAX_RATE:,.0f}).")
-    launch_decay_days: Annotated[float, Field(gt=0, le=MAX_DAYS, allow_inf_nan=False)] = Field(
-        description=f"E-folding time of the launch burst, days (above 0, at most {MAX_DAYS:,})."
-    )
-    steady_rate_per_day: Rate = Field(description=f"Follow hazard after the burst, per day (at most {MAX_RATE:,.0f}).")
-
-
 class NamedAccount(Frozen):
-    label: str
+    """An account with its own launch date and following parameters (Shanghai City), opened by one agency."""
+
+    label: str = Field(description="How figures and reports name the account.")
     level: Key = Field(description="Agency level the account's owner belongs to.")
     province: Key = Field(description="Province of the owner ('national' for national bodies).")
-    launch: dt.date
-    platforms: dict[Key, AccountOnPlatform] = Field(min_length=1)
+    launch: dt.date = Field(description="Date the account opens on each of its platforms.")
+    platforms: dict[Key, AccountOnPlatform] = Field(min_length=1, description="Its platforms, each with how "
+                                                    "it gains followers there.")
     source: str | None = None
 
 
@@ -242,9 +128,11 @@ class Change(Frozen):
     """One parameter change: exactly one of ``multiply``, ``add``, ``set``."""
 
     path: str = Field(description="Dotted path of a time-varying parameter; '*' matches any key.")
-    multiply: Multiplier | None = None
-    add: Finite | None = None
-    set: Finite | None = None
+    multiply: Multiplier | None = Field(None, description=f"Multiplies the value (at most {MAX_RATE:,.0f}).")
+    add: ChangeValue | None = Field(None, description=f"Added to the value (between -{MAX_RATE:,.0f} and "
+                                    f"{MAX_RATE:,.0f}, the widest bound of a time-varying parameter).")
+    set: ChangeValue | None = Field(None, description=f"The new value (between -{MAX_RATE:,.0f} and "
+                                    f"{MAX_RATE:,.0f}).")
 
     @field_validator("path")
     @classmethod
@@ -269,11 +157,12 @@ class Change(Frozen):
 class Event(Frozen):
     """A dated change of parameters, e.g. a policy push."""
 
-    date: dt.date
-    enabled: bool = True
+    date: dt.date = Field(description="The day the changes take effect (from its start).")
+    enabled: bool = Field(True, description="false: the event is ignored (a counterfactual without it).")
     description: str | None = None
-    source: str | None = None
-    changes: list[Change] = Field(min_length=1, max_length=1000)
+    source: str | None = Field(None, description="Where the event is reported.")
+    changes: list[Change] = Field(min_length=1, max_length=1000, description="Applied in order, each to the value "
+                                  "in force.")
 
 
 class Outputs(Frozen):
@@ -283,177 +172,18 @@ class Outputs(Frozen):
     metrics: list[str] = Field(["*"], min_length=1, description="Glob patterns of metrics to write.")
 
 
-# --- the interaction loop: messages, staff, feedback -------------------------------------------
-def _shift_text(text: str) -> str:
-    parse_shift(text)  # ValueError with the expected format if it does not parse
-    return text
-
-
-ShiftText = Annotated[str, AfterValidator(_shift_text)]
-Positive = Annotated[float, Field(gt=0, allow_inf_nan=False)]
-
-
-class Duration(Frozen):
-    """A random duration in hours: exponential (the queueing-theory case), log-normal or fixed."""
-
-    distribution: Literal["exponential", "lognormal", "deterministic"] = Field(
-        "exponential", description="exponential (coefficient of variation 1), lognormal (give cv) or deterministic.")
-    mean_hours: Positive = Field(description="Mean duration, hours (positive).")
-    cv: Positive | None = Field(None, description="Coefficient of variation (sd / mean); lognormal only.")
-
-    @model_validator(mode="after")
-    def _cv_for_lognormal(self) -> "Duration":
-        if (self.distribution == "lognormal") != (self.cv is not None):
-            raise ValueError("expected cv exactly when distribution is lognormal")
-        return self
-
-
-class Team(Frozen):
-    """People handling messages: a SimPy resource of ``size`` servers on duty in their shifts."""
-
-    size: Annotated[int, Field(ge=0)] = Field(description="Staff in the team (servers).")
-    shifts: list[ShiftText] = Field(
-        ["daily 00:00-24:00"], min_length=1,
-        description="When they are on duty: '<days> HH:MM-HH:MM [xN]' (e.g. 'mon-fri 09:00-17:00').")
-    service: Duration = Field(description="Time one of them spends on one message.")
-
-
-class Desk(Frozen):
-    """How one account handles its messages (all its platforms share the desk)."""
-
-    staff: Team = Field(description="The account's own staff: every message passes through them, urgent first.")
-    department: Team | None = Field(
-        None, description="Staff of the responsible department, who answer the substantive messages the account "
-        "forwards; without it the account's staff answer those too.")
-
-
-class Messages(Frozen):
-    """Citizens' messages to government accounts: a non-homogeneous Poisson process per account and platform.
-
-    Rate at time t: ``followers * per_follower_per_day * activity[platform] * hourly[hour] * weekly[weekday]
-    * surge(t)``; ``hourly`` and ``weekly`` are relative (normalised to mean 1).
-    """
-
-    per_follower_per_day: Rate = Field(description="Messages needing an answer, per follower per day.")
-    activity: dict[Key, Rate] = Field({}, description="Per platform multiplier of the rate (default 1).")
-    hourly: list[Rate] = Field([1.0] * 24, min_length=24, max_length=24,
-                               description="Relative rate in each hour of the day, 00-01 to 23-24.")
-    weekly: list[Rate] = Field([1.0] * 7, min_length=7, max_length=7, description="Relative rate Monday..Sunday.")
-    urgent_share: Share = Field(0.0, description="Share of messages that are urgent (served first).")
-    substantive_share: Share = Field(0.0, description="Share needing a substantive answer (forwarded to the department).")
-    patience: Duration | None = Field(None, description="How long a sender waits for an answer before giving up "
-                                      "(while waiting; never during handling); none: forever.")
-
-    @model_validator(mode="after")
-    def _profiles(self) -> "Messages":
-        if sum(self.hourly) <= 0:
-            raise ValueError("expected some positive hourly weight")
-        if sum(self.weekly) <= 0:
-            raise ValueError("expected some positive weekly weight")
-        return self
-
-
-class HotIssue(Frozen):
-    """A dated surge of messages: the rate is multiplied by ``1 + (surge - 1) exp(-age / decay_days)``."""
-
-    date: dt.date = Field(description="Day the issue breaks.")
-    hour: Annotated[float, Field(ge=0, lt=24, allow_inf_nan=False)] = Field(0.0, description="Hour it breaks.")
-    accounts: list[Key] = Field([], description="Named accounts it hits.")
-    levels: list[Key] = Field([], description="Agency levels whose (sampled) ordinary accounts it hits.")
-    surge: Annotated[float, Field(ge=1, allow_inf_nan=False)] = Field(description="Rate multiplier at onset (>= 1).")
-    decay_days: Positive = Field(description="E-folding time of the surge, days.")
-    description: str | None = None
-    source: str | None = None
-
-    @model_validator(mode="after")
-    def _targets(self) -> "HotIssue":
-        if not self.accounts and not self.levels:
-            raise ValueError("expected at least one of accounts or levels")
-        return self
-
-
-class Feedback(Frozen):
-    """Responsiveness earns (or costs) followers.
-
-    Responsiveness over the last ``window_days`` complete days: ``share``, the share of messages answered
-    within ``within_hours`` (shrunk towards the reference by ``prior_messages`` pseudo-messages, so that a
-    handful of messages cannot swing it), and ``median``, the median response time.  The account's appeal multiplies its
-    follow hazard: ``min(1, share / reference_share)^elasticity * min(1, reference_median_hours /
-    median)^delay_elasticity`` (1 for an account at least as responsive as the reference, which the calibrated
-    follow rates describe), and followers unfollow at ``unfollow_rate_per_day * (1 - appeal)``.
-    """
-
-    window_days: Annotated[int, Field(ge=1)] = Field(7, description="Days over which responsiveness is measured.")
-    prior_messages: Annotated[float, Field(ge=0, allow_inf_nan=False)] = Field(
-        10.0, description="Followers judge a share from few messages cautiously: the prompt share is "
-        "(prompt + prior_messages * reference_share) / (received + prior_messages).")
-    within_hours: Positive = Field(24.0, description="An answer within this many hours counts as prompt.")
-    reference_share: Annotated[float, Field(gt=0, le=1, allow_inf_nan=False)] = Field(
-        0.9, description="Share answered promptly at which appeal is full.")
-    elasticity: Annotated[float, Field(ge=0, allow_inf_nan=False)] = Field(
-        0.0, description="Elasticity of appeal to the prompt share below the reference (0: no feedback).")
-    reference_median_hours: Positive = Field(24.0, description="Median response time at which appeal is full.")
-    delay_elasticity: Annotated[float, Field(ge=0, allow_inf_nan=False)] = Field(
-        0.0, description="Elasticity of appeal to a median response time above the reference.")
-    unfollow_rate_per_day: Rate = Field(0.0, description="Unfollow hazard per follower per day at zero appeal.")
-    adoption_elasticity: Annotated[float, Field(ge=0, allow_inf_nan=False)] = Field(
-        0.0, description="Optional: elasticity of a level's adoption hazard to its sampled accounts' prompt "
-        "share relative to the reference (0: off).")
-
-
-class LevelDesks(Frozen):
-    """The ordinary accounts of one agency level, simulated through a random sample of them."""
-
-    follower_share: Share = Field(description="Followers of one account as a share of its platform's users.")
-    desk: Desk
-
-
-class Interaction(Frozen):
-    """The interaction loop: citizens write, staff answer, responsiveness feeds back on followers."""
-
-    messages: Messages
-    accounts: dict[Key, Desk] = Field({}, description="The desk of every named account.")
-    levels: dict[Key, LevelDesks] = Field({}, description="Ordinary accounts by agency level (sampled).")
-    sample_per_level: Annotated[int, Field(ge=0)] = Field(
-        0, description="Agencies of each listed level simulated in full; level totals are scaled up from them.")
-    hot_issues: dict[Key, HotIssue] = Field({}, description="Dated surges of messages.")
-    feedback: Feedback = Feedback()
-
-
-DYNAMIC_PARAMETERS = (
-    "agencies.levels.*.hazard.innovation",
-    "agencies.levels.*.hazard.imitation",
-    "agencies.levels.*.hazard.regional_imitation",
-    "agencies.levels.*.hazard.upper_tier",
-    "agencies.levels.*.hazard.audience_pull",
-    "platforms.*.agency_appeal",
-    "platforms.*.users.innovation",
-    "platforms.*.users.imitation",
-    "platforms.*.users.multihoming",
-    "population.internet.growth_rate",
-    "accounts.*.platforms.*.reach",
-    "accounts.*.platforms.*.launch_rate_per_day",
-    "accounts.*.platforms.*.steady_rate_per_day",
-    "interaction.messages.per_follower_per_day",
-    "interaction.messages.activity.*",
-    "interaction.messages.urgent_share",
-    "interaction.messages.substantive_share",
-    "interaction.feedback.elasticity",
-    "interaction.feedback.delay_elasticity",
-    "interaction.feedback.unfollow_rate_per_day",
-    "interaction.feedback.adoption_elasticity",
-)
-"""Parameters a dated event may change mid-run; structure (counts,
-provinces, dates) and the agencies' size weights (``size_elasticity``, which
-sets each agency's weight once, when the population is laid out) are fixed
-for the whole run."""
+DYNAMIC_PARAMETERS = (*adoption.DYNAMIC_PARAMETERS, *users.DYNAMIC_PARAMETERS, *following.DYNAMIC_PARAMETERS,
+                      *interaction.DYNAMIC_PARAMETERS)
+"""Parameters a dated event may change mid-run, each section's; structure (counts, provinces, dates) and
+the agencies' size weights are fixed for the whole run."""
 
 
 class Scenario(Frozen):
     """One fully resolved scenario (``extends`` and ``set`` already applied)."""
 
-    name: ScenarioName
-    description: str = ""
+    name: ScenarioName = Field(description="The scenario's name (default: the file's name); names output "
+                               "directories.")
+    description: str = Field("", description="What the scenario is, in a sentence or two (shown in reports).")
     horizon: Horizon
     seed: Annotated[int, Field(ge=0, lt=2**128)] = Field(
         description="Root seed; replication r uses SeedSequence(seed, spawn_key=(r,)).")
@@ -474,17 +204,18 @@ class Scenario(Frozen):
 
     @classmethod
     def from_yaml(cls, path) -> "Scenario":
-        """Load, resolve (``extends``, ``set``) and validate a scenario file."""
-        from .loading import load_scenario
+        """Load, resolve (``extends``, ``set``) and validate a scenario file against the format.
 
-        return load_scenario(path)
+        What needs the model or a targets file (``outputs.metrics`` patterns,
+        ``outputs.targets``) is checked by :func:`sim.inputs.load_scenario`,
+        which the commands use.
+        """
+        return load_resolved(path, cls)[0]
 
     @classmethod
     def from_dict(cls, data: dict, source: str = "<scenario>") -> "Scenario":
-        """Validate an already resolved document; errors name ``source``."""
-        from .loading import validate_document
-
-        return validate_document(data, source=source)
+        """Validate an already resolved document against the format (the schema only); errors name ``source``."""
+        return validate_model(cls, data, source)
 
     def to_dict(self) -> dict:
         """The resolved document, JSON-compatible (dates as ISO strings).
@@ -524,26 +255,13 @@ class Scenario(Frozen):
                                  alternatives=((bound_field, f"expected at least {field} ({value:,.0f}), "
                                                              f"got {bound:,.0f}"),))
 
-        internet = self.population.internet
-        at_most("population.internet.capacity", internet.capacity, "population.total", self.population.total)
-        at_most("population.internet.initial_users", internet.initial_users, "population.internet.capacity",
-                internet.capacity)
         for name, platform in self.platforms.items():
             within(f"platforms.{name}.launch", platform.launch)
-            at_most(f"platforms.{name}.users.initial_users", platform.users.initial_users,
-                    "population.internet.capacity", internet.capacity)
-        levels = self.agencies.levels
-        total = sum(level.count for level in levels.values())
-        if total > MAX_AGENCIES:
-            largest = max(levels, key=lambda name: levels[name].count)
-            raise FieldError(f"agencies.levels.{largest}.count",
-                             f"expected at most {MAX_AGENCIES:,} potential adopters over all levels, got {total:,}")
-        for name, level in levels.items():
-            self._check_parent(name, level)
+        users.check(self, at_most)
+        adoption.check(self)
         for name, account in self.accounts.items():
             self._check_account(name, account, within)
-        if self.interaction is not None:
-            self._check_interaction(self.interaction, within)
+        interaction.check(self, within)
         for name, event in self.events.items():
             within(f"events.{name}.date", event.date)
             data = None
@@ -560,22 +278,6 @@ class Scenario(Frozen):
                             f"expected a time-varying parameter ({', '.join(DYNAMIC_PARAMETERS)}), got {concrete!r}",
                         )
         return self
-
-    def _check_parent(self, name: str, level: Level) -> None:
-        levels = self.agencies.levels
-        if level.parent is None:
-            return
-        field = f"agencies.levels.{name}.parent"
-        if level.parent not in levels:
-            raise FieldError(field, f"expected one of the levels {sorted(levels)}, got {level.parent!r}")
-        if level.spread == "national" and levels[level.parent].spread != "national":
-            raise FieldError(field, "expected a national level as the parent of a national level")
-        seen, current = {name}, level.parent
-        while current is not None and current in levels:  # a missing ancestor is reported for its child
-            if current in seen:
-                raise FieldError(field, f"expected no cycle of parents, got one through {current!r}")
-            seen.add(current)
-            current = levels[current].parent
 
     def _check_account(self, name: str, account: NamedAccount, within) -> None:
         levels = self.agencies.levels
@@ -607,42 +309,3 @@ class Scenario(Frozen):
                     alternatives=((f"platforms.{platform}.launch", f"expected a date on or before {name}'s launch "
                                                                    f"({account.launch}), got {self.platforms[platform].launch}"),),
                 )
-
-    def _check_interaction(self, interaction: Interaction, within) -> None:
-        prefix = "interaction"
-        messages = interaction.messages
-        for platform in messages.activity:
-            if platform not in self.platforms:
-                raise FieldError(f"{prefix}.messages.activity.{platform}",
-                                 f"expected one of the platforms {sorted(self.platforms)}")
-        for name in self.accounts:
-            if name not in interaction.accounts:
-                raise FieldError(f"{prefix}.accounts", f"expected a desk for every named account, missing {name!r}")
-        for name, desk in interaction.accounts.items():
-            if name not in self.accounts:
-                raise FieldError(f"{prefix}.accounts.{name}", f"expected a named account {sorted(self.accounts)}")
-            self._check_desk(f"{prefix}.accounts.{name}", desk, messages)
-        for name, level in interaction.levels.items():
-            if name not in self.agencies.levels:
-                raise FieldError(f"{prefix}.levels.{name}", f"expected one of the levels {sorted(self.agencies.levels)}")
-            self._check_desk(f"{prefix}.levels.{name}.desk", level.desk, messages)
-        for name, issue in interaction.hot_issues.items():
-            within(f"{prefix}.hot_issues.{name}.date", issue.date)
-            for i, account in enumerate(issue.accounts):
-                if account not in interaction.accounts:
-                    raise FieldError(f"{prefix}.hot_issues.{name}.accounts.{i}",
-                                     f"expected a named account with a desk {sorted(interaction.accounts)}, got {account!r}")
-            for i, level in enumerate(issue.levels):
-                if level not in interaction.levels:
-                    raise FieldError(f"{prefix}.hot_issues.{name}.levels.{i}",
-                                     f"expected a level listed under interaction.levels {sorted(interaction.levels)}, "
-                                     f"got {level!r}")
-
-    @staticmethod
-    def _check_desk(prefix: str, desk: Desk, messages: Messages) -> None:
-        if messages.per_follower_per_day > 0 and desk.staff.size == 0:
-            raise FieldError(f"{prefix}.staff.size", "expected at least 1 staff member: messages arrive "
-                             "(interaction.messages.per_follower_per_day > 0)")
-        if desk.department is not None and desk.department.size == 0 and messages.substantive_share > 0:
-            raise FieldError(f"{prefix}.department.size", "expected at least 1 staff member: substantive messages "
-                             "are forwarded (interaction.messages.substantive_share > 0)")

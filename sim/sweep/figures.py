@@ -18,7 +18,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.ticker import FuncFormatter
 
-from ..plotting import series as S
+from ..results import series as S
 from ..plotting.figures import draw_targets, event_lines, target_legend
 from ..plotting.style import OKABE_ITO, format_count_axis, format_date_axis, new_figure, note, si_count, styled
 from .outcomes import Column

@@ -14,10 +14,10 @@ from fnmatch import fnmatchcase
 from pathlib import Path
 
 from ..errors import InputError
+from ..inputs import load_referenced_scenario
 from ..model import written_metrics
 from ..posterior import Assignment, assign, chosen, manifest_entry
 from ..scenario import Scenario
-from ..scenario.loading import load_referenced_scenario
 from ..scenario.binding import Binding, bind, check_disjoint
 from .outcomes import Column, columns_of
 from .spec import SweepSpec

@@ -10,8 +10,13 @@ follow starts following at hazard
 a burst at launch (press coverage, novelty; Shanghai City had more than
 410,000 Sina followers within two weeks of 2011-11-28, Beijing Review 2012)
 decaying to a steady rate set by how active and responsive the account is.
-``appeal`` is 1 unless another mechanism sets it (how well the account
-answers people).  Saturation comes from the finite audience.
+Saturation comes from the finite audience.
+
+Two inputs, per ``(account, platform)``, let another mechanism say how well
+the account answers people (the interaction loop does): ``appeal``, which
+multiplies the follow hazard (1 unless set), and ``unfollow``, the
+probability that a follower leaves during the day (0 unless set), drawn
+after the day's gain from the stream ``following.unfollow``.
 
 The daily step draws ``Binomial(audience - followers, 1 - exp(-integral of
 the hazard over the day))`` (:func:`follow_probability`), exact for a given
@@ -79,14 +84,13 @@ class Following(Engine):
         super().__init__(run)
         scenario = run.scenario
         self.rng = run.streams.generator("following")
+        self.unfollow_rng = run.streams.generator("following.unfollow")
         self.users = run.mechanism("users")
         self.platform_index = {p: k for k, p in enumerate(scenario.platforms)}
         self.entries = [(account, platform) for account, spec in scenario.accounts.items()
                         for platform in spec.platforms]
         self.launch_day = {account: scenario.horizon.day(spec.launch) for account, spec in scenario.accounts.items()}
         self.followers = {entry: 0 for entry in self.entries}
-        self.appeal = {entry: 1.0 for entry in self.entries}
-        """Multiplier of the follow hazard, 1 unless a mechanism of higher order sets it."""
         self.open: set[str] = set()
         self.reload(scenario)
         self.out = [(run.metric(f"followers.{a}.{p}"), (a, p)) for a, p in self.entries]
@@ -102,9 +106,14 @@ class Following(Engine):
                 self.open.add(account)
         self.step(day)
 
+    def appeal(self, entry: tuple[str, str]) -> float:
+        """The multiplier of ``entry``'s follow hazard in force (input ``appeal``; 1 unless set)."""
+        return self.inputs["appeal"].get(entry, 1.0)
+
     def step(self, day: int, dt: float = 1.0) -> None:
-        """Draw the new followers of every open account over ``[day, day + dt)``."""
+        """Draw the new followers of every open account over ``[day, day + dt)``, then those who leave."""
         registered = self.users.registered
+        unfollow = self.inputs["unfollow"]
         for entry in self.entries:
             account, platform = entry
             if account not in self.open:
@@ -112,8 +121,11 @@ class Following(Engine):
             spec = self.params[entry]
             remaining = int(audience(spec, registered[self.platform_index[platform]])) - self.followers[entry]
             if remaining > 0:
-                p = follow_probability(spec, day - self.launch_day[account], dt, self.appeal[entry])
+                p = follow_probability(spec, day - self.launch_day[account], dt, self.appeal(entry))
                 self.followers[entry] += self.rng.binomial(remaining, p)
+            leaving = unfollow.get(entry, 0.0)
+            if leaving > 0 and self.followers[entry] > 0:
+                self.followers[entry] -= int(self.unfollow_rng.binomial(self.followers[entry], leaving))
 
     def record(self, day: int) -> None:
         followers = self.followers
@@ -182,4 +194,5 @@ class FollowingCompiled(Compiled):
 
 
 MECHANISM = Definition(name="following", order=20, metric_names=metric_names, engine=Following,
-                       meanfield=FollowingMeanField, compiled=FollowingCompiled)
+                       meanfield=FollowingMeanField, reads=("users.registered",), inputs=("appeal", "unfollow"),
+                       compiled=FollowingCompiled)

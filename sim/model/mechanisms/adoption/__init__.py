@@ -3,7 +3,8 @@
 The hazard is defined once, in :mod:`.hazard`; the engine races the agencies
 to accounts exactly (:mod:`.race`, :mod:`.order`, wired into a run by
 :mod:`.engine`), and the twin solves the same hazard's mean-field ODE
-(:mod:`.meanfield`), also stepped a day at a time in the compiled twin (:mod:`.compiled`).  The synthetic population the agencies come from is
+(:mod:`.meanfield`), also stepped a day at a time in the compiled twin
+(:mod:`.compiled`).  The synthetic population the agencies come from is
 :mod:`sim.model.population`.
 """
 
@@ -14,4 +15,5 @@ from .hazard import metric_names
 from .meanfield import AdoptionMeanField
 
 MECHANISM = Definition(name="adoption", order=30, metric_names=metric_names, engine=Adoption,
-                       meanfield=AdoptionMeanField, compiled=AdoptionCompiled)
+                       meanfield=AdoptionMeanField, reads=("users.registered",), inputs=("multiplier",),
+                       compiled=AdoptionCompiled)

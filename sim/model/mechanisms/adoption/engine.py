@@ -1,4 +1,10 @@
-"""The adoption mechanism's part of a run: one exact race per platform (:mod:`.race`)."""
+"""The adoption mechanism's part of a run: one exact race per platform (:mod:`.race`).
+
+Its input ``multiplier``, per level (1 unless set), scales every coefficient
+of that level's hazard: the interaction loop's optional feedback of the
+level's responsiveness on its adoption.  It is applied in :meth:`Adoption.reload`,
+with the coefficients a dated event sets.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +15,7 @@ from ....scenario.schema import Scenario
 from ....streams import DrawBuffer
 from ...mechanism import Engine
 from ...records import Adoptions
-from .hazard import coefficients
+from .hazard import Coefficients, coefficients
 from .race import LevelRace, PlatformRace
 
 
@@ -53,8 +59,18 @@ class Adoption(Engine):
             if parent is not None:
                 level.link_parent(by_name[parent], NATIONAL)
         race = PlatformRace(platform, levels, DrawBuffer(self.run.streams.generator(f"adoption.{platform}")))
-        race.set_coefficients([coefficients(scenario, platform, level.name) for level in levels], 0.0)
+        race.set_coefficients(self._coefficients(scenario, race), 0.0)
         return race
+
+    def _coefficients(self, scenario: Scenario, race: PlatformRace) -> list[Coefficients]:
+        """Each level's coefficients on the race's platform, times the level's input ``multiplier``."""
+        multiplier = self.inputs["multiplier"]
+        table = []
+        for level in race.levels:
+            c = coefficients(scenario, race.platform, level.name)
+            m = multiplier.get(level.name, 1.0)
+            table.append(c if m == 1.0 else Coefficients(*(x * m for x in c)))
+        return table
 
     def start_day(self, day: int) -> None:
         for k, race in enumerate(self.races):
@@ -67,6 +83,13 @@ class Adoption(Engine):
             if race.open:
                 race.set_audience(registered[k] / self.people, day)
 
+    def opened_since(self, k: int, start: int) -> list[int]:
+        """The agencies that opened an account on platform ``k`` after the first ``start`` to do so (race
+        brought up to the current time), in order."""
+        race = self.races[k]
+        race.advance(self.run.env.now)
+        return race.log_agency[start:]
+
     def accounts(self, k: int) -> int:
         """Government accounts on platform ``k`` now (the race brought up to the current time)."""
         race = self.races[k]
@@ -76,7 +99,7 @@ class Adoption(Engine):
     def reload(self, scenario: Scenario) -> None:
         now = self.run.env.now
         for race in self.races:
-            race.set_coefficients([coefficients(scenario, race.platform, level.name) for level in race.levels], now)
+            race.set_coefficients(self._coefficients(scenario, race), now)
 
     def record(self, day: int) -> None:
         for race, out_total, out_levels in self.out:

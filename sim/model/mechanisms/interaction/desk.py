@@ -156,14 +156,18 @@ class Team:
         wanted = self.size - count
         if wanted > len(self.absences):
             self._absent(wanted - len(self.absences))
-        while len(self.absences) > wanted:
+        excess = len(self.absences) - wanted
+        if excess > 0:  # the latest waiting absences go first, then the latest granted (in one pass: O(size))
             pending = [c for c in self.absences if not c.granted]
-            claim = pending[-1] if pending else self.absences[-1]
-            self.absences.remove(claim)
-            if claim.granted:
-                self.pool.release(claim)
-            else:
+            withdrawn = pending[len(pending) - min(excess, len(pending)):]
+            granted = [c for c in self.absences if c.granted]
+            released = granted[len(granted) - (excess - len(withdrawn)):] if excess > len(withdrawn) else []
+            gone = {id(c) for c in withdrawn + released}
+            self.absences = [c for c in self.absences if id(c) not in gone]
+            for claim in withdrawn:
                 self.pool.withdraw(claim)
+            for claim in reversed(released):
+                self.pool.release(claim)
 
     def _absent(self, n: int) -> None:
         now = self.env.now

@@ -7,20 +7,21 @@ day's arrivals of every stream are drawn at the start of the day, after the
 followers' step (:mod:`.feeder`), so they see the day's followers.
 
 Feedback, at the start of day ``d`` (this mechanism runs after following and
-adoption): the appeal the following mechanism used today
-(``following.appeal``) also sets today's unfollowing, drawn here from the
-stream ``interaction.unfollow``; then the appeal for tomorrow is computed
-from the responsiveness of the days closed so far (:mod:`.feedback`) and
-handed to the following mechanism.  So the appeal of day ``d`` rests on the
-messages of the week before day ``d - 1``, and the twin (:mod:`.meanfield`)
-keeps the same lag.  Optionally, a level's adoption hazard is scaled by its
-sampled accounts' prompt share (``feedback.adoption_elasticity``, off by
-default), through the races' ``set_coefficients``.
+adoption): the appeal for tomorrow is computed from the responsiveness of
+the days closed so far (:mod:`.feedback`) and handed to the following
+mechanism through its inputs: ``appeal`` (the multiplier of tomorrow's follow
+hazard) and ``unfollow`` (tomorrow's probability of leaving at that appeal,
+set again by :meth:`Interaction.reload` when a dated event changes the
+unfollow rate).  So the appeal of day ``d`` rests on the messages of the week
+before day ``d - 1``, and the twin (:mod:`.meanfield`) keeps the same lag.
+Optionally, a level's adoption hazard is scaled by its sampled accounts'
+prompt share (``feedback.adoption_elasticity``, off by default), through the
+adoption mechanism's input ``multiplier``, which it applies at once.
 
 Random streams: ``interaction.arrivals`` (arrival times, urgency, substance,
 patience), ``interaction.desk.<account>`` (a named desk's service times),
 ``interaction.sample`` (which agencies are sampled, and their desks' service
-times), ``interaction.unfollow``.
+times).
 """
 
 from __future__ import annotations
@@ -32,7 +33,6 @@ import numpy as np
 
 from ....scenario.schema import Scenario
 from ...mechanism import Engine
-from ..adoption.hazard import Coefficients, coefficients
 from .feedback import adoption_multiplier, appeal, prompt_share, unfollow_probability
 from .feeder import Feeder, Stream
 from .intensity import Profile, Surge
@@ -54,6 +54,9 @@ class NamedStream:
         self.area = self.closed = self.open_age = 0.0
         """Little's law, summed over the closed days: area = closed + open_age (message-days)."""
         self.appeal_today = 1.0
+        """The appeal following uses today (the one set yesterday)."""
+        self.appeal_next = 1.0
+        """The appeal set for tomorrow."""
 
 
 class SampledAgency:
@@ -88,7 +91,6 @@ class Interaction(Engine):
         within = feedback.within_hours / 24
         self.lag = math.ceil(within)
         """Days after its arrival day at which a message's promptness is known."""
-        self.unfollow_rng = streams.generator("interaction.unfollow")
 
         feed: list[Stream] = []
         self.named: list[NamedStream] = []
@@ -143,7 +145,6 @@ class Interaction(Engine):
         self.feeder = Feeder(env, self.spec.messages, Profile.of(self.spec.messages, self.first_weekday), feed,
                              self._followers, surges, hits, streams.generator("interaction.arrivals"))
         self._outputs(run)
-        self.multipliers = dict.fromkeys(self.levels, 1.0)
 
     # --- structure ---------------------------------------------------------------------------------
     def _surges(self, scenario: Scenario, feed: list[Stream]) -> tuple[list[Surge], np.ndarray]:
@@ -202,7 +203,8 @@ class Interaction(Engine):
         """Every stream's followers: the named accounts' counts, then the sampled accounts' shares of their users."""
         registered = np.asarray(self.users.registered, dtype=float)
         followers = self.share * self.opened * registered[self.platform_of]
-        followers[:len(self.named_entries)] = [self.following.followers[e] for e in self.named_entries]
+        named = self.following.followers
+        followers[:len(self.named_entries)] = [named[e] for e in self.named_entries]
         return followers
 
     # --- the day -----------------------------------------------------------------------------------
@@ -217,29 +219,27 @@ class Interaction(Engine):
         """Sampled agencies whose accounts opened since yesterday start receiving messages today."""
         if not self.sampled:
             return
-        for k, race in enumerate(self.adoption.races):
-            log = race.log_agency
-            for agency in self.sampled.keys() & log[self._seen[k]:]:
+        for k in range(len(self.platforms)):
+            new = self.adoption.opened_since(k, self._seen[k])
+            for agency in self.sampled.keys() & new:
                 self.opened[self.sampled[agency].first + k] = 1.0
-            self._seen[k] = len(log)
+            self._seen[k] += len(new)
 
     def _feedback(self, day: int) -> None:
         feedback = self.spec.feedback
-        appeals = self.following.appeal
-        followers = self.following.followers
-        opened = self.following.open
         for stream in self.named:
-            entry = stream.entry
-            if entry[0] not in opened:
+            if self.launch[stream.entry[0]] > day:
                 continue  # not launched: no messages, no verdict
-            today = appeals[entry]
-            stream.appeal_today = today
-            if feedback.unfollow_rate_per_day > 0 and today < 1.0 and followers[entry] > 0:
-                followers[entry] -= int(self.unfollow_rng.binomial(followers[entry],
-                                                                   unfollow_probability(feedback, today)))
-            appeals[entry] = appeal(feedback, *self.responsiveness(stream, day))
+            stream.appeal_today = stream.appeal_next
+            stream.appeal_next = appeal(feedback, *self.responsiveness(stream, day))
+            self._hand_over(stream)
         if feedback.adoption_elasticity > 0 and self.levels:
             self._adoption_feedback(day)
+
+    def _hand_over(self, stream: NamedStream) -> None:
+        """Tomorrow's appeal, and the unfollowing it brings, as the following mechanism's inputs."""
+        self.following.set("appeal", stream.entry, stream.appeal_next)
+        self.following.set("unfollow", stream.entry, unfollow_probability(self.spec.feedback, stream.appeal_next))
 
     def responsiveness(self, stream: NamedStream, day: int) -> tuple[float | None, float | None]:
         """(prompt share, median response in hours) of the days closed before ``day``; None without messages."""
@@ -252,7 +252,6 @@ class Interaction(Engine):
 
     def _adoption_feedback(self, day: int) -> None:
         window, last = self.spec.feedback.window_days, day - 1 - self.lag
-        changed = False
         for level, agencies in self.levels.items():
             received = prompt = 0
             for sampled in agencies:
@@ -261,25 +260,17 @@ class Interaction(Engine):
                     received, prompt = received + r, prompt + p
             m = adoption_multiplier(self.spec.feedback, prompt_share(self.spec.feedback, received, prompt)
                                     if received else None)
-            changed |= m != self.multipliers[level]
-            self.multipliers[level] = m
-        if changed:
-            self._apply_multipliers()
-
-    def _apply_multipliers(self) -> None:
-        scenario, now = self.run.scenario, self.run.env.now
-        for race in self.adoption.races:
-            race.set_coefficients([Coefficients(*(x * self.multipliers.get(level.name, 1.0) for x in
-                                                  coefficients(scenario, race.platform, level.name)))
-                                   for level in race.levels], now)
+            self.adoption.set("multiplier", level, m)
 
     def reload(self, scenario: Scenario) -> None:
         if self.spec is None:
             return
         self.spec = scenario.interaction
         self.feeder.load(self.spec.messages)
-        if any(m != 1.0 for m in self.multipliers.values()):
-            self._apply_multipliers()  # the adoption mechanism has just reset the coefficients
+        now = self.run.env.now
+        for stream in self.named:  # tomorrow's unfollowing at the unfollow rate now in force
+            if self.launch[stream.entry[0]] < now:
+                self._hand_over(stream)
 
     # --- records -----------------------------------------------------------------------------------
     def record(self, day: int) -> None:

@@ -119,5 +119,5 @@ class StreamTally:
 
     def prompt_share(self, first_day: int, last_day: int) -> tuple[int, int]:
         """(messages received on days first..last, of which answered promptly)."""
-        days = range(first_day, last_day + 1)
+        days = range(max(first_day, 0), last_day + 1)  # nothing arrives before day 0 (a window may reach back)
         return (sum(self.arrived_on.get(d, 0) for d in days), sum(self.prompt_on.get(d, 0) for d in days))
