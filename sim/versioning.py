@@ -27,7 +27,7 @@ __version__ = "0.1.0"
 MODEL_SOURCES = ("model/**/*.py", "scenario/schema.py", "scenario/fields.py", "scenario/sections/*.py",
                  "scenario/apportion.py", "scenario/events.py",
                  "scenario/loading.py", "scenario/paths.py", "scenario/shifts.py", "streams.py", "calendar.py",
-                 "errors.py", "files.py")
+                 "errors.py", "files.py", "arrays.py")
 """Glob patterns, relative to the ``sim`` package, of the files the model's results depend on.
 
 Every module that ``simulate`` or the twin imports, directly or through
@@ -37,8 +37,9 @@ resumed after an edit to, say, the province split (``scenario/apportion.py``)
 must not reuse runs of the old split.
 """
 
-MODEL_ROOTS = ("sim.model.simulation", "sim.model.meanfield", "sim.model.mechanisms")
-"""Where the model's code starts: ``simulate``, the twin, and every mechanism (they are discovered, not imported)."""
+MODEL_ROOTS = ("sim.model.simulation", "sim.model.meanfield", "sim.model.compiled", "sim.model.mechanisms")
+"""Where the model's code starts: ``simulate``, the twin (numpy and compiled), and every mechanism (they are
+discovered, not imported)."""
 
 PACKAGE = Path(__file__).resolve().parent
 

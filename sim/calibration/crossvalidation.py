@@ -77,7 +77,7 @@ def cross_validate(posterior: Posterior, pool, history, *, fit, seconds_each: fl
         target = targets.targets[j]
         folds.append(Fold(name=targets.names[j], median=float(median), low=float(low), high=float(high),
                           log_error=target.log_error(median), covered=covered(target, low, high),
-                          effective_draws=fold.effective_draws, converged=fold.samples.converged,
+                          effective_draws=fold.effective_draws, converged=fold.converged,
                           seconds=fold.seconds))
     return folds
 

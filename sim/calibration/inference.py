@@ -8,7 +8,7 @@ Groups (Kumar, Carroll, Hartikainen and Martin 2019, the ArviZ schema):
     the chains and the others as drawn from their prior at that draw; and
     ``model_<figure>``, the model's mean of each figure (the corrected twin).
 ``sample_stats``
-    ``lp`` (the chain's log posterior, logit coordinates), ``log_likelihood``,
+    ``lp`` (the chain's log posterior, whitened coordinates), ``total_log_likelihood``,
     ``log_weight`` (Pareto-smoothed, normalised importance log weights of the
     draws: weight the draws by them) and ``log_weight_raw``, ``acceptance`` per
     chain, ``group`` per chain (chains of a group share an adapted proposal;
@@ -54,7 +54,7 @@ def inference_data(posterior: Posterior):
     terms = targets.figures.log_terms(mean, sigma) * targets.figures.weights * posterior.used
     smoothed, _ = smoothed_log_weights(chains.log_weight)
     acceptance = np.asarray(posterior.settings.get("acceptance_by_chain", np.full(C, np.nan)), float)
-    stats = {"lp": chains.log_post, "log_likelihood": chains.log_lik, "log_weight": smoothed,
+    stats = {"lp": chains.log_post, "total_log_likelihood": chains.log_lik, "log_weight": smoothed,
              "log_weight_raw": chains.log_weight,
              "acceptance": np.repeat(acceptance[:, None], k, axis=1),
              "group": np.repeat(chains.group[:, None].astype(float), k, axis=1)}

@@ -207,13 +207,12 @@ class MeanFieldModel:
 
     name = "meanfield"
 
-    def __init__(self, problem: Problem, history: History, workers: Workers | None = None, evaluator=None):
-        from .twin import Evaluator
-
+    def __init__(self, problem: Problem, history: History, evaluator, workers: Workers | None = None):
         self.problem = problem
         self.history = history
         self.workers = workers
-        self.evaluator = evaluator if evaluator is not None else Evaluator(problem, workers)
+        self.evaluator = evaluator
+        """The problem's twin (:class:`~.twin.Evaluator`): ``evaluator(z)`` for points ``(N, n)`` -> ``(N, T)``."""
         self.cache: dict[tuple, Point] = {}
 
     def _point(self, z: np.ndarray, values: np.ndarray | None) -> Point:
@@ -262,12 +261,15 @@ class StochasticModel:
         self.reserve_evaluations = 0
         """Stochastic evaluations the budget keeps back (a Jacobian at the fit)."""
 
-    def __call__(self, z: np.ndarray, stage: str) -> Point:
+    def __call__(self, z: np.ndarray, stage: str, force: bool = False) -> Point:
+        """The stochastic mean at ``z`` (cached); ``force``: run it whatever the budget says (the fit, when the
+        budget allowed no evaluation at all: its time may all have gone to compiling the twin)."""
         key = _key(z)
         if key in self.cache:
             return self.cache[key]
-        self.budget.check(self.reserve + self.reserve_evaluations * self.budget.typical(),
-                          evaluations=self.reserve_evaluations)
+        if not force:
+            self.budget.check(self.reserve + self.reserve_evaluations * self.budget.typical(),
+                              evaluations=self.reserve_evaluations)
         started = time.perf_counter()
         targets = self.problem.targets
         try:

@@ -26,6 +26,7 @@ from .posterior import Posterior, sample_posterior
 from .problem import Problem
 from .profiles import Profile, profile_tasks, run_profile, summarise
 from .search import Best, Jacobian, global_search, jacobian, refine
+from .twin import Evaluator
 
 PROFILE_NFEV = 3
 """Least-squares iterations per profile point (warm-started, so a few suffice; more above the threshold)."""
@@ -148,7 +149,7 @@ def _calibrate(problem: Problem, budget: Budget, history: History, pool: Workers
     lam = spec.refine.regularisation
     n = len(space)
     prior = space.start()
-    mf = MeanFieldModel(problem, history, pool)
+    mf = MeanFieldModel(problem, history, Evaluator(problem, pool), pool)
     sto = StochasticModel(problem, history, budget, pool)
     notes: list[str] = []
 
@@ -205,7 +206,7 @@ def _calibrate(problem: Problem, budget: Budget, history: History, pool: Workers
     if stochastic_best.point is None:  # not even one stochastic evaluation fitted in the budget
         sto.reserve = 0.0
         budget.extra = budget.used + 1 - (budget.evaluations or 0) if budget.evaluations is not None else 0
-        stochastic_best.offer(sto(global_best.z, "fit"), prior, lam)
+        stochastic_best.offer(sto(global_best.z, "fit", force=True), prior, lam)
         notes.append("the budget allowed no stochastic evaluation before the analysis; one was run anyway")
     z = stochastic_best.z
     fit = stochastic_best.point

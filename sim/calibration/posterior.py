@@ -305,9 +305,12 @@ def sample_posterior(problem: Problem, pool: Workers, history: History, *, fit: 
         for r in records:
             sampled[r.group].append(r)
         draws = Chains.of(sampled)
-        convergence = diagnose(draws.g, draws.log_weight, names)
+        convergence = diagnose(_values(problem, draws, split), draws.log_weight, names)
         if convergence.converged:
             notes.append("stopped when every sampled parameter had converged")
+            break
+        if groups[0].proposed >= spec.iterations:
+            notes.append(f"stopped at the iteration limit ({spec.iterations})")
             break
         if time.time() + (time.time() - begun) > deadline:
             notes.append("stopped at the time limit")
@@ -321,7 +324,7 @@ def sample_posterior(problem: Problem, pool: Workers, history: History, *, fit: 
                                   seed=int(rng.integers(2 ** 31)))
     evaluations += len(z)
     draws = replace(draws, z=z.reshape(C, k, n), twin=twin.reshape(C, k, T), log_lik=log_lik.reshape(C, k))
-    convergence = diagnose(draws.g, draws.log_weight, names)
+    convergence = diagnose(_values(problem, draws, split), draws.log_weight, names)
     clock["weights"] = time.perf_counter() - mark
     smoothed, _ = smoothed_log_weights(draws.log_weight)
     weights = np.exp(smoothed - smoothed.max()).reshape(-1)
@@ -345,6 +348,13 @@ def sample_posterior(problem: Problem, pool: Workers, history: History, *, fit: 
                      correction=final, checks=checks, effective_draws=effective,
                      seconds=time.perf_counter() - started, evaluations=evaluations, settings=settings,
                      note="; ".join(notes))
+
+
+def _values(problem: Problem, draws: Chains, split: Split) -> np.ndarray:
+    """The sampled parameters' values in their own units, ``(chains, draws, d)``: what ``posterior.nc`` stores, so
+    that ArviZ run on the file gives the diagnostics the report states."""
+    C, k, n = draws.z.shape
+    return problem.space.values_of(draws.z.reshape(-1, n)).reshape(C, k, n)[..., split.sampled]
 
 
 def _evaluations(chains: int, iterations: int, thin: int) -> int:

@@ -229,6 +229,9 @@ class PosteriorStage(Frozen):
     tries: Annotated[int, Field(ge=1, le=256)] = Field(
         8, description="Proposals of the independent multiple-try step per chain and iteration (all in one batch of "
         "the twin).")
+    iterations: Annotated[int, Field(ge=100, le=10_000_000)] = Field(
+        20_000, description="Sampling iterations per chain at most (the stage stops earlier once converged, or at "
+        "its time).")
     thin: Annotated[int, Field(ge=1, le=1000)] = Field(
         2, description="Record every thin-th state of the sampling phase (each recorded state also costs one twin "
         "evaluation: the parameters drawn from their prior).")

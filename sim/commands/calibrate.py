@@ -76,8 +76,10 @@ def main(args: argparse.Namespace) -> int:
     search = sum(1 for r in result.history.records if r.model == "stochastic" and r.stage != "posterior")
     if result.posterior is not None:
         p = result.posterior
-        posterior = (f"posterior: {p.effective_draws:.0f} effective draws in {p.seconds:.0f} s"
-                     f"{'' if p.samples.converged else ' (sampler not converged: see report.md)'}")
+        state = "converged" if p.converged else "NOT CONVERGED (see report.md)"
+        posterior = (f"posterior {state}: {p.effective_draws:.0f} effective draws in {p.seconds:.0f} s "
+                     f"(rank R-hat up to {p.convergence.worst['rhat']:.3f}, bulk ESS down to "
+                     f"{p.convergence.worst['ess_bulk']:.0f}, tail ESS down to {p.convergence.worst['ess_tail']:.0f})")
     else:
         posterior = f"no posterior ({result.posterior_note})"
     met = sum(bool(t.met(v)) for t, v in zip(problem.targets.targets, result.point.values))
