@@ -3,6 +3,7 @@
     python benchmarks/engine.py            # the full benchmark (a minute or two)
     python benchmarks/engine.py --quick    # a smoke run (CI): small sizes, same code paths
     python benchmarks/engine.py --interaction   # section 7 alone (about a minute)
+    python benchmarks/engine.py --agents        # section 8 alone (two to three minutes)
 
 Prints, for the full-scale baseline (every agency and every user represented):
 
@@ -23,7 +24,11 @@ Prints, for the full-scale baseline (every agency and every user represented):
    baseline as shipped) against the same scenario without it
    (``interaction: null``), timed alternately; the messages simulated and the
    cost of each, split between the named accounts and the sampled ordinary
-   accounts; and the twin with and without the loop.  Target: <= 1.5x.
+   accounts; and the twin with and without the loop.  Target: <= 1.5x;
+8. the agent view (issue 19, ``--engine agents``): one full-scale
+   replication with every agency and named account a SimPy process against
+   the race, timed alternately; SimPy processes and events of each, and the
+   peak memory of each (fresh processes), as ratios to the race.
 
 Targets (issue 8): <= 0.5 s per full-scale replication and <= 5 ms per twin
 evaluation on this machine idle; x10 agencies <= x10 time; peak memory
@@ -161,6 +166,7 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="small sizes, for a smoke run")
     parser.add_argument("--repeat", type=int, default=3, help="timings are the best of this many runs")
     parser.add_argument("--interaction", action="store_true", help="only section 7, the interaction loop")
+    parser.add_argument("--agents", action="store_true", help="only section 8, the agent view against the race")
     args = parser.parse_args()
     repeat = 1 if args.quick else args.repeat
 
@@ -169,6 +175,10 @@ def main() -> None:
         baseline = scaled_agencies(baseline, 1).with_overrides({"horizon.end": "2011-12-31"})
     if args.interaction:
         interaction_section(baseline, max(repeat, 5) if not args.quick else 1)
+        print(f"\nload average while measuring: {' '.join(f'{x:.2f}' for x in os.getloadavg())} (2 cores)")
+        return
+    if args.agents:
+        agents_section(baseline, repeat, quick=args.quick)
         print(f"\nload average while measuring: {' '.join(f'{x:.2f}' for x in os.getloadavg())} (2 cores)")
         return
     print(f"Bandwagon engine benchmark{' (quick)' if args.quick else ''}: {baseline.name}, "
@@ -225,7 +235,42 @@ def main() -> None:
           f"[target <= 5 ms]\n   one replication / one twin evaluation = x{wall / twin_wall:.0f}; "
           f"single / batched = x{twin_wall * size / batch_wall:.1f}")
     interaction_section(baseline, repeat)
+    agents_section(baseline, repeat, quick=args.quick)
     print(f"\nload average while measuring: {' '.join(f'{x:.2f}' for x in os.getloadavg())} (2 cores)")
+
+
+def agents_section(baseline: Scenario, repeat: int, quick: bool = False) -> None:
+    """Section 8: the agent view (one SimPy process per agency and named account) against the race (issue 19).
+
+    Both views of one full-scale replication, timed alternately (best of ``repeat``, at most 2 for the agent
+    view, which takes tens of seconds), in wall and CPU time; their SimPy processes and events; and each
+    one's peak memory in a fresh process.  ``quick``: a hundredth of the agencies, to 2011-12-01.
+    """
+    race = baseline
+    if quick:
+        race = baseline.with_overrides({"horizon.end": "2011-12-01", **{
+            f"agencies.levels.{name}.count": max(level.count // 100, 1) for name, level in baseline.agencies.levels.items()}})
+    agents = race.with_overrides({"engine": "agents"})
+    wall, cpu, records = {}, {}, {}
+    for _ in range(max(1, min(repeat, 2))):
+        for scenario in (race, agents):
+            started, started_cpu = time.perf_counter(), time.process_time()
+            records[scenario.engine] = simulate(scenario, 0)
+            wall[scenario.engine] = min(wall.get(scenario.engine, math.inf), time.perf_counter() - started)
+            cpu[scenario.engine] = min(cpu.get(scenario.engine, math.inf), time.process_time() - started_cpu)
+    memory = {scenario.engine: peak_rss_mb(scenario) for scenario in (race, agents)}
+    r, a = records["race"], records["agents"]
+    followers = sum(int(a.metrics[f"followers.{name}.all"][-1]) for name in race.accounts)
+    print(f"8. the agent view (--engine agents), one replication{' (quick: 1% of the agencies)' if quick else ''}, "
+          f"wall / CPU seconds, peak memory:\n"
+          f"   race   {wall['race']:.2f} / {cpu['race']:.2f} s, {memory['race']:.0f} MB; {r.processes:,} SimPy "
+          f"process, {r.events:,} events\n"
+          f"   agents {wall['agents']:.2f} / {cpu['agents']:.2f} s, {memory['agents']:.0f} MB; {a.processes:,} SimPy "
+          f"processes, {a.events:,} events (at least {followers:,} of them named accounts' followers arriving, "
+          f"{a.processes - 1:,} processes starting)\n"
+          f"   agents / race = x{wall['agents'] / wall['race']:.0f} wall, x{cpu['agents'] / cpu['race']:.0f} CPU, "
+          f"x{memory['agents'] / memory['race']:.1f} memory; "
+          f"{(cpu['agents'] - cpu['race']) / (a.events - r.events) * 1e6:.1f} us of CPU per extra event")
 
 
 def interaction_section(baseline: Scenario, repeat: int) -> None:

@@ -14,10 +14,14 @@ exact distribution at any time, ``P(t) = P(0) expm(Q t)``.  The generator
 
 independently of the engine's code.  The simulated joint distribution must
 match it (chi-square over the states at several dates; each cohort's mean
-within 4 standard errors).  Each test also checks its power: the laws of the
-bookkeeping mistakes a review once made (a child reading its parent's share
-in the wrong province; a child not told that its parent adopted) are
-rejected by the same data.
+within 4 standard errors), in both views of the model: the race
+(:mod:`sim.model.mechanisms.adoption.race`) and the agent view, one SimPy
+process per agency (:mod:`sim.model.mechanisms.adoption.agents`).  Each test
+also checks its power: the laws of the bookkeeping mistakes a review once
+made (a child reading its parent's share in the wrong province; a child not
+told that its parent adopted) are rejected by the same data, and the exact
+law rejects the agent view's data when its processes read the parent's share
+in province 0.
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ from scipy.stats import chi2
 
 from sim import simulate
 from sim.calendar import DAYS_PER_YEAR
+from sim.model.mechanisms.adoption.agents import AgencyProcesses
 from sim.scenario.apportion import level_provinces
 from sim.scenario.builders import two_tiers
 
@@ -41,8 +46,8 @@ CHECK_DAYS = (44, 89, 179)  # end of these days: model times 45, 90, 180
 REPLICATIONS = 1500
 
 
-def scenario():
-    return two_tiers(upper=UPPER, lower=LOWER, days=DAYS, seed=20240611)
+def scenario(engine: str = "race"):
+    return two_tiers(upper=UPPER, lower=LOWER, days=DAYS, seed=20240611).with_overrides({"engine": engine})
 
 
 def cohort_sizes(s) -> tuple[int, int, int, int]:
@@ -113,10 +118,8 @@ def exact_distributions(sizes, **mistake) -> dict[int, np.ndarray]:
     return out
 
 
-@pytest.fixture(scope="module")
-def simulated():
+def simulate_cohorts(s) -> dict[int, np.ndarray]:
     """Day -> (replications, 4) cohort counts at the end of that day."""
-    s = scenario()
     levels = {name: i for i, name in enumerate(s.agencies.levels)}
     provinces = list(s.provinces)
     counts = {day: np.zeros((REPLICATIONS, 4), dtype=int) for day in CHECK_DAYS}
@@ -127,6 +130,12 @@ def simulated():
         for day in CHECK_DAYS:
             counts[day][r] = np.bincount(cohort[a.time < day + 1], minlength=4)
     return counts
+
+
+@pytest.fixture(scope="module", params=["race", "agents"])
+def simulated(request):
+    """Day -> (replications, 4) cohort counts at the end of that day, in each view of the model."""
+    return simulate_cohorts(scenario(request.param))
 
 
 def chi_square(observed_counts: np.ndarray, sizes, law: np.ndarray) -> tuple[float, int]:
@@ -180,5 +189,20 @@ def test_the_data_reject_the_known_mistakes(simulated, mistake):
     rejected = []
     for day in CHECK_DAYS:
         statistic, dof = chi_square(simulated[day], sizes, wrong[day])
+        rejected.append(statistic > critical(dof))
+    assert any(rejected)
+
+
+def test_the_exact_law_rejects_agents_reading_the_parent_share_in_province_0(monkeypatch):
+    """Power, the other way round: the agent view with a deliberate mistake in its bookkeeping (every agency's
+    parent share read in province 0, p0) gives data the exact law rejects."""
+    correct = AgencyProcesses.parent_share
+    monkeypatch.setattr(AgencyProcesses, "parent_share", lambda self, k, level, province: correct(self, k, level, 0))
+    sizes = cohort_sizes(scenario())
+    law = exact_distributions(sizes)
+    mistaken = simulate_cohorts(scenario("agents"))
+    rejected = []
+    for day in CHECK_DAYS:
+        statistic, dof = chi_square(mistaken[day], sizes, law[day])
         rejected.append(statistic > critical(dof))
     assert any(rejected)

@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import resource
 import signal
 import subprocess
 import sys
@@ -338,6 +339,17 @@ class _Slow(Exception):
     pass
 
 
+MEMORY = 2 << 30
+"""What a run at a bound may add to the test process's address space (a number that escaped its bound once
+took 23 GB, and the machine with it)."""
+
+
+def _address_space() -> int:
+    """This process's address space now, in bytes."""
+    with open("/proc/self/status") as status:
+        return next(int(line.split()[1]) << 10 for line in status if line.startswith("VmSize:"))
+
+
 def _alarm(signum, frame):
     raise _Slow()
 
@@ -359,14 +371,19 @@ def test_at_its_bounds_every_number_runs_or_is_refused_in_one_line(pattern, side
         assert error.field and error.source and "\n" not in error.line(), error.line()
         return
     previous = signal.signal(signal.SIGALRM, _alarm)
+    memory = resource.getrlimit(resource.RLIMIT_AS)
     signal.alarm(60)
+    resource.setrlimit(resource.RLIMIT_AS, (_address_space() + MEMORY, memory[1]))
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error")
             records = simulate(scenario, 0)
     except _Slow:
         pytest.fail(f"{pattern} = {value!r}: the run took more than 60 s")
+    except MemoryError:
+        pytest.fail(f"{pattern} = {value!r}: the run needed more than {MEMORY >> 30} GiB")
     finally:
+        resource.setrlimit(resource.RLIMIT_AS, memory)
         signal.alarm(0)
         signal.signal(signal.SIGALRM, previous)
     for name, values in records.metrics.items():

@@ -5,6 +5,8 @@ the agencies' adoption is the Bass (1969) process; its mean share converges
 to the closed form as the population grows (the finite-size bias is O(1/N),
 negligible here beside the Monte Carlo error).  Tolerances are 4 standard
 errors of the replication mean, estimated from the replications themselves.
+Both views of the model are held to it: the race, and the agent view (one
+SimPy process per agency, ``engine: agents``).
 """
 
 from __future__ import annotations
@@ -34,10 +36,11 @@ def end_of_day_years(days):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("provinces", [1, 31])
-def test_mean_adoption_follows_the_bass_curve(provinces):
-    n, p, q, reps = 20_000, 0.25, 2.0, 30
-    scenario = single_level(count=n, innovation=p, imitation=q, days=3 * 365, provinces=provinces, seed=7)
+@pytest.mark.parametrize("provinces, engine, n", [(1, "race", 20_000), (31, "race", 20_000), (31, "agents", 5_000)])
+def test_mean_adoption_follows_the_bass_curve(provinces, engine, n):
+    p, q, reps = 0.25, 2.0, 30
+    scenario = single_level(count=n, innovation=p, imitation=q, days=3 * 365, provinces=provinces,
+                            seed=7).with_overrides({"engine": engine})
     days, mean, se = monthly_mean_and_se(scenario, reps)
     expected = n * bass_share(end_of_day_years(days), p, q)
     assert np.all(se > 0)
@@ -60,13 +63,15 @@ def test_innovation_only_is_exponential():
     assert np.all(np.abs(mean - expected) < 4 * se + 1e-9)
 
 
-def test_heterogeneous_sizes_follow_the_weighted_exponential():
+@pytest.mark.parametrize("engine", ["race", "agents"])
+def test_heterogeneous_sizes_follow_the_weighted_exponential(engine):
     """Agencies with size weights w_i adopt at rate w_i p: E[A(t)] = sum_i (1 - exp(-w_i p t))."""
     from sim.model.population import build_population
     from sim.streams import Streams
 
     n, p, reps = 3_000, 0.6, 40
-    scenario = single_level(count=n, innovation=p, days=2 * 365, size_dispersion=1.0, size_elasticity=1.0, seed=5)
+    scenario = single_level(count=n, innovation=p, days=2 * 365, size_dispersion=1.0, size_elasticity=1.0,
+                            seed=5).with_overrides({"engine": engine})
     days, mean, se = monthly_mean_and_se(scenario, reps)
     expected = np.zeros(days.size)
     variance = np.zeros(days.size)

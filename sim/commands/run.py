@@ -31,6 +31,10 @@ def register(subparsers) -> None:
     parser.add_argument("scenario", type=Path, help="scenario YAML file")
     parser.add_argument("--replications", type=int, help="number of replications (default: the scenario's)")
     parser.add_argument("--seed", type=int, help="root seed (default: the scenario's)")
+    parser.add_argument("--engine", choices=("race", "agents"),
+                        help="race: agencies race to accounts exactly between synchronisation points (fast); "
+                             "agents: every agency and named account a SimPy process (the same law, slower); "
+                             "default: the scenario's engine, race unless it says otherwise")
     add_arguments(parser)
     parser.add_argument("--out", type=Path, help="output directory (default: results/<scenario>/<UTC timestamp>)")
     parser.add_argument("--force", action="store_true", help="replace a non-empty output directory")
@@ -64,6 +68,8 @@ def prepare(args: argparse.Namespace) -> Scenario:
         if args.seed < 0:
             raise InputError(f"expected a non-negative seed, got {args.seed}", source="--seed")
         overrides["seed"] = args.seed
+    if args.engine is not None:
+        overrides["engine"] = args.engine
     check_arguments(args)
     check_format(args.tables)
     return scenario.with_overrides(overrides, source="command line") if overrides else scenario
@@ -113,7 +119,9 @@ def main(args: argparse.Namespace) -> int:
             "workers": result.workers,
             "executor": result.executor,
             "wall_seconds": round(result.wall_seconds, 3),
+            "engine": scenario.engine,
             "events": [run.events for run in runs],
+            "processes": [run.processes for run in runs],
             "posterior": uncertainty,
             "environment": environment(),
         })
@@ -121,7 +129,9 @@ def main(args: argparse.Namespace) -> int:
     drawn = ""
     if uncertainty is not None:
         drawn = f" on {uncertainty['distinct_draws']} draws of the posterior from {uncertainty['calibration']}"
-    print(f"{scenario.name}: {len(runs)} replications{drawn}, {events:,} events in {result.wall_seconds:.1f} s "
+    view = f" ({scenario.engine}: {sum(run.processes for run in runs):,} SimPy processes)" \
+        if scenario.engine != "race" else ""
+    print(f"{scenario.name}: {len(runs)} replications{drawn}, {events:,} events{view} in {result.wall_seconds:.1f} s "
           f"on {result.executor} -> {out}")
     return 0
 

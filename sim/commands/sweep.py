@@ -34,6 +34,9 @@ def register(subparsers) -> None:
     shorter.add_argument("--replications", type=int, help="replications per point instead of the spec's")
     shorter.add_argument("--samples", type=int, help="lhs/sobol samples instead of the spec's")
     shorter.add_argument("--levels", type=int, help="grid/one_at_a_time: at most this many values per parameter")
+    parser.add_argument("--engine", choices=("race", "agents"),
+                        help="the view every run is simulated in (default: the spec's engine, else the base "
+                             "scenario's): race (fast) or agents (one SimPy process per agency and named account)")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
     uncertainty = parser.add_mutually_exclusive_group()
     uncertainty.add_argument("--posterior", type=Path, metavar="DIR",
@@ -55,7 +58,8 @@ def main(args: argparse.Namespace) -> int:
         if value is not None and value < 1:
             raise InputError(f"expected a positive number, got {value}", source=f"--{option}")
     plan = plan_sweep(args.spec, base=args.base, replications=args.replications, samples=args.samples,
-                      levels=args.levels, posterior=args.posterior, no_posterior=args.no_posterior)
+                      levels=args.levels, posterior=args.posterior, no_posterior=args.no_posterior,
+                      engine=args.engine)
     if plan.sweep.posterior is not None:
         for line in plan.sweep.posterior.notes:
             print(f"bandwagon sweep: note: {line}", file=sys.stderr)

@@ -131,6 +131,13 @@ class Definition:
     """``"mechanism.input"``: inputs of other mechanisms that the engine sets (never their state)."""
     inputs: tuple[str, ...] = ()
     """Names of the inputs other mechanisms may set on this one; it applies them itself."""
+    agents: type[Engine] | None = None
+    """The engine of the agent view (``engine: agents``): one SimPy process per agency or account, from the
+    same rate functions as :attr:`engine`; None: the mechanism runs :attr:`engine` in both views."""
+
+    def engine_for(self, view: str) -> type[Engine]:
+        """The engine of ``view`` (a scenario's ``engine``: ``race`` or ``agents``)."""
+        return self.agents if view == "agents" and self.agents is not None else self.engine
 
 
 def check_declarations(definitions: tuple[Definition, ...]) -> None:

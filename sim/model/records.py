@@ -47,6 +47,19 @@ class Adoptions:
     named: dict[int, str]
     """Agency index -> named account, for the agencies pinned to one."""
 
+    @classmethod
+    def of(cls, population, platform_names, agency: np.ndarray, platform: np.ndarray,
+           time: np.ndarray) -> "Adoptions":
+        """The accounts opened, given who (agency indices of ``population``), where (platform indices) and when
+        in any order: sorted by time, then platform, then agency (either view of the model calls this)."""
+        order = np.lexsort((agency, platform, time))
+        agency, platform, time = agency[order], platform[order], time[order]
+        pop = population
+        return cls(agency=agency, serial=pop.serial[agency], level=pop.level_of[agency],
+                   province=pop.province_of[agency], platform=platform, time=time, level_names=pop.level_names,
+                   province_names=pop.province_names, platform_names=tuple(platform_names),
+                   named={index: name for name, index in pop.pinned.items()})
+
     def __len__(self) -> int:
         return int(self.time.size)
 
@@ -90,3 +103,8 @@ class RunRecords(DailyMetrics):
     adoptions: Adoptions
     events: int
     """SimPy events processed by the run."""
+    processes: int = 0
+    """SimPy processes the run started (the daily process, and with ``engine: agents`` one per agency and
+    one per named account on each platform)."""
+    engine: str = "race"
+    """The view the run was simulated in: ``race`` or ``agents``."""

@@ -36,15 +36,31 @@ from .records import RunRecords
 from .segments import apply_event, dated_events
 
 
+class Environment(simpy.Environment):
+    """SimPy's environment, counting the processes started (a run's records report them)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.processes = 0
+
+    def process(self, generator) -> simpy.Process:
+        self.processes += 1
+        return super().process(generator)
+
+
 class Run:
-    """The state of one replication while it runs."""
+    """The state of one replication while it runs.
+
+    Each mechanism runs the engine of the scenario's view (``engine``: the race, or the agent view where the
+    mechanism has one: :meth:`~sim.model.mechanism.Definition.engine_for`).
+    """
 
     def __init__(self, scenario: Scenario, replication: int):
         self.scenario = scenario
         self.replication = replication
         self.horizon = scenario.horizon
         self.streams = Streams.for_run(scenario.seed, replication)
-        self.env = simpy.Environment()
+        self.env = Environment()
         floats = float_metrics(scenario)
         self._metrics = {name: np.full(self.horizon.days, np.nan) if name in floats
                          else np.zeros(self.horizon.days, dtype=np.int64) for name in metric_names(scenario)}
@@ -55,7 +71,7 @@ class Run:
         """The mechanism whose engine is being built (the one :meth:`mechanism` answers)."""
         for definition in mechanisms():
             self.building = definition
-            self._engines[definition.name] = definition.engine(self)
+            self._engines[definition.name] = definition.engine_for(scenario.engine)(self)
         self.building = None
         self.env.process(self._daily())
 
@@ -148,6 +164,8 @@ class Run:
             metrics={name: self._metrics[name] for name in written_metrics(self.scenario)},
             adoptions=extra["adoptions"],
             events=events,
+            processes=self.env.processes,
+            engine=self.scenario.engine,
         )
 
 

@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import datetime as dt
 from fnmatch import fnmatchcase
-from typing import Annotated
+from typing import Annotated, Literal
 
 import numpy as np
 from pydantic import Field, field_validator, model_validator
@@ -188,6 +188,9 @@ class Scenario(Frozen):
     seed: Annotated[int, Field(ge=0, lt=2**128)] = Field(
         description="Root seed; replication r uses SeedSequence(seed, spawn_key=(r,)).")
     replications: Annotated[int, Field(ge=1, le=10_000)] = Field(description="Replications of a run (1 to 10,000).")
+    engine: Literal["race", "agents"] = Field(
+        "race", description="race: agencies race to accounts exactly, between synchronisation points (fast, the "
+        "default); agents: every agency and named account a SimPy process (the same law, slower).")
     population: Population
     provinces: dict[Key, Province] = Field(min_length=1, max_length=1000, description="Provinces (1 to 1,000).")
     platforms: dict[Key, Platform] = Field(min_length=1, max_length=MAX_PLATFORMS,
@@ -220,17 +223,20 @@ class Scenario(Frozen):
     def to_dict(self) -> dict:
         """The resolved document, JSON-compatible (dates as ISO strings).
 
-        Without a posterior the document has no ``posterior`` key, as before
-        the key existed, so sweep run keys of such scenarios are unchanged.
+        Without a posterior the document has no ``posterior`` key, and with the
+        default engine no ``engine`` key, as before the keys existed, so sweep
+        run keys of such scenarios are unchanged.
         """
-        return self.model_dump(mode="json", exclude={"posterior"} if self.posterior is None else None)
+        exclude = {key for key, default in (("posterior", None), ("engine", "race")) if getattr(self, key) == default}
+        return self.model_dump(mode="json", exclude=exclude or None)
 
     def with_overrides(self, overrides: dict[str, object], source: str = "<overrides>") -> "Scenario":
         """A new scenario with dotted-path values replaced (wildcards allowed).
 
-        Used by calibration and sweeps; errors name ``source`` and the path.
+        Used by calibration and sweeps; errors name ``source`` and the path.  Every key may be set, those
+        :meth:`to_dict` leaves out at their default (``engine``, ``posterior``) included.
         """
-        data = self.to_dict()
+        data = self.model_dump(mode="json")
         for path, value in overrides.items():
             paths.assign(data, path, value, source=source)
         return Scenario.from_dict(data, source=source)

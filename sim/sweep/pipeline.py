@@ -32,10 +32,11 @@ from .store import SweepStore
 
 
 def plan_sweep(spec_path, *, base=None, replications: int | None = None, samples: int | None = None,
-               levels: int | None = None, posterior=None, no_posterior: bool = False) -> Plan:
+               levels: int | None = None, posterior=None, no_posterior: bool = False, engine: str | None = None) -> Plan:
     """Load, shorten if asked, resolve and plan a sweep spec (all input checked)."""
     source = str(spec_path)
-    spec = validated(load_spec(spec_path), source, replications=replications, samples=samples, levels=levels)
+    spec = validated(load_spec(spec_path), source, replications=replications, samples=samples, levels=levels,
+                     engine=engine)
     plan = Plan.make(resolve(spec, source, base_path=base, posterior=posterior, no_posterior=no_posterior))
     if plan.sweep.base.events:
         for point in plan.points:  # each point's events applied in turn, as its runs will
@@ -56,6 +57,7 @@ def manifest(plan: Plan) -> dict:
         "model_version": model_version(),
         "fingerprint": fingerprint,
         "design": sweep.spec.design,
+        "engine": sweep.base.engine,
         "points": len(plan.points),
         "replications": sweep.spec.replications,
         "runs": plan.runs,

@@ -100,7 +100,8 @@ def resolve(spec: SweepSpec, source: str, base_path: str | Path | None = None, p
         scenario = load_referenced_scenario(Path(source).parent / spec.base, source=source, field="base")
     else:
         scenario = load_referenced_scenario(base_path, source="--base", field=None)
-    base = scenario.with_overrides({"seed": spec.seed, "replications": spec.replications}, source=source)
+    base = scenario.with_overrides({"seed": spec.seed, "replications": spec.replications,
+                                    **({"engine": spec.engine} if spec.engine else {})}, source=source)
     data = base.to_dict()
     parameters = tuple(_parameter(name, p, data, source) for name, p in spec.parameters.items())
     check_disjoint(((p.name, p) for p in parameters), source=source)

@@ -151,6 +151,9 @@ class SweepSpec(Frozen):
     summaries: Annotated[list[Annotated[str, StringConstraints(min_length=1)]], Field(min_length=1)] | None = Field(
         None, description="Metric patterns in each point's summary.csv (default: platform totals, users, followers).")
     figures: FigureSpec = FigureSpec()
+    engine: Literal["race", "agents"] | None = Field(
+        None, description="The view every run is simulated in (race or agents, as a scenario's engine); default: "
+        "the base scenario's.")
 
     @model_validator(mode="after")
     def _design(self) -> "SweepSpec":
@@ -170,14 +173,17 @@ class SweepSpec(Frozen):
         return self
 
     def shortened(self, *, replications: int | None = None, samples: int | None = None,
-                  levels: int | None = None) -> "SweepSpec":
-        """The same sweep made smaller: fewer replications, samples, or values per parameter.
+                  levels: int | None = None, engine: str | None = None) -> "SweepSpec":
+        """The same sweep made smaller: fewer replications, samples, or values per parameter (or run in
+        another ``engine``'s view).
 
         ``levels`` keeps at most that many values of each parameter, evenly
         spread and including both ends, so a shortened grid still spans the
         full ranges.
         """
         data = self.model_dump()
+        if engine is not None:
+            data["engine"] = engine
         if replications is not None:
             data["replications"] = replications
         if samples is not None and self.design in ("lhs", "sobol"):

@@ -23,15 +23,26 @@ the hazard over the day))`` (:func:`follow_probability`), exact for a given
 audience, which itself moves only once a day (see :mod:`.users`); the twin
 moves the expected count by the same probability (:func:`expected_gain`).
 Followers therefore never exceed the platform's micro-bloggers.
+
+The agent view (``engine: agents``, :class:`FollowerProcesses`) makes each
+named account on each platform a SimPy process whose followers arrive, one
+event each, at the rate ``follow_hazard * (audience - followers)``
+(:func:`follow_hazard`, the instantaneous form of the same hazard; the launch
+burst, the steady rate and the saturation of the finite audience), and leave
+one by one at the hazard that gives the day's ``unfollow`` probability: the
+same law as the daily step's, which is the continuous process observed once a
+day (the departures interleave with the arrivals instead of following them).
 """
 
 from __future__ import annotations
 
+import math
 from typing import NamedTuple
 
 import numpy as np
 
 from ...scenario.schema import AccountOnPlatform, Scenario
+from ...streams import DrawBuffer
 from ..arithmetic import exp, expm1, maximum
 from ..compiled import Compiled
 from ..mechanism import Definition, Engine, MeanField
@@ -66,6 +77,15 @@ def follow_probability(spec: AccountOnPlatform | FollowParameters, age: float, d
     return -expm1(-appeal * (spec.steady_rate_per_day * dt + burst))
 
 
+def follow_hazard(spec: AccountOnPlatform | FollowParameters, age: float, appeal=1.0):
+    """The hazard (per day) at which one person of the audience starts following, ``age`` days after launch.
+
+    :func:`follow_probability` is one minus the exponential of its integral over ``[age, age + dt)``.  It
+    never increases with age (the burst decays), which the agent view's thinning relies on.
+    """
+    return appeal * (spec.steady_rate_per_day + spec.launch_rate_per_day * exp(-age / spec.launch_decay_days))
+
+
 def audience(spec: AccountOnPlatform | FollowParameters, platform_users):
     """People who may follow the account: its reach among the platform's users."""
     return spec.reach * platform_users
@@ -83,8 +103,7 @@ class Following(Engine):
     def __init__(self, run) -> None:
         super().__init__(run)
         scenario = run.scenario
-        self.rng = run.streams.generator("following")
-        self.unfollow_rng = run.streams.generator("following.unfollow")
+        self._streams(run)
         self.users = run.mechanism("users")
         self.platform_index = {p: k for k, p in enumerate(scenario.platforms)}
         self.entries = [(account, platform) for account, spec in scenario.accounts.items()
@@ -96,6 +115,10 @@ class Following(Engine):
         self.out = [(run.metric(f"followers.{a}.{p}"), (a, p)) for a, p in self.entries]
         self.out_all = [(run.metric(f"followers.{a}.all"), [(a, p) for p in spec.platforms])
                         for a, spec in scenario.accounts.items()]
+
+    def _streams(self, run) -> None:
+        self.rng = run.streams.generator("following")
+        self.unfollow_rng = run.streams.generator("following.unfollow")
 
     def reload(self, scenario: Scenario) -> None:
         self.params = {(a, p): scenario.accounts[a].platforms[p] for a, p in self.entries}
@@ -133,6 +156,78 @@ class Following(Engine):
             out[day] = followers[entry]
         for out, entries in self.out_all:
             out[day] = sum(followers[entry] for entry in entries)
+
+
+class FollowerProcesses(Following):
+    """The agent view: one SimPy process per named account and platform, each follower an event.
+
+    Exact by thinning (Lewis and Shedler 1979) against a bound valid until the next synchronisation point,
+    the start of the next day, when the audience, the appeal, the unfollowing and (by a dated event) the
+    rates may change: from time ``t`` on, within the day, arrivals come at rate
+    ``follow_hazard(age) * (audience - followers)``, which only falls (the burst decays, followers only
+    use the audience up), and departures at ``theta * followers``, so ``follow_hazard(age(t)) * (audience -
+    followers(t)) + theta * followers(t)`` bounds both until the next event, and is drawn afresh after each.
+    A proposal past the end of the day is dropped and drawn again from the next day's state (exact: the
+    proposals are memoryless).  Random stream: ``following.agents``.
+    """
+
+    def __init__(self, run) -> None:
+        self.env = run.env
+        self.day = -1
+        """The last day whose start has been processed (its audience, appeal and unfollowing are in force)."""
+        self.day_started = self.env.event()
+        self.today: dict[tuple[str, str], tuple[AccountOnPlatform, int, float, float]] = {}
+        """Per entry, the day's (parameters, audience, appeal, unfollow hazard): fixed within the day."""
+        super().__init__(run)
+        self.draws = DrawBuffer(run.streams.generator("following.agents"))
+        for entry in self.entries:
+            self.env.process(self.account(entry))
+
+    def _streams(self, run) -> None:
+        """None of the daily step's streams: the processes draw from ``following.agents``."""
+
+    def start_day(self, day: int) -> None:
+        registered = self.users.registered
+        unfollow = self.inputs["unfollow"]
+        for entry in self.entries:
+            spec = self.params[entry]
+            people = int(audience(spec, registered[self.platform_index[entry[1]]]))
+            self.today[entry] = (spec, people, self.appeal(entry), -math.log1p(-unfollow.get(entry, 0.0)))
+        self.day = day
+        started, self.day_started = self.day_started, self.env.event()
+        started.succeed()
+
+    def account(self, entry: tuple[str, str]):
+        """Named account ``entry = (account, platform)``: its followers arrive and leave, one event each."""
+        env, draws, followers = self.env, self.draws, self.followers
+        launch = self.launch_day[entry[0]]
+        yield env.timeout(launch)
+        while self.day < launch:
+            yield self.day_started
+        while True:
+            spec, people, appeal, theta = self.today[entry]
+            end = self.day + 1
+            now = env.now
+            n = followers[entry]
+            bound = self.arrival_rate(spec, now - launch, appeal, people, n) + theta * n
+            proposal = now + draws.exponential() / bound if bound > 0 else math.inf
+            if proposal >= end:
+                yield self.day_started  # the next day's state: draw afresh
+                continue
+            yield env.timeout(proposal - now)
+            x = draws.uniform() * bound
+            gain = self.arrival_rate(spec, env.now - launch, appeal, people, n)
+            if gain > bound - theta * n:
+                raise RuntimeError(f"{entry}: arrival rate {gain} above its thinning bound at day {env.now}")
+            if x < gain:
+                followers[entry] = n + 1
+            elif x < gain + theta * n:
+                followers[entry] = n - 1
+
+    @staticmethod
+    def arrival_rate(spec: AccountOnPlatform, age: float, appeal: float, people: int, followers: int) -> float:
+        """New followers per day: everyone of the audience who does not follow yet, at the follow hazard."""
+        return follow_hazard(spec, age, appeal) * max(people - followers, 0)
 
 
 class FollowingMeanField(MeanField):
@@ -195,4 +290,4 @@ class FollowingCompiled(Compiled):
 
 MECHANISM = Definition(name="following", order=20, metric_names=metric_names, engine=Following,
                        meanfield=FollowingMeanField, reads=("users.registered",), inputs=("appeal", "unfollow"),
-                       compiled=FollowingCompiled)
+                       agents=FollowerProcesses, compiled=FollowingCompiled)

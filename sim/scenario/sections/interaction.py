@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING, Annotated, Literal
 from pydantic import AfterValidator, Field, field_validator, model_validator
 
 from ...errors import FieldError
-from ..fields import (MAX_AGENCIES, MAX_CV, MAX_DAYS, MAX_ELASTICITY, MAX_HOURS, MAX_PEOPLE, MAX_RATE, MAX_STAFF,
-                      MIN_DAYS, MIN_HOURS, Frozen, Key, Rate, Share)
+from ..fields import (MAX_AGENCIES, MAX_CV, MAX_DAYS, MAX_ELASTICITY, MAX_HOURS, MAX_MESSAGES, MAX_PEOPLE, MAX_RATE,
+                      MAX_STAFF, MIN_DAYS, MIN_HOURS, Frozen, Key, Rate, Share)
 from ..shifts import parse_shift
 
 if TYPE_CHECKING:
@@ -183,7 +183,8 @@ DYNAMIC_PARAMETERS = (
 
 
 def check(scenario: "Scenario", within) -> None:
-    """The loop against the rest of the scenario: its platforms, accounts, levels and dates exist."""
+    """The loop against the rest of the scenario: its platforms, accounts, levels and dates exist, and the
+    messages a run could receive are within :data:`~sim.scenario.fields.MAX_MESSAGES`."""
     interaction = scenario.interaction
     if interaction is None:
         return
@@ -204,6 +205,7 @@ def check(scenario: "Scenario", within) -> None:
         if name not in scenario.agencies.levels:
             raise FieldError(f"{prefix}.levels.{name}", f"expected one of the levels {sorted(scenario.agencies.levels)}")
         _check_desk(f"{prefix}.levels.{name}.desk", level.desk, messages)
+    _check_message_volume(scenario, interaction)
     for name, issue in interaction.hot_issues.items():
         within(f"{prefix}.hot_issues.{name}.date", issue.date)
         for i, account in enumerate(issue.accounts):
@@ -215,6 +217,48 @@ def check(scenario: "Scenario", within) -> None:
                 raise FieldError(f"{prefix}.hot_issues.{name}.levels.{i}",
                                  f"expected a level listed under interaction.levels {sorted(interaction.levels)}, "
                                  f"got {level!r}")
+
+
+def _check_message_volume(scenario: "Scenario", interaction: Interaction) -> None:
+    """At most :data:`MAX_MESSAGES` in a run, were everyone within the desks' reach to follow them.
+
+    The volume is a product of fields (the message rate, the platforms' activity, the people a desk can
+    reach, the days it is open, the surges), so no single field's maximum can bound it: a rate of 1e6
+    messages per follower a day, within its own bound, never ended.  The fields are named in the order
+    the loader blames them (the one the most derived file set).
+    """
+    messages = interaction.messages
+    capacity = scenario.population.internet.capacity
+    weekday = max(messages.weekly) * len(messages.weekly) / sum(messages.weekly)
+    horizon = scenario.horizon
+
+    def extra_days(hits) -> float:  # a surge's excess integrates to (surge - 1) * decay_days days
+        return sum((issue.surge - 1) * issue.decay_days for issue in interaction.hot_issues.values() if hits(issue))
+
+    volumes: list[tuple[float, str, list[str]]] = []
+    for name in interaction.accounts:
+        account = scenario.accounts[name]
+        people = sum(messages.activity.get(p, 1.0) * spec.reach * capacity for p, spec in account.platforms.items())
+        days = (horizon.end - account.launch).days + 1 + extra_days(lambda issue: name in issue.accounts)
+        volumes.append((messages.per_follower_per_day * weekday * people * days, f"{name}'s desk",
+                        [f"interaction.messages.activity.{p}" for p in account.platforms]
+                        + [f"accounts.{name}.platforms.{p}.reach" for p in account.platforms]))
+    for name, level in interaction.levels.items():
+        people = sum(messages.activity.get(p, 1.0) * level.follower_share * capacity for p in scenario.platforms)
+        days = horizon.days + extra_days(lambda issue: name in issue.levels)
+        desks = min(interaction.sample_per_level, scenario.agencies.levels[name].count)
+        volumes.append((messages.per_follower_per_day * weekday * people * days * desks,
+                        f"the {desks} sampled {name} desks",
+                        [f"interaction.levels.{name}.follower_share", "interaction.sample_per_level"]))
+    total = sum(volume for volume, _, _ in volumes)
+    if total <= MAX_MESSAGES:
+        return
+    volume, desk, fields = max(volumes)
+    expected = (f"expected at most {MAX_MESSAGES:,} messages in a run were everyone within reach to follow, got "
+                f"{total:.3g} ({desk}: {volume:.3g})")
+    fields += [f"interaction.hot_issues.{n}.surge" for n in interaction.hot_issues]
+    raise FieldError("interaction.messages.per_follower_per_day", expected,
+                     alternatives=tuple((field, expected) for field in fields))
 
 
 def _check_desk(prefix: str, desk: Desk, messages: Messages) -> None:

@@ -114,10 +114,4 @@ class Adoption(Engine):
         agency = np.concatenate([np.asarray(r.log_agency, dtype=np.int64) for r in self.races])
         time = np.concatenate([np.asarray(r.log_time, dtype=float) for r in self.races])
         platform = np.concatenate([np.full(len(r.log_agency), k, dtype=np.int16) for k, r in enumerate(self.races)])
-        order = np.lexsort((agency, platform, time))
-        agency, platform, time = agency[order], platform[order], time[order]
-        pop = self.population
-        return {"adoptions": Adoptions(
-            agency=agency, serial=pop.serial[agency], level=pop.level_of[agency], province=pop.province_of[agency],
-            platform=platform, time=time, level_names=pop.level_names, province_names=pop.province_names,
-            platform_names=tuple(self.platforms), named={index: name for name, index in pop.pinned.items()})}
+        return {"adoptions": Adoptions.of(self.population, self.platforms, agency, platform, time)}
