@@ -30,7 +30,8 @@ def profile_interval(problem, evaluate, z_fit, sigma, index, points=7):
     chi2_fit = float(np.sum(problem.targets.residuals(values, sigma) ** 2))
     task = ProfileTask(index=index, grid=grid, z=z_fit, log_correction=np.zeros(len(sigma)), sigma=sigma, lam=0.0,
                        max_nfev=20, chi2_fit=chi2_fit, threshold=THRESHOLD)
-    held, chi2, _ = run_profile(task, problem, evaluate=evaluate)
+    # run_profile evaluates batches (one for a Jacobian's columns): each point of a batch here, one at a time.
+    held, chi2, _ = run_profile(task, problem, evaluate=lambda zs: np.array([evaluate(z) for z in zs]))
     return summarise("x", held, chi2, chi2_fit, THRESHOLD, 0).interval
 
 

@@ -42,10 +42,10 @@ def _worker_initializer(initializer: Callable | None, initargs: tuple) -> None:
 class LocalPool(Pooled):
     """A pool of local worker processes, started on first use, kept until the executor is closed.
 
-    Workers start from a fork server (a fresh interpreter that forks them), not by forking the calling process:
-    a calibration has jax running in the calling process by the time it first needs the pool, and forking a
-    process whose runtime holds threads can deadlock the child (jax warns of it).  The work and its context
-    reach the workers pickled, as they would on a Dask cluster."""
+    Workers are fresh interpreters (``spawn``), not forks of the calling process: a calibration has jax running
+    in the calling process by the time it first needs the pool, and forking a process whose runtime holds threads
+    can deadlock the child (jax warns of it).  The work and its context reach the workers pickled, as they would
+    on a Dask cluster, and the workers see the environment as it is when the pool starts."""
 
     def __init__(self, workers: int, initializer=None, initargs=()):
         super().__init__(initializer, initargs)
@@ -61,7 +61,7 @@ class LocalPool(Pooled):
         if self._pool is None:
             self._pool = ProcessPoolExecutor(max_workers=self._workers, initializer=_worker_initializer,
                                              initargs=(self.initializer, self.initargs),
-                                             mp_context=multiprocessing.get_context("forkserver"))
+                                             mp_context=multiprocessing.get_context("spawn"))
         return self._pool
 
     def _submit(self, fn, item):
