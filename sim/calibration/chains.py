@@ -226,8 +226,8 @@ def run_block(block: Block) -> tuple[tuple[Group, ...], list[Record]]:
     kept: list[list[dict]] = [[] for _ in groups]
     for it in range(block.iterations):
         if block.phase == "sample":
-            _independence_step(whitening, groups, block.tries)
-        _random_walk_step(whitening, groups, adapt=block.phase == "explore")
+            independence_step(whitening.log_post, groups, block.tries)
+        random_walk_step(whitening.log_post, groups, adapt=block.phase == "explore")
         if (it + 1) % block.thin == 0:
             for j, g in enumerate(groups):
                 reference = density.log_likelihood(g.twin)
@@ -241,16 +241,19 @@ def run_block(block: Block) -> tuple[tuple[Group, ...], list[Record]]:
     return tuple(groups), records
 
 
-def _batched(whitening: Whitening, points: list[np.ndarray]) -> list[tuple[np.ndarray, np.ndarray]]:
+def _batched(log_post, points: list[np.ndarray]) -> list[tuple[np.ndarray, np.ndarray]]:
     """Log posterior and twin values of each group's points, in one batch of the twin."""
     cuts = np.cumsum([len(p) for p in points])[:-1]
-    log_post, twin = whitening.log_post(np.vstack(points))
-    return list(zip(np.split(log_post, cuts), np.split(twin, cuts)))
+    values, twin = log_post(np.vstack(points))
+    return list(zip(np.split(values, cuts), np.split(twin, cuts)))
 
 
-def _random_walk_step(whitening: Whitening, groups: list[Group], adapt: bool) -> None:
+def random_walk_step(log_post, groups: list[Group], adapt: bool) -> None:
+    """One random-walk Metropolis move of every chain of ``groups`` (in place); ``log_post(g)`` returns the log
+    posterior and the twin's values of a batch of whitened points (:meth:`Whitening.log_post`).  With ``adapt``,
+    the step's scale moves towards :data:`ACCEPTANCE`."""
     proposals = [g.g + g.rng.standard_normal(g.g.shape) @ g.chol.T * math.exp(g.log_step) for g in groups]
-    for g, prop, (lp, tw) in zip(groups, proposals, _batched(whitening, proposals)):
+    for g, prop, (lp, tw) in zip(groups, proposals, _batched(log_post, proposals)):
         accept = np.log(g.rng.random(g.chains)) < lp - g.log_post
         g.g[accept], g.log_post[accept], g.twin[accept] = prop[accept], lp[accept], tw[accept]
         g.walked += accept
@@ -259,14 +262,15 @@ def _random_walk_step(whitening: Whitening, groups: list[Group], adapt: bool) ->
             g.log_step += (accept.mean() - ACCEPTANCE) / math.sqrt(10.0 + g.adapted / 10.0)
 
 
-def _independence_step(whitening: Whitening, groups: list[Group], tries: int) -> None:
+def independence_step(log_post, groups: list[Group], tries: int) -> None:
     """Independent multiple-try Metropolis (Martino 2018, I-MTM): ``tries`` draws of the group's proposal per chain,
-    one chosen by its weight ``w = pi / q``, accepted with ``min(1, W / (W - w_chosen + w_current))``."""
+    one chosen by its weight ``w = pi / q``, accepted with ``min(1, W / (W - w_chosen + w_current))``; ``log_post`` as
+    in :func:`random_walk_step`."""
     draws = []
     for g in groups:
         ys = _sample(g.proposal, g.chains * tries, g.rng)
         draws.append(ys)
-    for g, ys, (lp, tw) in zip(groups, draws, _batched(whitening, draws)):
+    for g, ys, (lp, tw) in zip(groups, draws, _batched(log_post, draws)):
         log_q = _score(g.proposal, ys)
         lw = np.where(np.isfinite(lp), lp - log_q, -np.inf).reshape(g.chains, tries)
         current = g.log_post - _score(g.proposal, g.g)
