@@ -90,15 +90,7 @@ class Posterior:
     def warning(self) -> str | None:
         """A plain sentence for every report and command output that uses draws from chains that did not converge
         (or whose convergence is unknown); None if they did."""
-        if self.converged:
-            return None
-        if self.converged is None:
-            return (f"the posterior {self.directory} records no convergence diagnostics: treat its bands as "
-                    "unverified")
-        c = self.convergence
-        return (f"the posterior {self.directory} did NOT converge (rank R-hat up to {c.get('max_rhat', float('nan')):.3f}, "
-                f"bulk ESS down to {c.get('min_ess_bulk', float('nan')):.0f}, tail ESS down to "
-                f"{c.get('min_ess_tail', float('nan')):.0f}): its bands may be too narrow or in the wrong place")
+        return convergence_warning(self.directory, self.convergence)
 
     @property
     def csv_path(self) -> Path:
@@ -152,6 +144,20 @@ def _read(path: Path, directory: Path) -> str:
         raise InputError(f"expected a posterior directory written by bandwagon calibrate ({CSV} and {JSON}), "
                          f"but {path.name} is missing", source=str(directory))
     return read_input_text(path)
+
+
+def convergence_warning(directory, convergence: dict | None) -> str | None:
+    """The sentence :meth:`Posterior.warning` gives, from what a manifest records of a posterior (its directory and
+    ``convergence``): None when the chains converged."""
+    if convergence and convergence.get("converged") is True:
+        return None
+    if not convergence or not isinstance(convergence.get("converged"), bool):
+        return (f"the posterior {directory} records no convergence diagnostics: treat its bands as "
+                "unverified")
+    c = convergence
+    return (f"the posterior {directory} did NOT converge (rank R-hat up to {c.get('max_rhat', float('nan')):.3f}, "
+            f"bulk ESS down to {c.get('min_ess_bulk', float('nan')):.0f}, tail ESS down to "
+            f"{c.get('min_ess_tail', float('nan')):.0f}): its bands may be too narrow or in the wrong place")
 
 
 def load_posterior(directory: str | Path) -> Posterior:

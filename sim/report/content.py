@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..plotting.figures import metric_label
+from ..posterior.directory import convergence_warning
 from ..results import effects as E
 from ..results import series as S
 from ..results.loading import Result
@@ -326,6 +327,10 @@ def effects_table(groups: list[E.Effects]) -> Table:
                    f"Welch's 90% confidence interval of the difference of means.")
     else:
         caption = f"{what}: difference of the means only (no timeseries.csv for one of the runs)."
+    warnings = {w for g in (first.run, first.reference) if g.posterior is not None
+                for w in [convergence_warning(g.posterior.get("directory"), g.posterior.get("convergence"))] if w}
+    if warnings:
+        caption = " ".join(f"Not converged: {w}." for w in sorted(warnings)) + " " + caption
     return Table(header, rows, caption=caption, numeric=frozenset({2, 3, 4}))
 
 
