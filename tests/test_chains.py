@@ -75,7 +75,8 @@ def assert_matches_target(draws: np.ndarray) -> None:
         assert np.all(mcse < 0.05), (name, mcse)
 
 
-@pytest.mark.parametrize("independence,walk", [(True, False), (False, True), (True, True)],
+@pytest.mark.parametrize("independence,walk", [pytest.param(True, False, marks=pytest.mark.slow),
+                                               pytest.param(False, True, marks=pytest.mark.slow), (True, True)],
                          ids=["multiple-try", "random-walk", "both"])
 def test_each_kernel_leaves_the_target_invariant(independence, walk):
     draws = run(20120126, 3000 if walk and not independence else 1500, independence=independence, walk=walk)
