@@ -5,7 +5,7 @@ period, the metric they correspond to, how to compare (``equal`` within a
 relative tolerance, ``at_least``, ``at_most``, or an ``interval``), optionally
 an absolute uncertainty ``sd`` in the metric's units, a weight for calibration,
 and the quoted sentence they come from.  The calibration's likelihood
-(:mod:`sim.calibration.likelihood`) reads the tolerance and ``sd`` as the
+(:mod:`sim.calibration.problem.likelihood`) reads the tolerance and ``sd`` as the
 figure's own noise.  Figures, reports and the
 calibration all read targets through this module.
 """

@@ -16,17 +16,17 @@ import numpy as np
 from scipy.stats import t as t_dist
 from tqdm import tqdm
 
-from .identifiability import Identifiability, analyse, critical
+from .fit.identifiability import Identifiability, analyse, critical
 from ..model.meanfield import MeanFieldRecords
-from .models import Budget, BudgetExhausted, History, MeanFieldModel, StochasticModel, Workers
-from .objective import Point
-from .objective import point as make_point
-from .crossvalidation import cross_validate as cross_validate_posterior
-from .posterior import Posterior, sample_posterior
-from .problem import Problem
-from .profiles import Profile, profile_tasks, run_profile, summarise
-from .search import Best, Jacobian, global_search, jacobian, refine
-from .twin import Evaluator
+from .problem.models import Budget, BudgetExhausted, History, MeanFieldModel, StochasticModel, Workers
+from .problem.objective import Point
+from .problem.objective import point as make_point
+from .bayes.crossvalidation import cross_validate as cross_validate_posterior
+from .bayes.stage import Posterior, sample_posterior
+from .problem.problem import Problem
+from .fit.profiles import Profile, profile_tasks, run_profile, summarise
+from .fit.search import Best, Jacobian, global_search, jacobian, refine
+from .problem.twin import Evaluator
 
 PROFILE_NFEV = 3
 """Least-squares iterations per profile point (warm-started, so a few suffice; more above the threshold)."""

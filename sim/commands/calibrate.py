@@ -43,7 +43,7 @@ def register(subparsers) -> None:
 
 def main(args: argparse.Namespace) -> int:
     from ..calibration import calibrate, load_problem
-    from ..calibration.outputs import write_all
+    from ..calibration.report.outputs import write_all
 
     check_arguments(args)
     if args.evaluations is not None and args.evaluations < 1:

@@ -314,7 +314,7 @@ def write_posterior(directory: str | Path, parameters: Mapping[str, Mapping], va
     (numbers, or ISO dates as text), ``weights`` defaults to equal weights.
     ``base`` is relative to the directory.  ``effective_draws`` is the
     sampler's estimate; without one, Kish's from the weights.  ``convergence``: the chains' diagnostics
-    (:meth:`sim.calibration.diagnostics.Convergence.as_dict`), recorded so that every later use can say whether
+    (:meth:`sim.calibration.bayes.diagnostics.Convergence.as_dict`), recorded so that every later use can say whether
     the draws come from converged chains.
     """
     directory = Path(directory)

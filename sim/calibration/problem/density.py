@@ -15,7 +15,7 @@ batches of a fixed size (the same on any number of workers), each solved by
 the batched mean field
 (:func:`sim.model.meanfield.meanfield_batch`).  Another vectorised twin drops
 in as ``TwinDensity.batch``: the simulation-based calibration uses the Bass
-closed form there (:mod:`.sbc`).
+closed form there (:mod:`sim.calibration.bayes.sbc`).
 """
 
 from __future__ import annotations

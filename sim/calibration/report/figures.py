@@ -9,10 +9,10 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.ticker import FuncFormatter, LogLocator, MaxNLocator, NullFormatter
 
-from ..plotting.style import OKABE_ITO, TARGET_COLOUR, format_count_axis, format_date_axis, new_figure, si_count, styled
-from .identifiability import critical
-from .pipeline import Result
-from .posterior import prior_draws, width_ratios
+from ...plotting.style import OKABE_ITO, TARGET_COLOUR, format_count_axis, format_date_axis, new_figure, si_count, styled
+from ..fit.identifiability import critical
+from ..pipeline import Result
+from ..bayes.stage import prior_draws, width_ratios
 
 GROUPS = {"internet_users": "users", "microbloggers": "users", "registered_users": "users"}
 TITLES = {"gov_accounts": "Government accounts", "users": "Internet users and micro-bloggers",

@@ -1,7 +1,7 @@
 """Leave-one-figure-out cross-validation: can the calibrated model forecast a figure it has not seen?
 
 For each binding figure in turn the posterior is sampled again without it
-(:func:`.posterior.sample_posterior` with that figure's weight at zero; the
+(:func:`.stage.sample_posterior` with that figure's weight at zero; the
 full posterior's stochastic correction is reused, so no new stochastic runs),
 and the left-out figure is predicted: the posterior predictive of a new report
 of it (the model's mean at each draw, with the likelihood's noise), its median
@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .posterior import Posterior, sample_posterior, weighted_quantiles
+from .stage import Posterior, sample_posterior, weighted_quantiles
 
 BINDING_DEVIANCE = 0.01
 LEVEL = 0.9

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-from ..targets import Target
+from ...targets import Target
 
 
 def number(x: float | None, digits: int = 4) -> str:

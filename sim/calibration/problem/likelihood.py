@@ -8,7 +8,7 @@ their tolerances are relative):
     log y_j = log m_j(theta) + delta_j + eps_j
 
 * ``m_j(theta)``: the model's expected value (the stochastic model's mean; the
-  mean-field twin corrected to it, :mod:`.posterior`), known only up to its
+  mean-field twin corrected to it, :mod:`sim.calibration.bayes.stage`), known only up to its
   own error ``u_j`` (the Monte Carlo error of a replication mean, or the
   twin's departure from the stochastic mean);
 * ``delta_j``: the model discrepancy, ``N(0, d_j^2)`` with two parts: the
@@ -52,7 +52,7 @@ from typing import Sequence
 import numpy as np
 from scipy.special import log_ndtr
 
-from ..targets import Target
+from ...targets import Target
 
 Z90 = 1.6448536269514722
 """Standard normal quantile of 0.95: a tolerance is read as a 90% half-width."""

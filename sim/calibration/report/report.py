@@ -7,8 +7,8 @@ import os
 
 import numpy as np
 
-from .identifiability import critical
-from .pipeline import Result
+from ..fit.identifiability import critical
+from ..pipeline import Result
 from .posterior_report import cross_validation_section, posterior_section
 from .report_format import count, error, number as _num, percent as _pct, reported, target_label
 
@@ -176,7 +176,7 @@ def render(result: Result, *, spec_path: str, out_name: str = "", provenance: st
     # --- reading -------------------------------------------------------------------------------
     add("## How to read this report")
     add("")
-    add(f"- The likelihood (`sim/calibration/likelihood.py`; Kennedy and O'Hagan 2001) reads each figure in log "
+    add(f"- The likelihood (`sim/calibration/problem/likelihood.py`; Kennedy and O'Hagan 2001) reads each figure in log "
         "space with a noise of four parts: the figure's own (its tolerance read as the half-width of a 90% interval, "
         f"its `sd` if it states one, never below {spec.analysis.figure_precision:.0%}: a rounded figure), a "
         f"structural model discrepancy ({targets.discrepancy:g}), the runs' spread about their mean (a figure is one "

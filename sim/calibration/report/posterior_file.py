@@ -27,7 +27,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .parameters import FreeParameter, ParameterSpace
+from ..problem.parameters import FreeParameter, ParameterSpace
 
 
 def _prior_json(p: FreeParameter) -> dict:
@@ -55,7 +55,7 @@ def write_posterior(directory: Path, *, space: ParameterSpace, values: np.ndarra
                     targets_used: list[str], convergence: dict | None = None) -> None:
     """Write the calibration's posterior into ``directory`` (staged for ``final_dir``), through the format's one
     writer, :func:`sim.posterior.write_posterior`."""
-    from ..posterior import write_posterior as write
+    from ...posterior import write_posterior as write
 
     parameters = {p.name: {"path": p.path, "apply": p.apply, "label": p.label, "range": _range(p),
                            "spacing": p.spacing, "prior": _prior_json(p), "kind": "date" if p.dated else "number"}

@@ -6,9 +6,9 @@ import math
 
 import numpy as np
 
-from ..posterior import kish
-from .posterior import Posterior, prior_draws, weighted_quantiles, width_ratios
-from .split import SPAN
+from ...posterior import kish
+from ..bayes.stage import Posterior, prior_draws, weighted_quantiles, width_ratios
+from ..bayes.split import SPAN
 from .report_format import count, number, reported, target_label
 
 LEVEL = 0.9
@@ -122,8 +122,8 @@ def _kish(weights: np.ndarray) -> float:
 
 
 def cross_validation_section(result) -> list[str]:
-    """The leave-one-figure-out table (:mod:`.crossvalidation`)."""
-    from .crossvalidation import LEVEL as CV_LEVEL, coverage
+    """The leave-one-figure-out table (:mod:`sim.calibration.bayes.crossvalidation`)."""
+    from ..bayes.crossvalidation import LEVEL as CV_LEVEL, coverage
 
     folds = result.folds
     if not folds:

@@ -14,10 +14,10 @@ from pathlib import Path
 
 import yaml
 
-from ..output.atomic import atomic_file, write_text
-from ..output.manifest import git_state
-from ..versioning import model_version
-from .pipeline import Result
+from ...output.atomic import atomic_file, write_text
+from ...output.manifest import git_state
+from ...versioning import model_version
+from ..pipeline import Result
 from .posterior_file import write_posterior
 
 
@@ -87,7 +87,7 @@ def write_all(directory: Path, result: Result, *, spec_path: str, final_dir: Pat
     if result.posterior is not None:
         from .figures import posterior_figure
 
-        from .inference import write_inference_data
+        from ..bayes.inference import write_inference_data
 
         figures.append(("posterior.png", posterior_figure))
         posterior = result.posterior
