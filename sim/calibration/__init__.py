@@ -24,6 +24,7 @@ a calibration goes through them, and the pipeline that runs them:
     ``inference``       posterior.nc, an ArviZ InferenceData file
     ``samplers``        emcee and dynesty behind one interface (simulation-based calibration, sampler choice)
     ``crossvalidation`` leave each binding figure out, predict it
+    ``sensitivity``     the posterior under the other reading of "more than" and a discrepancy of 0.1 (reweighted)
     ``sbc``             simulation-based calibration of the posterior stage on the one-level Bass model
 ``report/``    the files a calibration directory holds
     ``report``, ``posterior_report``, ``report_format``  report.md

@@ -7,11 +7,11 @@ and the left-out figure is predicted: the posterior predictive of a new report
 of it (the model's mean at each draw, with the likelihood's noise), its median
 and central 90% interval.  *Covered* means the reported figure is consistent
 with that interval: an ``equal`` figure inside it, an ``interval`` figure
-overlapping it, an ``at_least`` figure below its upper end (``at_most``: above
+(or ``more_than`` range) overlapping it, an ``at_least`` figure below its upper end (``at_most``: above
 its lower end).
 
-A figure *binds* when the full posterior feels it: ``equal`` and ``interval``
-figures always; a one-sided figure when its deviance averaged over the
+A figure *binds* when the full posterior feels it: ``equal``, ``interval`` and
+``more_than`` figures always; a one-sided figure when its deviance averaged over the
 posterior exceeds :data:`BINDING_DEVIANCE` (a bound met with room to spare by
 every draw says nothing, and leaving it out tests nothing).
 """
@@ -51,8 +51,8 @@ def binding(posterior: Posterior) -> np.ndarray:
     deviance = targets.figures.deviance_residuals(mean, sigma) ** 2
     w = posterior.weights / posterior.weights.sum()
     average = np.sum(w[:, None] * deviance, axis=0)
-    kinds = np.array([t.kind for t in targets.targets])
-    return np.isin(kinds, ["equal", "interval"]) | (average > BINDING_DEVIANCE)
+    ranges = np.array([t.kind == "equal" or t.two_sided for t in targets.targets])
+    return ranges | (average > BINDING_DEVIANCE)
 
 
 def covered(target, low: float, high: float) -> bool:

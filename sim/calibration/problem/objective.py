@@ -121,8 +121,9 @@ class TargetSet:
         interval's half-width read as a 90% half-width, the others as the likelihood reads them."""
         out = self.figures.own_sd.copy()
         for j, t in enumerate(self.targets):
-            if t.kind == "interval":
-                out[j] = max(out[j], math.log(t.high / t.low) / 2 / Z90)
+            if t.two_sided:
+                low, high = t.bounds
+                out[j] = max(out[j], math.log(high / low) / 2 / Z90)
         return out
 
 
