@@ -19,7 +19,7 @@ stretch move.  The load average is printed before and after: the machine is
 shared.
 
 ``--problem bass`` runs the same comparison on one simulated data set of the
-simulation-based calibration's one-level Bass problem (``sim/calibration/sbc.py``:
+simulation-based calibration's one-level Bass problem (``sim/calibration/bayes/sbc.py``:
 three parameters, the closed form as the twin, in-process), where every
 sampler converges, so effective sample sizes per evaluation can be compared
 at convergence; its emcee runs stop at 400 effective draws.
@@ -35,10 +35,10 @@ from pathlib import Path
 import numpy as np
 
 from sim.calibration import load_problem
-from sim.calibration.density import Correction, TwinDensity, inert_parameters
-from sim.calibration.models import Workers
-from sim.calibration.posterior import weighted_quantiles
-from sim.calibration.samplers import run_dynesty, run_emcee, screened_start
+from sim.calibration.problem.density import Correction, TwinDensity, inert_parameters
+from sim.calibration.problem.models import Workers
+from sim.calibration.bayes.stage import weighted_quantiles
+from sim.calibration.bayes.samplers import run_dynesty, run_emcee, screened_start
 
 ROOT = Path(__file__).resolve().parents[1]
 SPEC = ROOT / "experiments" / "calibrate-baseline.yaml"
@@ -93,7 +93,7 @@ def bass(args, seconds: float) -> None:
     """The comparison on one simulated data set of the one-level Bass problem (converges)."""
     import emcee
 
-    from sim.calibration.sbc import bass_problem, bass_twin, with_figures
+    from sim.calibration.bayes.sbc import bass_problem, bass_twin, with_figures
 
     problem = bass_problem()
     twin = bass_twin(problem)

@@ -3,7 +3,7 @@
     python benchmarks/sbc.py                      # 300 simulations (about 5 minutes idle), figure in results/sbc/
     python benchmarks/sbc.py --simulations 30     # CI's size (tests/test_posterior_sbc.py runs this)
 
-The one-level Bass problem of ``sim/calibration/sbc.py`` (innovation, imitation and the number of agencies
+The one-level Bass problem of ``sim/calibration/bayes/sbc.py`` (innovation, imitation and the number of agencies
 free, log-uniform priors; five figures with a 20% tolerance): truths from the prior, figures from the
 likelihood, posteriors by the posterior stage's emcee sampler.  Prints per parameter the 90% interval's
 coverage with its binomial standard error and a chi-square test of the ranks' uniformity, and draws
@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 from scipy import stats
 
-from sim.calibration.sbc import bass_problem, bass_twin, simulation_based_calibration
+from sim.calibration.bayes.sbc import bass_problem, bass_twin, simulation_based_calibration
 from sim.output.atomic import atomic_file
 from sim.plotting.style import OKABE_ITO, new_figure, styled
 

@@ -1,4 +1,4 @@
-"""The posterior's Metropolis kernels (:mod:`sim.calibration.chains`) against a target known in closed form.
+"""The posterior's Metropolis kernels (:mod:`sim.calibration.bayes.chains`) against a target known in closed form.
 
 Each kernel must leave its target invariant.  The target here is a correlated, off-centre Gaussian and the
 independence proposal a wider Gaussian elsewhere, so a kernel that gets its bookkeeping wrong (the multiple-try
@@ -14,8 +14,8 @@ import math
 import numpy as np
 import pytest
 
-from sim.calibration import chains as mcmc
-from sim.calibration.diagnostics import arviz
+from sim.calibration.bayes import chains as mcmc
+from sim.calibration.bayes.diagnostics import arviz
 
 MEAN = np.array([1.0, -0.5, 0.3])
 COV = np.array([[1.0, 0.8, 0.0], [0.8, 1.0, -0.3], [0.0, -0.3, 0.5]])

@@ -1,7 +1,7 @@
 """Simulation-based calibration of the posterior stage (Talts et al. 2018), shortened for CI.
 
 Truths from the prior of the one-level Bass problem (p, q and N free), figures from the likelihood, posteriors
-by the posterior stage's own emcee sampler (sim/calibration/sbc.py).  If prior, likelihood and sampler agree,
+by the posterior stage's own emcee sampler (sim/calibration/bayes/sbc.py).  If prior, likelihood and sampler agree,
 the ranks of the truths among thinned posterior draws are uniform and 90% intervals cover 90% of the truths.
 Each check allows a family-wise false alarm of about 0.1% (3.29 binomial standard errors for coverage, a
 chi-square p-value of 0.001 for the ranks); the simulations' seed is fixed, so a pass is reproducible.  The
@@ -13,8 +13,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sim.calibration.models import meanfield_values
-from sim.calibration.sbc import bass_problem, bass_twin, simulation_based_calibration
+from sim.calibration.problem.models import meanfield_values
+from sim.calibration.bayes.sbc import bass_problem, bass_twin, simulation_based_calibration
 
 SIMULATIONS = 30
 
@@ -43,10 +43,10 @@ def test_simulation_based_calibration_of_the_posterior_stage():
 def test_dynesty_agrees_with_emcee_on_a_bass_posterior():
     """The alternative sampler (posterior.sampler: dynesty) on one simulated data set: its posterior medians
     agree with emcee's within a quarter of either's 90% width, and its evidence is finite."""
-    from sim.calibration.density import Correction, TwinDensity
-    from sim.calibration.posterior import weighted_quantiles
-    from sim.calibration.samplers import run_dynesty, run_emcee, screened_start
-    from sim.calibration.sbc import with_figures
+    from sim.calibration.problem.density import Correction, TwinDensity
+    from sim.calibration.bayes.stage import weighted_quantiles
+    from sim.calibration.bayes.samplers import run_dynesty, run_emcee, screened_start
+    from sim.calibration.bayes.sbc import with_figures
     import time
 
     problem = bass_problem()
@@ -73,9 +73,9 @@ def test_emcee_does_not_start_walkers_at_a_range_edge():
     the differences between the other walkers) never bring a walker back.  The points here are 1e-7 from the
     edge, where the Jacobian puts them about 14.7 below an inside point, still within the start's window of
     15: only the edge rule keeps them out, and none of the 12 starting points may be among them."""
-    from sim.calibration.density import Correction, TwinDensity
-    from sim.calibration.samplers import history_start
-    from sim.calibration.sbc import with_figures
+    from sim.calibration.problem.density import Correction, TwinDensity
+    from sim.calibration.bayes.samplers import history_start
+    from sim.calibration.bayes.sbc import with_figures
 
     problem = bass_problem()
     twin = bass_twin(problem)

@@ -10,7 +10,7 @@ log-uniform priors), whose mean field is the closed form ``N F(t)``
 (:func:`sim.theory.bass_share`; :func:`bass_twin`), so thousands of
 posteriors cost seconds: the twin is the vectorised closed form
 (``TwinDensity.batch``), everything else is the posterior stage's own code
-(priors on the cube, :mod:`.likelihood`, :func:`.samplers.run_emcee` with its
+(priors on the cube, :mod:`sim.calibration.problem.likelihood`, :func:`.samplers.run_emcee` with its
 start, burn-in and convergence rules).
 
 Figures are ``equal`` targets at a few dates, drawn as
@@ -27,15 +27,15 @@ from dataclasses import dataclass, replace
 import numpy as np
 from scipy import stats
 
-from ..scenario.builders import single_level
-from ..targets import Target
-from ..theory import bass_share
-from .density import Correction, TwinDensity
-from .objective import TargetSet
-from .parameters import resolve_parameters
-from .problem import Problem, _model_base
+from ...scenario.builders import single_level
+from ...targets import Target
+from ...theory import bass_share
+from ..problem.density import Correction, TwinDensity
+from ..problem.objective import TargetSet
+from ..problem.parameters import resolve_parameters
+from ..problem.problem import Problem, _model_base
 from .samplers import run_emcee, screened_start
-from .spec import CalibrationSpec
+from ..problem.spec import CalibrationSpec
 
 DATES = ("2009-11-30", "2010-03-31", "2010-07-31", "2010-11-30", "2011-03-31")
 """Where the synthetic figures are read (the scenario starts on 2009-08-14)."""

@@ -1,6 +1,6 @@
 """Two well-kept samplers behind one interface: emcee and dynesty.
 
-Both sample the :class:`~.density.TwinDensity` on its active coordinates and
+Both sample the :class:`~sim.calibration.problem.density.TwinDensity` on its active coordinates and
 return :class:`Samples`: weighted points, the twin's target values at each (so
 the posterior predictive and the stochastic correction need no new model
 runs), and the sampler's own diagnostics.  ``benchmarks/sampler_choice.py``
@@ -13,7 +13,7 @@ picks one.
   move on this posterior of long flat ridges.  The walkers move in logit
   coordinates of the cube (:func:`log_jacobian` says why), so the uniform
   priors' edges do not refuse the moves.  ``vectorize=True``: each move
-  hands half the ensemble over as one batch, which :func:`.density.evaluate`
+  hands half the ensemble over as one batch, which :func:`sim.calibration.problem.density.evaluate`
   spreads over the worker processes.  Started from earlier mean-field
   evaluations of good fit (the search's and the profiles', which trace the
   flat ridges across the ranges), or from prior draws screened for
@@ -40,8 +40,8 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy.special import expit, logit
 
-from ..posterior import kish
-from .density import TwinDensity, evaluate
+from ...posterior import kish
+from ..problem.density import TwinDensity, evaluate
 
 TAU_MULTIPLE = 5.0
 """emcee: keep sampling until the kept part of the chain is this many autocorrelation times long."""

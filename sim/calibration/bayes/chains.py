@@ -15,7 +15,7 @@ to the posterior's region do: each chain needs a few hundred iterations.
 Coordinates.  The chains move ``g``, the *whitened prior* coordinates of the
 sampled parameters: ``z = F^-1(Phi(g))`` parameter by parameter, ``F`` the
 prior's distribution function on the unit cube
-(:meth:`~.parameters.FreeParameter.quantile`), so the prior is exactly
+(:meth:`~sim.calibration.problem.parameters.FreeParameter.quantile`), so the prior is exactly
 ``N(0, I)`` and the log posterior is ``log N(g) + log L(z(g))``: no edges, no
 Jacobian, and the directions the figures do not inform are plain Gaussian.
 
@@ -61,7 +61,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 from scipy.special import logsumexp, ndtr, ndtri
 
-from .density import TwinDensity, evaluate
+from ..problem.density import TwinDensity, evaluate
 
 ACCEPTANCE = 0.234
 """Target acceptance of the exploration's random walk (optimal in many dimensions, Roberts, Gelman and Gilks 1997)."""
