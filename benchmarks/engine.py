@@ -257,7 +257,7 @@ os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]})  # one core, befor
 os.environ["BANDWAGON_JAX_CACHE"] = tempfile.mkdtemp()        # a cold compilation cache: the compile is timed
 import numpy as np
 from sim.calibration import load_problem
-from sim.calibration.twin import Evaluator
+from sim.calibration.problem.twin import Evaluator
 size, repeat = int(sys.argv[1]), int(sys.argv[2])
 problem = load_problem(sys.argv[3])
 z = problem.space.from_cube(np.random.default_rng(1).random((size, len(problem.space))))
