@@ -41,7 +41,7 @@ from .diagnostics import Convergence, diagnose, smoothed_log_weights
 from ..problem.models import Budget, BudgetExhausted, History, StochasticModel, Workers
 from ..problem.objective import Point
 from ..problem.problem import Problem
-from .split import Split, informed
+from .split import CHECK_DRAWS, CHECK_POINTS, Split, informed, trusted
 
 
 @dataclass(frozen=True)
@@ -243,6 +243,9 @@ def sample_posterior(problem: Problem, pool: Workers, history: History, *, fit: 
     probes = np.concatenate([[0], rng.choice(plausible, size=min(PROBES, len(plausible)), replace=False)])
     split = informed(density, screen[probes])
     evaluations += len(probes) * n * 5
+    split, split_khats = trusted(density, split, screen[plausible if len(plausible) >= 32 else order],
+                                 seed=int(rng.integers(2 ** 31)))
+    evaluations += 2 * CHECK_POINTS * CHECK_DRAWS * len(split_khats)
     density = replace(density, active=split.sampled.astype(int))
 
     groups_n, per_group = spec.groups, spec.chains_per_group
@@ -340,7 +343,8 @@ def sample_posterior(problem: Problem, pool: Workers, history: History, *, fit: 
                 "walk_acceptance": float(np.mean(np.concatenate([g.walked for g in groups]) / proposals)),
                 "acceptance_by_chain": (np.concatenate([g.accepted for g in groups]) / proposals).tolist(),
                 "steps": [float(math.exp(g.log_step)) for g in groups],
-                "workers": tasks, "screened": len(screen), "probes": split.probes, "burn_in_iterations": BURN,
+                "workers": tasks, "screened": len(screen), "probes": split.probes,
+                "split_khat": [round(k, 3) for k in split_khats], "burn_in_iterations": BURN,
                 "seconds": {key: round(value, 1) for key, value in clock.items()}}
     effective = float(np.min(convergence.ess_bulk)) * convergence.kish
     return Posterior(problem=problem, used=used, z=draws.z.reshape(-1, n), weights=weights,
