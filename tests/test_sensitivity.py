@@ -72,6 +72,10 @@ class Convergence:
     def verdict(self):
         return "converged (a toy)"
 
+    @property
+    def worst(self):
+        return {"rhat": 1.0, "ess_bulk": 1000.0, "ess_tail": 1000.0}
+
 
 @dataclass
 class Chains:
@@ -201,6 +205,7 @@ def test_an_unreliable_reweighting_is_sampled_again_when_asked():
     assert asked == [0.3]
     again = result.outcomes[1]
     assert again.method == "rerun" and again.reliable and again.reweighted_khat >= KHAT
+    assert again.note.startswith("sampled again, converged")
     mean, var = exact(0.3)
     assert abs(again.parameters[1, 0] - mean) < 4 * 1.25 * math.sqrt(var / N)  # a median's se: 1.25 sd / sqrt(N)
 
