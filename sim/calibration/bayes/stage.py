@@ -279,6 +279,8 @@ def sample_posterior(problem: Problem, pool: Workers, history: History, *, fit: 
         groups = mcmc.reevaluate(groups, density, pool)
         clock["correction"] = time.perf_counter() - mark
     mark = time.perf_counter()
+    if __import__("os").environ.get("BANDWAGON_DEBUG"):  # DEBUG-ONLY
+        print(f"DEBUG {time.perf_counter() - started:.0f}s split {len(split.sampled)} sampled, khats {split_khats}, clock {clock}", flush=True)  # DEBUG-ONLY
     groups, more = _advance(pool, density, groups, spec.warmup - half, phase="explore", thin=EXPLORE_THIN,
                             tasks=tasks, progress=progress)
     evaluations += groups_n * explorers * (spec.warmup - half)
@@ -309,6 +311,8 @@ def sample_posterior(problem: Problem, pool: Workers, history: History, *, fit: 
             sampled[r.group].append(r)
         draws = Chains.of(sampled)
         convergence = diagnose(_values(problem, draws, split), draws.log_weight, names)
+        if __import__("os").environ.get("BANDWAGON_DEBUG"):  # DEBUG-ONLY
+            print(f"DEBUG {time.perf_counter() - started:.0f}s it={groups[0].proposed} {convergence.verdict()} acc={np.mean(np.concatenate([g.accepted for g in groups]))/max(groups[0].proposed,1):.2f}", flush=True)  # DEBUG-ONLY
         if convergence.converged:
             notes.append("stopped when every sampled parameter had converged")
             break
