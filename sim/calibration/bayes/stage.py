@@ -286,8 +286,10 @@ def sample_posterior(problem: Problem, pool: Workers, history: History, *, fit: 
     evaluations += groups_n * explorers * (spec.warmup - half)
     clock["exploration"] += time.perf_counter() - mark
     seed_sampling = int(rng.integers(2 ** 31))
-    pooled = np.concatenate([np.concatenate([a.g, b.g], axis=1).reshape(-1, len(split.sampled))
-                             for a, b in zip(explored, more)])
+    # The proposal from the exploration's last quarter only: before, the walks were still on their way in from
+    # dispersed starts (and under the likelihood before its correction); fitted to all of it the mixture was so
+    # wide in 26 dimensions that no try was accepted.
+    pooled = np.concatenate([b.g[:, b.g.shape[1] // 2:].reshape(-1, len(split.sampled)) for b in more])
     proposal = mcmc.fit_proposal(pooled, seed=seed_sampling)
     groups = [mcmc.sampling_group(g, proposal, per_group, seed_sampling) for g in groups]
 
@@ -350,7 +352,7 @@ def sample_posterior(problem: Problem, pool: Workers, history: History, *, fit: 
                 "workers": tasks, "screened": len(screen), "probes": split.probes,
                 "split_khat": [round(k, 3) for k in split_khats], "burn_in_iterations": BURN,
                 "seconds": {key: round(value, 1) for key, value in clock.items()}}
-    effective = float(np.min(convergence.ess_bulk)) * convergence.kish
+    effective = min(float(np.min(convergence.ess_bulk)), float(C * k)) * convergence.kish  # ESS may exceed the draws
     return Posterior(problem=problem, used=used, z=draws.z.reshape(-1, n), weights=weights,
                      twin=draws.twin.reshape(-1, T), chains=draws, split=split, convergence=convergence, first=first,
                      correction=final, checks=checks, effective_draws=effective,
