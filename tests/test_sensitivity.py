@@ -252,22 +252,26 @@ def test_the_other_reading_frees_the_upper_end():
     assert np.exp(smoothed)[above].sum() == pytest.approx(above.mean(), abs=0.02)
 
 
-def test_a_density_sent_to_a_worker_keeps_its_own_reading(monkeypatch):
+def test_a_density_sent_to_a_worker_keeps_its_own_reading():
     """Workers hold the calibration's problem; a rerun under another reading or discrepancy sends its targets along
     (otherwise the workers would sample the spec's likelihood and call it the alternative's)."""
     import pickle
 
-    from sim.calibration.problem import models
     from sim.calibration.problem.density import TwinDensity
+    from sim.calibration.problem.models import WorkerContext
+    from sim.execution import context
 
     spec_problem = Problem(targets(0.03))
     other = Problem(targets(0.1))
-    monkeypatch.setattr(models, "_WORKER_PROBLEM", spec_problem)
+    held = WorkerContext(spec_problem)
+
+    def in_worker(density):  # unpickled as a worker of the spec's calibration does
+        return context.call("worker", held, pickle.loads, pickle.dumps(density))
+
     density = TwinDensity(other, Correction.none(1), np.arange(1), np.zeros(1), np.ones(1, bool))
-    received = pickle.loads(pickle.dumps(density))
+    received = in_worker(density)
     assert received.problem.targets.discrepancy == 0.1
     x = np.array([[math.exp(0.3)]])
     assert received.log_likelihood(x) == pytest.approx(density.log_likelihood(x))
-    same = pickle.loads(pickle.dumps(TwinDensity(spec_problem, Correction.none(1), np.arange(1), np.zeros(1),
-                                                 np.ones(1, bool))))
+    same = in_worker(TwinDensity(spec_problem, Correction.none(1), np.arange(1), np.zeros(1), np.ones(1, bool)))
     assert same.problem is spec_problem  # the workers' own problem when nothing differs
