@@ -14,7 +14,8 @@ import pytest
 from sim.calibration.problem.density import Correction
 from sim.calibration.bayes.diagnostics import KHAT
 from sim.calibration.problem.objective import TargetSet
-from sim.calibration.report.posterior_report import sensitivity_section
+from sim.calibration.report.posterior_report import sensitivity_sections
+from sim.report.markdown import section_md
 from sim.calibration.bayes.sensitivity import alternatives, reweight, sensitivity
 from sim.targets import Target
 
@@ -187,7 +188,7 @@ def test_an_unreliable_reweighting_is_not_reported_as_numbers():
     class Result:
         problem = toy.problem
     Result.sensitivity = result
-    lines = sensitivity_section(Result, "spec.yaml")
+    lines = "\n\n".join(section_md(s) for s in sensitivity_sections(Result, "spec.yaml")).splitlines()
     assert "bandwagon calibrate spec.yaml --sensitivity rerun" in "\n".join(lines)
     rows = [line for line in lines if line.startswith(("| x |", "| Figure (2010-01-01) |"))]
     assert len(rows) == 2 and all(row.endswith("| unreliable |") for row in rows), rows  # no number shown
