@@ -182,6 +182,9 @@ def test_command_writes_outputs_and_stops_at_its_budget(tmp_path):
     assert rows[0] == ["draw", "weight", "imitation", "agencies"]
     assert [int(r[0]) for r in rows[1:]] == list(range(len(rows) - 1))
     assert all(float(r[1]) >= 0 and 0.5 <= float(r[2]) <= 2.0 and 1000 <= int(r[3]) <= 9000 for r in rows[1:])
+    # The report states what tests/test_shipped_posterior.py checks of the shipped one, from these files.
+    assert f"{len(rows) - 1:,} weighted draws" in report and f"**{round(document['effective_draws'])} effective**" in report
+    assert f"`{document['spec']}`" in report
     history = (out / "history.csv").read_text().splitlines()
     assert sum(",stochastic," in line and ",posterior," not in line for line in history) == 4
     assert 2 <= sum(",posterior,stochastic," in line for line in history) <= 16  # the posterior's correction
