@@ -13,10 +13,13 @@ One module per stage of the pipeline (``bandwagon calibrate SPEC``):
 ``identifiability``  singular values, flat directions, intervals, verdicts
 ``profiles``         profiles of the objective on the corrected mean field
 ``density``          the posterior density on the mean-field twin, evaluated in batches on the workers
-``samplers``         emcee and dynesty behind one interface, with their diagnostics
+``split``            which parameters the figures inform (sampled) and which are drawn from their prior
+``chains``           independent groups of multiple-try Metropolis chains on the batched twin
+``diagnostics``      rank R-hat, bulk and tail ESS, Pareto k-hat (ArviZ)
 ``posterior``        the posterior stage: sample on the twin, correct with the stochastic model
-``crossvalidation``  leave each binding figure out, predict it
-``sbc``              simulation-based calibration of the posterior stage on the one-level Bass model
+``crossvalidation``  leave each binding figure out of a calibration's posterior, predict what was reported
+``sbc``              simulation-based calibration of the real calibration (its figures, kinds and sampler)
+``bass``             a one-level Bass problem with its closed-form twin (a test bed with known answers)
 ``pipeline``         the whole calibration as one computation -> :class:`Result`
 ``report``, ``posterior_report``, ``report_format``, ``figures``, ``outputs``, ``posterior_file``
                      report.md, fit.png, profiles.png, posterior.png, posterior.csv/json, the files
