@@ -34,7 +34,7 @@ from pathlib import Path
 import numpy as np
 
 from sim.calibration import calibrate, load_problem
-from sim.calibration.models import meanfield_values
+from sim.calibration.problem.models import meanfield_values
 from sim.model import simulate
 from sim.runner import default_workers
 

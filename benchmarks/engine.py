@@ -28,7 +28,13 @@ Prints, for the full-scale baseline (every agency and every user represented):
 8. the agent view (issue 19, ``--engine agents``): one full-scale
    replication with every agency and named account a SimPy process against
    the race, timed alternately; SimPy processes and events of each, and the
-   peak memory of each (fresh processes), as ratios to the race.
+   peak memory of each (fresh processes), as ratios to the race;
+9. the calibration's twin (issue 18): the compiled JAX twin
+   (:mod:`sim.model.compiled`) against the numpy twin on the same prior draws
+   of ``experiments/calibrate-baseline.yaml``, per point in a batch of 64
+   (``--quick``: 8), in a fresh process pinned to one core; its compile time
+   (with the persistent cache cold) and the ratio.  Target: <= 0.3 ms per
+   point in a batch of 64 on one core.
 
 Targets (issue 8): <= 0.5 s per full-scale replication and <= 5 ms per twin
 evaluation on this machine idle; x10 agencies <= x10 time; peak memory
@@ -167,6 +173,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3, help="timings are the best of this many runs")
     parser.add_argument("--interaction", action="store_true", help="only section 7, the interaction loop")
     parser.add_argument("--agents", action="store_true", help="only section 8, the agent view against the race")
+    parser.add_argument("--twin", action="store_true", help="only section 9, the compiled twin against the numpy twin")
     args = parser.parse_args()
     repeat = 1 if args.quick else args.repeat
 
@@ -175,6 +182,10 @@ def main() -> None:
         baseline = scaled_agencies(baseline, 1).with_overrides({"horizon.end": "2011-12-31"})
     if args.interaction:
         interaction_section(baseline, max(repeat, 5) if not args.quick else 1)
+        print(f"\nload average while measuring: {' '.join(f'{x:.2f}' for x in os.getloadavg())} (2 cores)")
+        return
+    if args.twin:
+        twin_section(repeat, quick=args.quick)
         print(f"\nload average while measuring: {' '.join(f'{x:.2f}' for x in os.getloadavg())} (2 cores)")
         return
     if args.agents:
@@ -236,7 +247,55 @@ def main() -> None:
           f"single / batched = x{twin_wall * size / batch_wall:.1f}")
     interaction_section(baseline, repeat)
     agents_section(baseline, repeat, quick=args.quick)
+    twin_section(repeat, quick=args.quick)
     print(f"\nload average while measuring: {' '.join(f'{x:.2f}' for x in os.getloadavg())} (2 cores)")
+
+
+TWIN_TIMING = """
+import json, os, sys, tempfile, time
+os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]})  # one core, before jax starts its threads
+os.environ["BANDWAGON_JAX_CACHE"] = tempfile.mkdtemp()        # a cold compilation cache: the compile is timed
+import numpy as np
+from sim.calibration import load_problem
+from sim.calibration.problem.twin import Evaluator
+size, repeat = int(sys.argv[1]), int(sys.argv[2])
+problem = load_problem(sys.argv[3])
+z = problem.space.from_cube(np.random.default_rng(1).random((size, len(problem.space))))
+def best(evaluator):
+    times = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        values = evaluator(z)
+        times.append(time.perf_counter() - started)
+    return min(times) / size, values
+numpy_twin = Evaluator(problem, compiled=False)
+numpy_seconds, numpy_values = best(numpy_twin)
+compiled = Evaluator(problem)
+started = time.perf_counter()
+compiled(z)
+compile_seconds = time.perf_counter() - started
+compiled_seconds, compiled_values = best(compiled)
+ok = np.isfinite(numpy_values) & np.isfinite(compiled_values) & (numpy_values > 0) & (compiled_values > 0)
+print(json.dumps(dict(numpy=numpy_seconds, compiled=compiled_seconds, compile=compile_seconds,
+                      note=compiled.note, targets=len(problem.targets), parameters=len(problem.space),
+                      log_difference=float(np.max(np.abs(np.log(compiled_values[ok]) - np.log(numpy_values[ok])))))))
+"""
+
+
+def twin_section(repeat: int, quick: bool = False) -> None:
+    """Section 9: the compiled twin against the numpy twin, per point of one batch, in a fresh process on one core."""
+    size = 8 if quick else 64
+    spec = ROOT / "experiments" / "calibrate-baseline.yaml"
+    out = subprocess.run([sys.executable, "-c", TWIN_TIMING, str(size), str(max(repeat, 3)), str(spec)],
+                         capture_output=True, text=True, check=True, cwd=ROOT)
+    t = json.loads(out.stdout.strip().splitlines()[-1])
+    print(f"9. the calibration's twin ({t['parameters']} free parameters, {t['targets']} figures), per point in a "
+          f"batch of {size} on one core:\n"
+          f"   numpy twin (RK45 on scenarios):  {t['numpy'] * 1e3:.2f} ms\n"
+          f"   compiled twin ({t['note']}): {t['compiled'] * 1e3:.3f} ms   [target <= 0.3 ms at 64]\n"
+          f"   numpy / compiled = x{t['numpy'] / t['compiled']:.0f}; compiling it once: {t['compile']:.0f} s "
+          f"(= {t['compile'] / t['compiled']:,.0f} compiled points); largest |log difference| on these points "
+          f"{t['log_difference']:.1e}")
 
 
 def agents_section(baseline: Scenario, repeat: int, quick: bool = False) -> None:

@@ -112,7 +112,7 @@ def calibrate_variants(candidates: int, dask: bool) -> tuple[dict, str]:
     import numpy as np
 
     from sim.calibration import load_problem
-    from sim.calibration.models import Budget, History, StochasticModel, Workers
+    from sim.calibration.problem.models import Budget, History, StochasticModel, Workers
 
     problem = load_problem(CALIBRATION)
     rng = np.random.default_rng(1)

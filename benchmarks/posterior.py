@@ -44,7 +44,7 @@ from pathlib import Path
 import numpy as np
 
 from sim import Scenario
-from sim.calibration.spec import CalibrationSpec
+from sim.calibration.problem.spec import CalibrationSpec
 from sim.posterior import assign, load_posterior, write_posterior
 from sim.scenario.binding import bind
 

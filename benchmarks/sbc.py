@@ -25,7 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
-from sim.calibration import sbc
+from sim.calibration.bayes import sbc
 from sim.output.atomic import write_text
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -2,10 +2,26 @@
 
 A targets file (``scenarios/targets/*.yaml``) lists figures with their date or
 period, the metric they correspond to, how to compare (``equal`` within a
-relative tolerance, ``at_least``, ``at_most``, or an ``interval``), optionally
-an absolute uncertainty ``sd`` in the metric's units, a weight for calibration,
-and the quoted sentence they come from.  The calibration's likelihood
-(:mod:`sim.calibration.likelihood`) reads the tolerance and ``sd`` as the
+relative tolerance, ``at_least``, ``at_most``, an ``interval``, or
+``more_than``), optionally an absolute uncertainty ``sd`` in the metric's units,
+a weight for calibration, the quoted sentence they come from and, for a figure
+whose words need reading (``more_than`` always), how they are read and why.
+
+``more_than``: "more than N" in a report is a rounded figure, and a reporter
+rounds *down* to the nearest round number: so the truth is at least N and
+below the next round number a reporter would have written
+(:func:`next_round`): one unit of N's last significant digit (410,000 ->
+below 420,000: with 425,000 the sentence would have said "more than
+420,000"), or half a unit when N has a single significant digit (300 million
+-> below 350 million, 1 million -> below 1.5 million: "more than 350
+million" and "more than 1.5 million" are how a count past those marks is
+written; a whole unit, 300 -> 400 million,
+would let a reporter write "more than 300 million" for 390 million, where
+"nearly 400 million" is what one writes).  The likelihood reads the range
+with soft edges (:mod:`sim.calibration.problem.likelihood`), and the calibration's
+report shows how the posterior moves when the figure is read as unbounded
+above instead (:mod:`sim.calibration.bayes.sensitivity`).  The calibration's likelihood
+(:mod:`sim.calibration.problem.likelihood`) reads the tolerance and ``sd`` as the
 figure's own noise.  Figures, reports and the
 calibration all read targets through this module.
 """
@@ -15,6 +31,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import os
+from decimal import Decimal
 from typing import Annotated, Literal
 
 import numpy as np
@@ -41,9 +58,12 @@ class Target(Frozen):
     metric: str = Field(description="A metric the model writes (e.g. gov_accounts.sina).")
     date: dt.date | None = Field(None, description="Date of a stock (value at the end of that day).")
     period: Period | None = Field(None, description="Period of a flow (change over the period).")
-    kind: Literal["equal", "at_least", "at_most", "interval"] = Field(
+    kind: Literal["equal", "at_least", "at_most", "interval", "more_than"] = Field(
         "equal", description="equal: within the relative tolerance; at_least, at_most: one-sided (the tolerance is "
-        "the slack allowed); interval: between low and high.")
+        "the slack allowed); interval: between low and high; more_than: a rounded \"more than value\", at least "
+        "value and below the next round number a reporter would have written (one unit of value's last "
+        "significant digit, half a unit when it has only one: 410,000 -> 420,000, 300 million -> 350 million); "
+        "needs a reading.")
     value: Annotated[float, Field(gt=0, allow_inf_nan=False)] = Field(description="The reported figure.")
     low: Annotated[float, Field(gt=0, allow_inf_nan=False)] | None = Field(None, description="An interval's lower end.")
     high: Annotated[float, Field(gt=0, allow_inf_nan=False)] | None = Field(None, description="An interval's upper "
@@ -56,6 +76,8 @@ class Target(Frozen):
     weight: Annotated[float, Field(ge=0, allow_inf_nan=False)] = Field(
         1.0, description="Scales the figure's term in the calibration objective.")
     quote: str = Field("", description="The sentence the figure is quoted from.")
+    reading: str | None = Field(None, description="How the quoted words are read as this target, and why "
+                                "(required for more_than; reports show it).")
     source: str | None = Field(None, description="Where the figure is reported (default: the file's source).")
 
     @model_validator(mode="after")
@@ -67,6 +89,8 @@ class Target(Frozen):
                 raise ValueError("expected low <= high for an interval target")
         elif self.low is not None or self.high is not None:
             raise ValueError("expected low and high only for kind: interval")
+        if self.kind == "more_than" and not (self.reading or "").strip():
+            raise ValueError("expected a reading for kind: more_than (how the words are read, and why)")
         return self
 
     # --- where it sits ---------------------------------------------------------------
@@ -86,7 +110,22 @@ class Target(Frozen):
             return (lower, math.inf)
         if self.kind == "at_most":
             return (0.0, upper)
+        if self.kind == "more_than":
+            return (lower, next_round(self.value) * (1 + self.tolerance))
         return (lower, upper)
+
+    @property
+    def two_sided(self) -> bool:
+        """A range with both ends (interval, more_than): its likelihood is a soft-edged box, and it always binds."""
+        return self.kind in ("interval", "more_than")
+
+    def other_reading(self) -> "Target":
+        """The figure read without the rounding's upper end: ``more_than`` as ``at_least`` (the sensitivity
+        analysis's alternative); other kinds as they are."""
+        if self.kind != "more_than":
+            return self
+        return self.model_copy(update={"kind": "at_least",
+                                       "reading": f"{self.reading} (alternative: unbounded above)"})
 
     def dates_needed(self) -> list[dt.date]:
         if self.date is not None:
@@ -127,6 +166,18 @@ class Target(Frozen):
     def met(self, value: float) -> bool:
         low, high = self.bounds
         return low <= value <= high
+
+
+def next_round(value: float) -> float:
+    """The round number above ``value`` that a reporter writing "more than ``value``" would have used had the
+    truth reached it (module docstring): one unit of ``value``'s last significant digit, half a unit when it has
+    a single significant digit.  410,000 -> 420,000; 300,000,000 -> 350,000,000; 1,000,000 -> 1,500,000;
+    2.5 -> 2.6."""
+    digits = Decimal(repr(float(value))).normalize().as_tuple()
+    significant = len(digits.digits)
+    unit = Decimal(1).scaleb(digits.exponent)
+    step = unit / 2 if significant == 1 else unit
+    return float(Decimal(repr(float(value))) + step)
 
 
 class Targets(Frozen):

@@ -57,7 +57,11 @@ TINY_POSTERIOR = {
 """A small fake posterior over two parameters of the tiny scenario: draw 1 has weight 0."""
 
 
-def write_tiny_posterior(directory: Path, tiny_path: Path) -> Path:
+CONVERGED = {"converged": True, "max_rhat": 1.004, "min_ess_bulk": 812.0, "min_ess_tail": 655.0, "chains": 16}
+"""What a converged calibration records (the tiny posterior's draws are handmade: it stands for one)."""
+
+
+def write_tiny_posterior(directory: Path, tiny_path: Path, convergence: dict | None = CONVERGED) -> Path:
     import os
 
     from sim.posterior import write_posterior
@@ -65,7 +69,8 @@ def write_tiny_posterior(directory: Path, tiny_path: Path) -> Path:
     directory.mkdir()
     return write_posterior(directory, TINY_POSTERIOR["parameters"], TINY_POSTERIOR["values"],
                            TINY_POSTERIOR["weights"], calibration="tiny-fake",
-                           base=os.path.relpath(tiny_path, directory), spec="none", sampler="handmade")
+                           base=os.path.relpath(tiny_path, directory), spec="none", sampler="handmade",
+                           convergence=convergence)
 
 
 @pytest.fixture

@@ -20,12 +20,12 @@ import numpy as np
 import pytest
 import yaml
 
-from sim.calibration.diagnostics import arviz
+from sim.calibration.bayes.diagnostics import arviz
 
 from sim import Scenario, simulate
 from sim.calibration import calibrate, load_problem
-from sim.calibration.objective import Z90
-from sim.calibration.posterior_report import posterior_section
+from sim.calibration.problem.objective import Z90
+from sim.calibration.report.posterior_report import posterior_section
 from sim.cli import main as cli
 from sim.scenario.builders import single_level
 

@@ -1,6 +1,6 @@
 """Bad input to ``bandwagon calibrate``: one line naming file and field, exit 2, nothing written.
 
-Also the unit-cube coordinates of free parameters (sim/calibration/parameters.py).
+Also the unit-cube coordinates of free parameters (sim/calibration/problem/parameters.py).
 """
 
 from __future__ import annotations
@@ -162,7 +162,7 @@ def test_the_targets_file_defaults_to_the_base_scenarios(tiny_path, tmp_path):
 @settings(max_examples=60, deadline=None)
 @given(low=st.floats(1e-3, 10), ratio=st.floats(1.01, 1e3), u=st.floats(0, 1), log=st.booleans())
 def test_unit_coordinates_round_trip(low, ratio, u, log):
-    from sim.calibration.parameters import FreeParameter
+    from sim.calibration.problem.parameters import FreeParameter
 
     p = FreeParameter(name="x", label="x", path="x", apply="set", low=low, high=low * ratio,
                       spacing="log" if log else "linear", start=low, paths=("x",), base_values=(low,))

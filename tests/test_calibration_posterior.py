@@ -1,8 +1,8 @@
 """The pieces of the posterior stage: the likelihood, the priors, the posterior files.
 
-The likelihood (sim/calibration/likelihood.py) is checked against its definitions: a soft box integrates to
+The likelihood (sim/calibration/problem/likelihood.py) is checked against its definitions: a soft box integrates to
 its width in log space, a one-sided figure is a normal CDF, the deviance is zero at the best value and the
-targets' `sd` adds to their noise.  Priors (sim/calibration/parameters.py) are checked by sampling: draws
+targets' `sd` adds to their noise.  Priors (sim/calibration/problem/parameters.py) are checked by sampling: draws
 through the prior transform follow the declared distribution (Kolmogorov-Smirnov, 0.1% level), and the
 log density on the unit cube integrates to one.  The posterior files round-trip and refuse tampering.
 """
@@ -19,9 +19,9 @@ from scipy import integrate, stats
 
 from sim import Scenario
 from sim.calibration import load_problem
-from sim.calibration.likelihood import Z90, Figures
-from sim.calibration.posterior import systematic_resample, weighted_quantiles
-from sim.calibration.posterior_file import write_posterior
+from sim.calibration.problem.likelihood import Z90, Figures
+from sim.calibration.bayes.stage import systematic_resample, weighted_quantiles
+from sim.calibration.report.posterior_file import write_posterior
 from sim.posterior import assign, load_posterior
 from sim.cli import main as cli
 from sim.errors import InputError
@@ -177,7 +177,7 @@ def test_weighted_quantiles_and_systematic_resampling():
 
 def test_the_corner_plot_of_many_parameters_shows_the_ones_the_figures_narrow():
     """Above ten parameters the corner plot keeps the ten whose posterior is narrowest against the prior."""
-    from sim.calibration.figures import CORNER_MOST, _narrowed
+    from sim.calibration.report.figures import CORNER_MOST, _narrowed
 
     rng = np.random.default_rng(3)
     n, draws = CORNER_MOST + 4, 4000
@@ -197,8 +197,8 @@ def test_the_corrections_error_keeps_the_monte_carlo_error_that_common_random_nu
     Carlo error: their departures agree, yet the stochastic means are uncertain by their standard error.
     The correction's surrogate error must keep it (it is the spread across draws plus the mean squared
     standard error), not report the correction as exact."""
-    from sim.calibration.objective import Point
-    from sim.calibration.posterior import Check, correction_from
+    from sim.calibration.problem.objective import Point
+    from sim.calibration.bayes.stage import Check, correction_from
 
     rng = np.random.default_rng(5)
     shared = rng.normal(0.0, 0.1, size=(4, 2))            # one set of replication errors, used by every draw

@@ -1,4 +1,4 @@
-"""Profile intervals (sim/calibration/profiles.py) against problems whose profile is known.
+"""Profile intervals (sim/calibration/fit/profiles.py) against problems whose profile is known.
 
 Issue 9, item 7: the profile used to be read off a coarse grid, the 2.71 crossing interpolated linearly in
 delta chi^2 between the optimum and a grid point far up the parabola, which put the ends about three times
@@ -13,9 +13,9 @@ import numpy as np
 import pytest
 from scipy.optimize import brentq, least_squares
 
-from sim.calibration.identifiability import critical
-from sim.calibration.profiles import ProfileTask, run_profile, summarise
-from sim.calibration.bass import bass_problem, bass_twin, with_figures
+from sim.calibration.fit.identifiability import critical
+from sim.calibration.fit.profiles import ProfileTask, run_profile, summarise
+from sim.calibration.problem.bass import bass_problem, bass_twin, with_figures
 
 LEVEL = 0.9
 DATES = ("2009-10-31", "2010-01-31", "2010-04-30", "2010-07-31", "2010-10-31", "2011-01-31", "2011-04-30",

@@ -16,9 +16,9 @@ import pytest
 
 jax = pytest.importorskip("jax")
 
-from sim.calibration.models import twin_batch  # noqa: E402
-from sim.calibration.problem import load_problem  # noqa: E402
-from sim.calibration.twin import Evaluator, ProblemTwin  # noqa: E402
+from sim.calibration.problem.models import twin_batch  # noqa: E402
+from sim.calibration.problem.problem import load_problem  # noqa: E402
+from sim.calibration.problem.twin import Evaluator, ProblemTwin  # noqa: E402
 from sim.model.mechanisms.interaction import feedback, fluid  # noqa: E402
 
 PARITY = 1e-4

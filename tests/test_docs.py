@@ -7,7 +7,11 @@ A block may carry a marker on the line before its fence:
 ``<!-- test: fresh-clone -->``
     run as written, without any environment set up (the README's first command: it creates ``.venv``);
 ``<!-- test: ci -->``
-    not run here: it is the test command itself, which ``.ci/run`` runs as written.
+    not run here: it is the test command itself, which ``.ci/run`` runs as written;
+``<!-- test: sketch -->``
+    not run: a shortened excerpt of the source, for reading; every function it defines and every method it
+    calls on ``self`` must exist in the module its first comment line names, so the sketch cannot drift from
+    the code without a test failing.
 
 Every other ``bash`` block runs in the copy with its ``.venv`` active, every ``python`` block in one
 namespace per page (the page's earlier blocks' names stay defined), every ``yaml`` block must parse.
@@ -63,9 +67,25 @@ def test_every_block_is_one_the_tests_run(page):
     assert found, page
     for block in found:
         assert block.lang in LANGUAGES, f"{block.page}:{block.line}: a ```{block.lang} block the tests cannot run"
-        assert block.mark in (None, "fresh-clone", "ci"), f"{block.page}:{block.line}: unknown mark {block.mark}"
+        assert block.mark in (None, "fresh-clone", "ci", "sketch"), f"{block.page}:{block.line}: unknown mark {block.mark}"
         if block.lang == "yaml":
             yaml.safe_load(block.code)
+
+
+@pytest.mark.parametrize("page", [README, TUTORIAL], ids=lambda p: p.name)
+def test_every_sketch_names_what_its_source_defines(page):
+    for block in blocks(page):
+        if block.mark != "sketch":
+            continue
+        where = f"{block.page}:{block.line}"
+        first = block.code.splitlines()[0]
+        source = re.search(r"#\s*(\S+\.py)", first)
+        assert source, f"{where}: a sketch's first line names its source module in a comment"
+        text = (ROOT / source.group(1)).read_text(encoding="utf-8")
+        names = re.findall(r"def (\w+)\(", block.code) + re.findall(r"self\.(\w+)\(", block.code)
+        assert names, where
+        for name in names:
+            assert re.search(rf"def {name}\(", text), f"{where}: {name} is not defined in {source.group(1)}"
 
 
 def test_the_readme_stays_a_front_door():
@@ -181,7 +201,7 @@ def run_page(page: Path, copy: Path, monkeypatch) -> None:
     monkeypatch.chdir(copy)
     for block in blocks(page):
         where = f"{block.page}:{block.line}"
-        if block.mark == "ci" or block.lang == "yaml":
+        if block.mark in ("ci", "sketch") or block.lang == "yaml":
             continue
         if block.lang == "bash":
             script = block.code if block.mark == "fresh-clone" else f". .venv/bin/activate\n{block.code}"

@@ -251,3 +251,27 @@ def test_a_date_parameter_is_drawn_as_an_iso_date(tmp_path, tiny_path):
     runs = scenarios_for(scenario, 8, posterior)
     draws = draw_indices(posterior.weights, scenario.seed, range(8))
     assert [str(s.events["policy_push"].date) for s in runs] == [posterior.values[d][0] for d in draws]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("convergence,said", [
+    ({"converged": False, "max_rhat": 1.2, "min_ess_bulk": 40.0, "min_ess_tail": 25.0, "chains": 16},
+     "did NOT converge (rank R-hat up to 1.200"),
+    (None, "records no convergence diagnostics")], ids=["not-converged", "unknown"])
+def test_a_run_over_an_unconverged_posterior_says_so_plainly(tmp_path, tiny_path, capsys, convergence, said):
+    """Issue 18: whatever uses draws of chains that did not converge says so, on the terminal, in the manifest and
+    in the report; a converged posterior adds no such line (the other tests' posterior)."""
+    from conftest import write_tiny_posterior
+
+    posterior = write_tiny_posterior(tmp_path / "unconverged", tiny_path, convergence=convergence)
+    with_report = tmp_path / "tiny.yaml"
+    with_report.write_text(f"extends: {tiny_path}\noutputs: {{figures: true, adoptions: false}}\n")
+    out = tmp_path / "run"
+    assert run(with_report, out, "--posterior", str(posterior)) == 0
+    assert said in capsys.readouterr().err
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert said in manifest["posterior"]["notes"][0]
+    assert said in (out / "report.md").read_text()
+    converged = write_tiny_posterior(tmp_path / "converged", tiny_path)
+    assert not any("converge" in note for note in assign(load_posterior(converged), Scenario.from_yaml(tiny_path),
+                                                         3).notes)

@@ -45,3 +45,22 @@ def test_the_shipped_report_describes_the_shipped_posterior():
     table = report[report.index("## Parameters"):]
     for name, parameter in meta["parameters"].items():
         assert f"| {parameter['label']} |" in table, name
+
+
+def test_the_shipped_chains_converged_by_arviz_own_diagnostics():
+    """Issue 18: ``posterior.nc`` opens in ArviZ, and ArviZ's rank R-hat and bulk and tail ESS over at least four
+    chains meet the thresholds for every sampled parameter, as ``posterior.json`` says."""
+    import arviz as az
+
+    idata = az.from_netcdf(SHIPPED / "posterior.nc")
+    for group in ("posterior", "sample_stats", "log_likelihood", "prior", "observed_data"):
+        assert group in idata.groups(), group
+    sampled = json.loads(idata.posterior.attrs["sampled_parameters"])
+    assert sampled and idata.posterior.sizes["chain"] >= 4
+    rhat = az.rhat(idata, var_names=sampled, method="rank").to_array().values
+    bulk = az.ess(idata, var_names=sampled, method="bulk").to_array().values
+    tail = az.ess(idata, var_names=sampled, method="tail").to_array().values
+    assert rhat.max() < 1.01 and bulk.min() >= 400 and tail.min() >= 400, (rhat.max(), bulk.min(), tail.min())
+    convergence = json.loads((SHIPPED / "posterior.json").read_text(encoding="utf-8"))["convergence"]
+    assert convergence["converged"] is True
+    assert abs(convergence["max_rhat"] - rhat.max()) < 0.005  # the file holds the chains the JSON judged

@@ -16,17 +16,18 @@ import numpy as np
 from scipy.stats import t as t_dist
 from tqdm import tqdm
 
-from .identifiability import Identifiability, analyse, critical
+from .fit.identifiability import Identifiability, analyse, critical
 from ..model.meanfield import MeanFieldRecords
-from .models import Budget, BudgetExhausted, History, MeanFieldModel, StochasticModel, Workers
-from .objective import Point
-from .objective import point as make_point
-from .crossvalidation import cross_validate as cross_validate_posterior
-from .posterior import Posterior, sample_posterior
-from .problem import Problem
-from .profiles import Profile, profile_tasks, run_profile, summarise
-from .search import Best, Jacobian, global_search, jacobian, refine
-from .twin import Evaluator
+from .problem.models import Budget, BudgetExhausted, History, MeanFieldModel, StochasticModel, Workers
+from .problem.objective import Point
+from .problem.objective import point as make_point
+from .bayes.crossvalidation import cross_validate as cross_validate_posterior
+from .bayes.stage import Posterior, sample_posterior
+from .bayes.sensitivity import Sensitivity, sensitivity as posterior_sensitivity
+from .problem.problem import Problem
+from .fit.profiles import Profile, profile_tasks, run_profile, summarise
+from .fit.search import Best, Jacobian, global_search, jacobian, refine
+from .problem.twin import Evaluator
 
 PROFILE_NFEV = 3
 """Least-squares iterations per profile point (warm-started, so a few suffice; more above the threshold)."""
@@ -84,6 +85,8 @@ class Result:
     posterior_note: str = ""
     folds: list | None = None
     """Cross-validation folds (:mod:`.crossvalidation`), if asked for."""
+    sensitivity: Sensitivity | None = None
+    """The posterior under the other reading of the figures and a larger discrepancy (:mod:`.bayes.sensitivity`)."""
 
     @property
     def stopped(self) -> str | None:
@@ -97,11 +100,12 @@ class Result:
 def calibrate(problem: Problem, *, workers: int | None = 1, scheduler: str | None = None, progress: bool = True,
               evaluations: int | None = None, minutes: float | None = None,
               posterior_minutes: float | None = None, cross_validate: bool = False,
-              cross_validation_minutes: float | None = None) -> Result:
+              cross_validation_minutes: float | None = None, sensitivity: str = "reweight") -> Result:
     """Calibrate ``problem``; ``evaluations``/``minutes`` override the spec's budget of the search and analysis,
     ``posterior_minutes`` its posterior stage's (0: no posterior); ``cross_validate`` leaves each binding
     figure out in turn (:mod:`.crossvalidation`), each fold sampled for ``cross_validation_minutes`` (default:
-    the spec's).
+    the spec's).  ``sensitivity`` (:mod:`.bayes.sensitivity`): ``reweight`` the posterior's draws to each alternative
+    likelihood, or also ``rerun`` the posterior stage (its time again) for each whose reweighting is unreliable.
 
     ``workers`` local processes (None: all cores), or a Dask ``scheduler`` (:mod:`sim.execution`)."""
     spec = problem.spec
@@ -120,6 +124,13 @@ def calibrate(problem: Problem, *, workers: int | None = 1, scheduler: str | Non
                                                 meanfield_fit=result.meanfield_point, seconds=seconds,
                                                 progress=_bar("posterior (twin)", progress),
                                                 evaluator=result.evaluator)
+            rerun = None
+            if sensitivity == "rerun":
+                def rerun(alternative: Problem, posterior=result.posterior) -> Posterior:
+                    return sample_posterior(alternative, pool, history, fit=result.point, meanfield_fit=None,
+                                            seconds=seconds, correction=posterior.correction,
+                                            progress=_bar("sensitivity (twin)", progress), evaluator=result.evaluator)
+            result.sensitivity = posterior_sensitivity(result.posterior, rerun=rerun)
             if cross_validate:
                 result.folds = cross_validate_posterior(
                     result.posterior, pool, history, fit=result.point,

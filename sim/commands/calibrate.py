@@ -37,13 +37,18 @@ def register(subparsers) -> None:
                         "out in turn, sample without it and predict it (report.md, cross_validation.csv)")
     parser.add_argument("--cross-validation-minutes", type=float, help="time of each leave-one-figure-out posterior "
                         "in minutes (default: the spec's posterior.cross_validation_minutes)")
+    parser.add_argument("--sensitivity", choices=("reweight", "rerun"), default="reweight",
+                        help="how the report shows the posterior under the other reading of \"more than\" figures "
+                        "and a structural discrepancy of 0.1: reweight the posterior's draws (default), or also "
+                        "sample the posterior again (the posterior stage's time for each) where the reweighting is "
+                        "unreliable (k-hat >= 0.7)")
     parser.add_argument("--no-progress", action="store_true", help="no progress bars")
     parser.set_defaults(handler=main)
 
 
 def main(args: argparse.Namespace) -> int:
     from ..calibration import calibrate, load_problem
-    from ..calibration.outputs import write_all
+    from ..calibration.report.outputs import write_all
 
     check_arguments(args)
     if args.evaluations is not None and args.evaluations < 1:
@@ -69,7 +74,8 @@ def main(args: argparse.Namespace) -> int:
 
     result = calibrate(problem, workers=args.workers, scheduler=args.scheduler, progress=not args.no_progress,
                        evaluations=args.evaluations, minutes=args.minutes, posterior_minutes=args.posterior_minutes,
-                       cross_validate=args.cross_validate, cross_validation_minutes=args.cross_validation_minutes)
+                       cross_validate=args.cross_validate, cross_validation_minutes=args.cross_validation_minutes,
+                       sensitivity=args.sensitivity)
     with staged_directory(out, force=args.force) as staging:
         write_all(staging, result, spec_path=str(args.spec), final_dir=out, options=_options(args))
     verdicts = [v.verdict for v in result.identifiability.parameters]
@@ -98,4 +104,5 @@ def _options(args: argparse.Namespace) -> str:
              ("--posterior-minutes", args.posterior_minutes), ("--cross-validation-minutes",
                                                               args.cross_validation_minutes)]
     words = [f" {flag} {value}" for flag, value in shown if value is not None]
-    return "".join(words) + (" --cross-validate" if args.cross_validate else "")
+    return ("".join(words) + (" --cross-validate" if args.cross_validate else "")
+            + (f" --sensitivity {args.sensitivity}" if args.sensitivity != "reweight" else ""))

@@ -48,7 +48,7 @@ def json_schema(kind: str = "scenario") -> dict:
     elif kind == "sweep":
         from ..sweep.spec import SweepSpec as model
     elif kind == "calibration":
-        from ..calibration.spec import CalibrationSpec as model
+        from ..calibration.problem.spec import CalibrationSpec as model
     else:
         raise ValueError(f"expected one of {KINDS}, got {kind!r}")
     return _titled(model.model_json_schema(), f"Bandwagon {kind} file")

@@ -6,7 +6,7 @@ parameters), hold traced arrays instead of numbers: the scenario is built once,
 at trace time, and ``jax.jit`` turns the whole map from parameter values to
 expected metrics into one compiled function.  No scenario is validated per
 point; the free leaves' ranges were checked when the calibration loaded
-(:func:`sim.calibration.parameters.resolve_parameters`).
+(:func:`sim.calibration.problem.parameters.resolve_parameters`).
 
 Two views of one parameter set:
 

@@ -31,9 +31,10 @@ from .style import (BAND_ALPHA, EVENT_COLOUR, LINE_WIDTH, TARGET_COLOUR, TOTAL_C
 FOLLOWERS_DAYS = 28
 """Days after a named account's launch shown in the followers figure."""
 
-TARGET_MARKERS = {"equal": "o", "interval": "D", "at_least": "^", "at_most": "v"}
+TARGET_MARKERS = {"equal": "o", "interval": "D", "at_least": "^", "at_most": "v", "more_than": "^"}
 TARGET_LABELS = {"equal": "reported figure \u00b1 tolerance", "interval": "reported figure and range",
-                 "at_least": "reported figure (at least)", "at_most": "reported figure (at most)"}
+                 "at_least": "reported figure (at least)", "at_most": "reported figure (at most)",
+                 "more_than": "reported figure (more than; bar: read up to the next round number)"}
 
 
 # --- what metrics are called ------------------------------------------------------------
@@ -127,7 +128,7 @@ def draw_targets(ax: Axes, items: Iterable[tuple[str, Target]], colours: dict[st
 def target_legend(kinds: set[str]) -> list[Line2D]:
     return [Line2D([], [], marker=TARGET_MARKERS[k], color=TARGET_COLOUR, markerfacecolor="white",
                    linestyle="none", markersize=7, label=TARGET_LABELS[k])
-            for k in ("equal", "interval", "at_least", "at_most") if k in kinds]
+            for k in ("equal", "interval", "at_least", "at_most", "more_than") if k in kinds]
 
 
 def band_handle(label: str, colour_: str, style: str = "-", band: bool = True) -> tuple | Line2D:

@@ -46,6 +46,9 @@ FORMAT = "bandwagon-posterior/1"
 CSV = "posterior.csv"
 JSON = "posterior.json"
 APPLY = ("set", "multiply")
+PRIOR_LIKE_WIDTH = 0.9
+"""A posterior 90% interval at least this share of the prior's is "close to the prior": the figures narrow it by
+less than a tenth, which is within what the chains' own Monte Carlo error moves a 90% interval's ends."""
 
 
 @dataclass(frozen=True)
@@ -58,6 +61,18 @@ class PosteriorParameter:
     apply: str
     """``set`` (the value replaces every matched value) or ``multiply`` (it scales each)."""
     label: str
+    range: tuple | None = None
+    """The prior's range as ``posterior.json`` writes it (numbers, or ISO dates), if it does."""
+    sampled: bool | None = None
+    """False: drawn from its prior (the figures do not move the likelihood along it); None: not recorded."""
+    width_ratio: float | None = None
+    """Its posterior 90% interval over its prior's (near 1: the figures say little about it); None: not recorded."""
+
+    @property
+    def prior_like(self) -> bool:
+        """Its posterior is (close to) its prior: drawn from it, or its 90% interval narrowed by less than
+        :data:`PRIOR_LIKE_WIDTH` of the prior's.  Whatever follows from its value comes from the prior."""
+        return self.sampled is False or (self.width_ratio is not None and self.width_ratio >= PRIOR_LIKE_WIDTH)
 
 
 @dataclass(frozen=True, eq=False)
@@ -90,15 +105,7 @@ class Posterior:
     def warning(self) -> str | None:
         """A plain sentence for every report and command output that uses draws from chains that did not converge
         (or whose convergence is unknown); None if they did."""
-        if self.converged:
-            return None
-        if self.converged is None:
-            return (f"the posterior {self.directory} records no convergence diagnostics: treat its bands as "
-                    "unverified")
-        c = self.convergence
-        return (f"the posterior {self.directory} did NOT converge (rank R-hat up to {c.get('max_rhat', float('nan')):.3f}, "
-                f"bulk ESS down to {c.get('min_ess_bulk', float('nan')):.0f}, tail ESS down to "
-                f"{c.get('min_ess_tail', float('nan')):.0f}): its bands may be too narrow or in the wrong place")
+        return convergence_warning(self.directory, self.convergence)
 
     @property
     def csv_path(self) -> Path:
@@ -141,7 +148,11 @@ class Posterior:
             "effective_draws": self.effective_draws,
             "converged": self.converged,
             "convergence": self.convergence,
-            "parameters": {p.name: {"path": p.path, "apply": p.apply, "label": p.label} for p in self.parameters},
+            "parameters": {p.name: {"path": p.path, "apply": p.apply, "label": p.label,
+                                    **({"range": list(p.range)} if p.range is not None else {}),
+                                    **({"sampled": p.sampled} if p.sampled is not None else {}),
+                                    **({"width_ratio": p.width_ratio} if p.width_ratio is not None else {})}
+                           for p in self.parameters},
         }
 
 
@@ -152,6 +163,20 @@ def _read(path: Path, directory: Path) -> str:
         raise InputError(f"expected a posterior directory written by bandwagon calibrate ({CSV} and {JSON}), "
                          f"but {path.name} is missing", source=str(directory))
     return read_input_text(path)
+
+
+def convergence_warning(directory, convergence: dict | None) -> str | None:
+    """The sentence :meth:`Posterior.warning` gives, from what a manifest records of a posterior (its directory and
+    ``convergence``): None when the chains converged."""
+    if convergence and convergence.get("converged") is True:
+        return None
+    if not convergence or not isinstance(convergence.get("converged"), bool):
+        return (f"the posterior {directory} records no convergence diagnostics: treat its bands as "
+                "unverified")
+    c = convergence
+    return (f"the posterior {directory} did NOT converge (rank R-hat up to {c.get('max_rhat', float('nan')):.3f}, "
+            f"bulk ESS down to {c.get('min_ess_bulk', float('nan')):.0f}, tail ESS down to "
+            f"{c.get('min_ess_tail', float('nan')):.0f}): its bands may be too narrow or in the wrong place")
 
 
 def load_posterior(directory: str | Path) -> Posterior:
@@ -229,8 +254,16 @@ def _parameters(meta: dict, path: Path) -> tuple[PosteriorParameter, ...]:
             raise InputError(f"expected one of {', '.join(APPLY)}, got {apply!r}", source=str(path),
                              field=f"{field}.apply")
         label = entry.get("label")
+        sampled, ratio, bounds = entry.get("sampled"), entry.get("width_ratio"), entry.get("range")
+        if sampled is not None and not isinstance(sampled, bool):
+            raise InputError(f"expected true or false, got {sampled!r}", source=str(path), field=f"{field}.sampled")
+        if ratio is not None and not (_is_number(ratio) and ratio >= 0):
+            raise InputError(f"expected a number >= 0, got {ratio!r}", source=str(path), field=f"{field}.width_ratio")
         parameters.append(PosteriorParameter(str(name), dotted, apply, label if isinstance(label, str) and label
-                                             else str(name)))
+                                             else str(name),
+                                             range=tuple(bounds) if isinstance(bounds, list) and len(bounds) == 2
+                                             else None,
+                                             sampled=sampled, width_ratio=float(ratio) if ratio is not None else None))
     return tuple(parameters)
 
 
@@ -305,7 +338,7 @@ def write_posterior(directory: str | Path, parameters: Mapping[str, Mapping], va
                     weights: Sequence[float] | None = None, *, calibration: str, base: str | None = None,
                     spec: str | None = None, sampler: str = "unknown",
                     targets_used: Sequence[str] = (), effective_draws: float | None = None,
-                    convergence: Mapping | None = None) -> Path:
+                    convergence: Mapping | None = None, sensitivity: Mapping | None = None) -> Path:
     """Write ``posterior.csv`` and ``posterior.json`` (atomically) and return the directory.
 
     The one writer of the format (``bandwagon calibrate`` writes through it).
@@ -314,8 +347,9 @@ def write_posterior(directory: str | Path, parameters: Mapping[str, Mapping], va
     (numbers, or ISO dates as text), ``weights`` defaults to equal weights.
     ``base`` is relative to the directory.  ``effective_draws`` is the
     sampler's estimate; without one, Kish's from the weights.  ``convergence``: the chains' diagnostics
-    (:meth:`sim.calibration.diagnostics.Convergence.as_dict`), recorded so that every later use can say whether
-    the draws come from converged chains.
+    (:meth:`sim.calibration.bayes.diagnostics.Convergence.as_dict`), recorded so that every later use can say whether
+    the draws come from converged chains.  ``sensitivity``: the posterior under other likelihoods
+    (:meth:`sim.calibration.bayes.sensitivity.Sensitivity.as_dict`), recorded as given.
     """
     directory = Path(directory)
     names = list(parameters)
@@ -336,6 +370,7 @@ def write_posterior(directory: str | Path, parameters: Mapping[str, Mapping], va
         "sampler": sampler,
         "convergence": dict(convergence) if convergence is not None else None,
         "targets_used": list(targets_used),
+        **({"sensitivity": dict(sensitivity)} if sensitivity is not None else {}),
         "csv_sha256": hashlib.sha256(text.encode("utf-8")).hexdigest(),
     }
     write_text(directory / CSV, text)

@@ -115,6 +115,8 @@ def assign(posterior: Posterior, scenario: Scenario, replications: int,
     base = posterior.base_document() if any(p.apply == "set" for p in posterior.parameters) else None
     bindings: list[Binding] = []
     notes: list[str] = []
+    if posterior.warning() is not None:  # first: every output that lists the notes leads with it
+        notes.append(posterior.warning())
     if base is None and any(p.apply == "set" for p in posterior.parameters):
         notes.append(f"{posterior.json_path.name} names no base scenario: its values (apply: set) replace "
                      f"{scenario.name}'s wherever their paths lead, its own choices included")

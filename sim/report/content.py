@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..plotting.figures import metric_label
+from ..posterior.directory import convergence_warning
 from ..results import effects as E
 from ..results import series as S
 from ..results.loading import Result
@@ -79,7 +80,8 @@ def flatten(node, prefix: str = "") -> dict[str, object]:
 
 # --- reported figures ----------------------------------------------------------------------
 def reported_text(target: Target) -> str:
-    """'5,000 \u00b1 10%', 'at least 410,000', '18,000\u201320,000 (19,500)'."""
+    """'5,000 \u00b1 10%', 'at least 1', '18,000\u201320,000 (19,500)', 'more than 410,000 (read: below
+    420,000)'."""
     value = number(target.value)
     if target.kind == "interval":
         return f"{number(target.low)}\u2013{number(target.high)} ({value})"
@@ -88,6 +90,8 @@ def reported_text(target: Target) -> str:
         return f"at least {value}{slack}"
     if target.kind == "at_most":
         return f"at most {value}{slack}"
+    if target.kind == "more_than":
+        return f"more than {value} (read: below {number(target.bounds[1])})"
     return f"{value} \u00b1 {target.tolerance:.0%}" if target.tolerance else value
 
 
@@ -154,7 +158,16 @@ def targets_table(result: Result, targets: Targets) -> Table:
                          "('in range' when inside it). Log error, the calibration's "
                          "measure (sim.targets.Target.log_error): log(mean / reported) for a figure with a tolerance, "
                          "log(mean / the bound it violates) for 'at least', 'at most' and ranges, 0 inside them. "
-                         "Verdict: whether the mean lies in the accepted range.", numeric=frozenset({4, 5, 6}))
+                         "Verdict: whether the mean lies in the accepted range." + readings_text(targets),
+                 numeric=frozenset({4, 5, 6}))
+
+
+def readings_text(targets: Targets) -> str:
+    """The targets file's readings of the article's words (" How the words are read: ..."), or ""."""
+    readings = [f"{target.label or name}: {target.reading}" for name, target in targets.targets.items()
+                if target.reading]
+    return (" How the reported words are read: " + " ".join(r if r.endswith(".") else r + "." for r in readings)
+            if readings else "")
 
 
 def targets_comparison_table(results: list[Result], targets: Targets) -> Table:
@@ -281,6 +294,50 @@ def effect_reading(effect: E.Effect) -> str:
     return f"sign and size pinned down within a factor of {factor:.2f}"
 
 
+def touches(parameter_path: str, changed: str) -> bool:
+    """Whether a scenario change at the flattened path ``changed`` acts through a parameter at ``parameter_path``
+    (``*`` matching one component): it sets the parameter's own values, or switches off (``enabled``) the
+    object that holds them."""
+    p, c = parameter_path.split("."), changed.split(".")
+    if c[-1] == "enabled":
+        c = c[:-1]
+        return len(p) > len(c) and all(a in ("*", b) for a, b in zip(p, c))
+    return len(p) == len(c) and all(a in ("*", b) for a, b in zip(p, c))
+
+
+def prior_driven(run: Result, reference: Result) -> list[dict]:
+    """The posterior parameters through which ``run`` differs from ``reference`` whose posterior is (close to) their
+    prior (``posterior.json``'s ``sampled`` and ``width_ratio``: :attr:`sim.posterior.PosteriorParameter.prior_like`):
+    the sign and size of the effect come from their prior's range, not from the figures."""
+    from ..posterior.directory import PosteriorParameter
+
+    flats = [flatten({k: v for k, v in r.scenario.items() if k not in ("name", "description", "outputs")})
+             for r in (run, reference)]
+    changed = [path for path in dict.fromkeys([*flats[0], *flats[1]]) if flats[0].get(path) != flats[1].get(path)]
+    out = []
+    for r in (run, reference):
+        for name, entry in ((r.posterior or {}).get("parameters") or {}).items():
+            parameter = PosteriorParameter(name, entry.get("path", ""), entry.get("apply", "set"),
+                                           entry.get("label", name), sampled=entry.get("sampled"),
+                                           width_ratio=entry.get("width_ratio"))
+            if parameter.prior_like and any(touches(parameter.path, c) for c in changed) and \
+                    all(d["name"] != name for d in out):
+                out.append({"name": name, "label": parameter.label, "range": entry.get("range"),
+                            "sampled": parameter.sampled, "width_ratio": parameter.width_ratio})
+    return out
+
+
+def prior_text(parameters: list[dict]) -> str:
+    """In words: which parameters the effect rests on that the figures leave at their prior."""
+    words = []
+    for d in parameters:
+        span = f", range {d['range'][0]} to {d['range'][1]}" if d.get("range") else ""
+        why = ("drawn from its prior: the figures do not move the likelihood along it" if d.get("sampled") is False
+               else f"its posterior 90% interval is {d['width_ratio']:.2f} of its prior's")
+        words.append(f"{d['label']} ({why}{span})")
+    return "; ".join(words)
+
+
 def share_text(share: float | None) -> str:
     return "\u2013" if share is None else f"{share:.0%}"
 
@@ -294,6 +351,7 @@ def effects_table(groups: list[E.Effects]) -> Table:
     first = groups[0]
     run, reference = first.run.label, first.reference.label
     drawn = first.drawn
+    from_prior = prior_driven(first.run, first.reference) if drawn else []
     sample = next((g.rows[0] for g in groups if g.rows), None)
     rows = []
     for group in groups:
@@ -303,7 +361,10 @@ def effects_table(groups: list[E.Effects]) -> Table:
             if e.mean_half_width is not None:
                 mean += f" \u00b1 {number(e.mean_half_width)}"
             row = [quantity, str(e.date), mean, interval_text(e.low, e.high), share_text(e.positive)]
-            rows.append(row + [effect_reading(e)] if drawn else row)
+            reading = effect_reading(e)
+            if from_prior and not reading.startswith("none"):
+                reading += f"; from the prior of {', '.join(d['label'] for d in from_prior)}, not from the figures"
+            rows.append(row + [reading] if drawn else row)
     header = ["quantity", "date", "mean effect (\u00b1 Monte Carlo 90%)", "90% interval of the effect",
               "draws with effect > 0" if drawn else "replications with effect > 0"] + (["reading"] if drawn else [])
     what = f"{run} \u2212 {reference}"
@@ -316,6 +377,10 @@ def effects_table(groups: list[E.Effects]) -> Table:
                    f"narrow with more replications. It holds only what the posterior's parameters leave open: "
                    f"the scenario's other parameters stay fixed. Mean: over the draws, \u00b1 the half-width of "
                    f"its 90% t interval (the Monte Carlo error, which more replications shrink).")
+        if from_prior:
+            caption += (f" The runs differ through parameters the figures leave at their prior: "
+                        f"{prior_text(from_prior)}. This effect's sign and size therefore come from that prior "
+                        f"range, not from the reported figures.")
     elif sample.paired:
         caption = (f"{what}, over {sample.n} paired replications (common random numbers), holding {first.holds}. "
                    f"The interval (5th to 95th percentile of the differences) is the spread of the effect between "
@@ -326,6 +391,10 @@ def effects_table(groups: list[E.Effects]) -> Table:
                    f"Welch's 90% confidence interval of the difference of means.")
     else:
         caption = f"{what}: difference of the means only (no timeseries.csv for one of the runs)."
+    warnings = {w for g in (first.run, first.reference) if g.posterior is not None
+                for w in [convergence_warning(g.posterior.get("directory"), g.posterior.get("convergence"))] if w}
+    if warnings:
+        caption = " ".join(f"Not converged: {w}." for w in sorted(warnings)) + " " + caption
     return Table(header, rows, caption=caption, numeric=frozenset({2, 3, 4}))
 
 

@@ -8,12 +8,12 @@ squares sees as deviance residuals.  For an ``equal`` target that is
 ``((log m_j - log figure) / sigma_j)^2``, the chi-square of the figure; a
 one-sided figure or an interval met with room to spare costs (nearly)
 nothing.  The same noise model, with the search's Monte Carlo error, is the
-posterior's likelihood (:mod:`.posterior`).
+posterior's likelihood (:mod:`sim.calibration.bayes.stage`).
 
 The *log error* ``e_j`` (:meth:`sim.targets.Target.log_error`: ``log(m_j /
 figure)`` for ``equal`` targets, the distance in log space to the violated
 bound for the others) is what reports show and what the linearised intervals
-(:mod:`.identifiability`) differentiate, with each target's uncertainty in log
+(:mod:`sim.calibration.fit.identifiability`) differentiate, with each target's uncertainty in log
 units:
 
 * the figure's own: its tolerance read as the half-width of a 90% interval
@@ -37,7 +37,7 @@ import numpy as np
 
 from functools import cached_property
 
-from ..targets import Target
+from ...targets import Target
 from .likelihood import Z90, Figures
 
 
@@ -121,8 +121,9 @@ class TargetSet:
         interval's half-width read as a 90% half-width, the others as the likelihood reads them."""
         out = self.figures.own_sd.copy()
         for j, t in enumerate(self.targets):
-            if t.kind == "interval":
-                out[j] = max(out[j], math.log(t.high / t.low) / 2 / Z90)
+            if t.two_sided:
+                low, high = t.bounds
+                out[j] = max(out[j], math.log(high / low) / 2 / Z90)
         return out
 
 

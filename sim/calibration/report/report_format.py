@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-from ..targets import Target
+from ...targets import Target
 
 
 def number(x: float | None, digits: int = 4) -> str:
@@ -43,9 +43,12 @@ def target_label(name: str, target: Target) -> str:
 
 
 def reported(target: Target) -> str:
-    """The figure as reported: "5,000 +-10%", "at least 300,000,000", "18,000 .. 20,000"."""
+    """The figure as reported: "5,000 +-10%", "at least 1", "18,000 .. 20,000", "more than 410,000 (read:
+    below 420,000)"."""
     if target.kind == "interval":
         return f"{count(target.low)} .. {count(target.high)}"
+    if target.kind == "more_than":
+        return f"more than {count(target.value)} (read: below {count(target.bounds[1])})"
     prefix = {"at_least": "at least ", "at_most": "at most "}.get(target.kind, "")
     tolerance = f" +-{target.tolerance:.0%}" if target.kind == "equal" and target.tolerance else ""
     sd = f" (sd {count(target.sd)})" if target.sd is not None else ""

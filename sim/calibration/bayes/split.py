@@ -30,7 +30,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .density import TwinDensity
+from ..problem.density import TwinDensity
 
 GRID = 5
 """Points along each parameter's range (in the unit cube) at each probe."""

@@ -16,7 +16,13 @@ only says how a calibration's free parameters fill it:
   ``kind``: ``number`` or ``date``), ``effective_draws``, ``sampler``,
   ``convergence`` (``converged``, the largest rank R-hat, the smallest bulk and
   tail ESS, chains, k-hat and Kish's efficiency of the importance weights),
-  ``targets_used`` and ``csv_sha256`` (of the CSV's bytes).
+  ``targets_used``, ``sensitivity`` (the posterior under the other reading of
+  the figures and a larger discrepancy, :mod:`..bayes.sensitivity`) and
+  ``csv_sha256`` (of the CSV's bytes).  Each parameter also records
+  ``sampled`` (false: drawn from its prior and importance-weighted) and
+  ``width_ratio`` (its posterior 90% interval over its prior's: near 1, the
+  figures say little about it, and whatever follows from it comes from the
+  prior).
 
 """
 
@@ -27,7 +33,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .parameters import FreeParameter, ParameterSpace
+from ..problem.parameters import FreeParameter, ParameterSpace
 
 
 def _prior_json(p: FreeParameter) -> dict:
@@ -52,15 +58,19 @@ def _cell(p: FreeParameter, value: float):
 
 def write_posterior(directory: Path, *, space: ParameterSpace, values: np.ndarray, weights: np.ndarray,
                     calibration: str, spec: str, base: Path, final_dir: Path, effective_draws: float, sampler: str,
-                    targets_used: list[str], convergence: dict | None = None) -> None:
+                    targets_used: list[str], convergence: dict | None = None, sensitivity: dict | None = None,
+                    informed: dict | None = None) -> None:
     """Write the calibration's posterior into ``directory`` (staged for ``final_dir``), through the format's one
     writer, :func:`sim.posterior.write_posterior`."""
-    from ..posterior import write_posterior as write
+    from ...posterior import write_posterior as write
 
     parameters = {p.name: {"path": p.path, "apply": p.apply, "label": p.label, "range": _range(p),
                            "spacing": p.spacing, "prior": _prior_json(p), "kind": "date" if p.dated else "number"}
                   for p in space}
+    for name, entry in (informed or {}).items():
+        parameters[name].update(entry)
     write(directory, parameters, [[_cell(p, v) for p, v in zip(space, row)] for row in values],
           [float(f"{w:.10g}") for w in weights], calibration=calibration, spec=spec,
           base=os.path.relpath(Path(base).resolve(), Path(final_dir).resolve()), sampler=sampler,
-          targets_used=targets_used, effective_draws=effective_draws, convergence=convergence)
+          targets_used=targets_used, effective_draws=effective_draws, convergence=convergence,
+          sensitivity=sensitivity)

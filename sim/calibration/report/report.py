@@ -7,9 +7,9 @@ import os
 
 import numpy as np
 
-from .identifiability import critical
-from .pipeline import Result
-from .posterior_report import cross_validation_section, posterior_section
+from ..fit.identifiability import critical
+from ..pipeline import Result
+from .posterior_report import cross_validation_section, posterior_section, sensitivity_section
 from .report_format import count, error, number as _num, percent as _pct, reported, target_label
 
 
@@ -129,6 +129,12 @@ def render(result: Result, *, spec_path: str, out_name: str = "", provenance: st
             f"{count(value)} +- {_num(result.point.se[j], 2)} | {spread} | "
             f"{count(result.meanfield_point.values[j])} | {error(t, value)} | {result.sigma[j]:.3f} | {met} |")
     add("")
+    readings = [f"- {target_label(n, t)}: {t.reading}" for n, t in zip(targets.names, targets.targets) if t.reading]
+    if readings:
+        add("How the article's words are read (the targets file's `reading`s):")
+        add("")
+        lines.extend(readings)
+        add("")
     missed = [target_label(n, t) for n, t, v in zip(targets.names, targets.targets, result.point.values)
               if not t.met(v)]
     add("Every target is met within its tolerance (by the mean of the replications)." if not missed
@@ -171,12 +177,13 @@ def render(result: Result, *, spec_path: str, out_name: str = "", provenance: st
         add("")
 
     lines.extend(posterior_section(result))
+    lines.extend(sensitivity_section(result, spec_path))
     lines.extend(cross_validation_section(result))
 
     # --- reading -------------------------------------------------------------------------------
     add("## How to read this report")
     add("")
-    add(f"- The likelihood (`sim/calibration/likelihood.py`; Kennedy and O'Hagan 2001) reads each figure in log "
+    add(f"- The likelihood (`sim/calibration/problem/likelihood.py`; Kennedy and O'Hagan 2001) reads each figure in log "
         "space with a noise of four parts: the figure's own (its tolerance read as the half-width of a 90% interval, "
         f"its `sd` if it states one, never below {spec.analysis.figure_precision:.0%}: a rounded figure), a "
         f"structural model discrepancy ({targets.discrepancy:g}), the runs' spread about their mean (a figure is one "

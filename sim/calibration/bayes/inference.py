@@ -34,7 +34,7 @@ from pathlib import Path
 import numpy as np
 
 from .diagnostics import arviz, smoothed_log_weights
-from .posterior import Posterior, prior_draws
+from .stage import Posterior, prior_draws
 
 PRIOR_DRAWS = 4000
 

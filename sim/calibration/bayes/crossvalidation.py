@@ -1,17 +1,17 @@
 """Leave-one-figure-out cross-validation: can the calibrated model forecast a figure it has not seen?
 
 For each binding figure in turn the posterior is sampled again without it
-(:func:`.posterior.sample_posterior` with that figure's weight at zero; the
+(:func:`.stage.sample_posterior` with that figure's weight at zero; the
 full posterior's stochastic correction is reused, so no new stochastic runs),
 and the left-out figure is predicted: the posterior predictive of a new report
 of it (the model's mean at each draw, with the likelihood's noise), its median
 and central 90% interval.  *Covered* means the reported figure is consistent
 with that interval: an ``equal`` figure inside it, an ``interval`` figure
-overlapping it, an ``at_least`` figure below its upper end (``at_most``: above
+(or ``more_than`` range) overlapping it, an ``at_least`` figure below its upper end (``at_most``: above
 its lower end).
 
-A figure *binds* when the full posterior feels it: ``equal`` and ``interval``
-figures always; a one-sided figure when its deviance averaged over the
+A figure *binds* when the full posterior feels it: ``equal``, ``interval`` and
+``more_than`` figures always; a one-sided figure when its deviance averaged over the
 posterior exceeds :data:`BINDING_DEVIANCE` (a bound met with room to spare by
 every draw says nothing, and leaving it out tests nothing).
 """
@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .posterior import Posterior, sample_posterior, weighted_quantiles
+from .stage import Posterior, sample_posterior, weighted_quantiles
 
 BINDING_DEVIANCE = 0.01
 LEVEL = 0.9
@@ -51,8 +51,8 @@ def binding(posterior: Posterior) -> np.ndarray:
     deviance = targets.figures.deviance_residuals(mean, sigma) ** 2
     w = posterior.weights / posterior.weights.sum()
     average = np.sum(w[:, None] * deviance, axis=0)
-    kinds = np.array([t.kind for t in targets.targets])
-    return np.isin(kinds, ["equal", "interval"]) | (average > BINDING_DEVIANCE)
+    ranges = np.array([t.kind == "equal" or t.two_sided for t in targets.targets])
+    return ranges | (average > BINDING_DEVIANCE)
 
 
 def covered(target, low: float, high: float) -> bool:

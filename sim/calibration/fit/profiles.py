@@ -6,7 +6,7 @@ the fitted point: every target value is multiplied by the ratio of the
 stochastic mean to the mean field there (an additive correction in log space,
 as in space mapping; Bandler et al. 2004).  Near the fit the surrogate agrees
 with the stochastic model by construction; away from it, it carries the mean
-field's shape.  The profiled quantity is the deviance of :mod:`.likelihood`
+field's shape.  The profiled quantity is the deviance of :mod:`sim.calibration.problem.likelihood`
 (``chi^2``, with each target's noise fixed at its value at the fit),
 minimised over the other parameters by least squares, warm-started from the
 neighbouring grid point; a point that ends above the interval threshold gets
@@ -30,8 +30,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.optimize import least_squares
 
-from . import models
-from .problem import Problem
+from ..problem import models
+from ..problem.problem import Problem
 
 
 @dataclass(frozen=True)
@@ -75,9 +75,9 @@ def run_profile(task: ProfileTask, problem: Problem | None = None, evaluate=None
     """The profile of one parameter: held values (the grid and the root-finding points, sorted), chi^2 at
     each, and the model evaluations it took.  ``evaluate(zs)`` gives the target values of a batch of points
     ``(N, n)`` (NaN rows for candidates the scenario refuses); default: the twin of the problem this worker
-    holds (:func:`~.twin.worker_evaluator`)."""
+    holds (:func:`~sim.calibration.problem.twin.worker_evaluator`)."""
     from .search import forward_jacobian
-    from .twin import worker_evaluator
+    from ..problem.twin import worker_evaluator
 
     problem = problem or models._WORKER_PROBLEM
     evaluate = evaluate or worker_evaluator()

@@ -3,7 +3,7 @@
 1. **Twin, corrected at the fit.**  The twin's target values are shifted by
    the stochastic mean's log departure from the twin at the fitted point
    (``c_j``, with the Monte Carlo error of that mean as ``u_j`` and the runs'
-   spread there as ``r_j``; :mod:`.density`, :mod:`.likelihood`).
+   spread there as ``r_j``; :mod:`sim.calibration.problem.density`, :mod:`sim.calibration.problem.likelihood`).
 2. **Which parameters to sample** (:mod:`.split`): those along which the
    likelihood moves, judged at the fit and at the most probable of many prior
    draws; the others are drawn from their prior at every recorded draw and
@@ -36,11 +36,11 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from . import chains as mcmc
-from .density import Correction, TwinDensity, evaluate
+from ..problem.density import Correction, TwinDensity, evaluate
 from .diagnostics import Convergence, diagnose, smoothed_log_weights
-from .models import Budget, BudgetExhausted, History, StochasticModel, Workers
-from .objective import Point
-from .problem import Problem
+from ..problem.models import Budget, BudgetExhausted, History, StochasticModel, Workers
+from ..problem.objective import Point
+from ..problem.problem import Problem
 from .split import Split, informed
 
 
@@ -215,8 +215,8 @@ def sample_posterior(problem: Problem, pool: Workers, history: History, *, fit: 
 
     ``correction`` given: it is used as it is (no stochastic runs; cross-validation reuses the full
     posterior's); otherwise the correction at the fit starts, and ``correction_draws`` stochastic
-    evaluations refine it.  ``evaluator``: the problem's twin (:class:`~.twin.Evaluator`), built if not given."""
-    from .twin import Evaluator
+    evaluations refine it.  ``evaluator``: the problem's twin (:class:`~sim.calibration.problem.twin.Evaluator`), built if not given."""
+    from ..problem.twin import Evaluator
 
     spec = problem.spec.posterior
     started = time.perf_counter()

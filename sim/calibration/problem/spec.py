@@ -29,9 +29,9 @@ from typing import Annotated, Literal, Union
 from pydantic import ConfigDict, Field, model_validator
 from scipy import stats
 
-from ..scenario.loading import load_model
-from ..scenario.schema import FilePath, Frozen, Key, ScenarioName
-from ..targets import Target
+from ...scenario.loading import load_model
+from ...scenario.schema import FilePath, Frozen, Key, ScenarioName
+from ...targets import Target
 
 Number = Annotated[float, Field(allow_inf_nan=False)]
 Positive = Annotated[float, Field(gt=0, allow_inf_nan=False)]
@@ -166,7 +166,7 @@ class Budget(Frozen):
 
 
 class GlobalStage(Frozen):
-    """The global search on the mean-field model (:mod:`.meanfield`)."""
+    """The global search on the mean-field model (:mod:`sim.model.meanfield`)."""
 
     method: Literal["differential_evolution", "sobol"] = Field(
         "differential_evolution", description="scipy.optimize.differential_evolution, or the best point "
@@ -209,7 +209,7 @@ class Likelihood(Frozen):
 
 class PosteriorStage(Frozen):
     """Sampling the posterior of the free parameters on the twin, corrected by the stochastic model (independent
-    groups of random-walk Metropolis chains: :mod:`sim.calibration.chains`)."""
+    groups of random-walk Metropolis chains: :mod:`sim.calibration.bayes.chains`)."""
 
     enabled: bool = True
     sampler: Literal["metropolis"] = Field(

@@ -15,7 +15,7 @@ any: the parity test compares every point with the numpy twin, which would).
 
 A problem the compiled twin cannot serve (a parameter that sets structure,
 such as a team's size; a target on a metric it leaves out) keeps the numpy
-twin (:func:`sim.calibration.models.twin_batch`): :func:`compiled_twin` says
+twin (:func:`sim.calibration.problem.models.twin_batch`): :func:`compiled_twin` says
 why in its note.
 """
 
@@ -27,8 +27,8 @@ from typing import Callable
 
 import numpy as np
 
-from ..model.compiled import CompiledTwin, trace_check
-from ..model.parametric import NotCompilable, event_dates
+from ...model.compiled import CompiledTwin, trace_check
+from ...model.parametric import NotCompilable, event_dates
 from .problem import Problem
 
 CHUNK = 256
@@ -69,7 +69,7 @@ def free_leaves(problem: Problem) -> list[Leaf]:
 
 
 def _exists(document: dict, path: str) -> bool:
-    from ..scenario import paths
+    from ...scenario import paths
 
     return bool(paths.expand(document, path))
 

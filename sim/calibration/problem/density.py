@@ -15,7 +15,7 @@ batches of a fixed size (the same on any number of workers), each solved by
 the batched mean field
 (:func:`sim.model.meanfield.meanfield_batch`).  Another vectorised twin drops
 in as ``TwinDensity.batch``: the simulation-based calibration uses the Bass
-closed form there (:mod:`.sbc`).
+closed form there (:mod:`sim.calibration.bayes.sbc`).
 """
 
 from __future__ import annotations
@@ -112,12 +112,17 @@ class TwinDensity:
 
     def __reduce__(self):
         # Sent to the calibration's worker processes, which hold the problem already (models.Workers):
-        # pickling it for every task would cost more than the evaluation.
-        return (_in_worker, (self.correction, self.active, self.held, self.used, self.batch))
+        # pickling it for every task would cost more than the evaluation.  Its targets (a few small records)
+        # go along: another reading of the figures or another discrepancy (..bayes.sensitivity) is another TargetSet
+        # on the same problem, which the workers' copy would not know.
+        return (_in_worker, (self.correction, self.active, self.held, self.used, self.batch, self.problem.targets))
 
 
-def _in_worker(correction, active, held, used, batch) -> TwinDensity:
-    return TwinDensity(models._WORKER_PROBLEM, correction, active, held, used, batch)
+def _in_worker(correction, active, held, used, batch, targets=None) -> TwinDensity:
+    problem = models._WORKER_PROBLEM
+    if targets is not None and targets != problem.targets:
+        problem = replace(problem, targets=targets)
+    return TwinDensity(problem, correction, active, held, used, batch)
 
 
 def _twin_values(z: np.ndarray) -> np.ndarray:

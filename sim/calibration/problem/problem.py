@@ -15,11 +15,11 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import InputError
-from ..inputs import load_scenario
-from ..scenario import Scenario
-from ..targets import Targets
-from ..model import metric_names
+from ...errors import InputError
+from ...inputs import load_scenario
+from ...scenario import Scenario
+from ...targets import Targets
+from ...model import metric_names
 from .objective import TargetSet
 from .parameters import ParameterSpace, resolve_parameters
 from .spec import CalibrationSpec

@@ -15,7 +15,7 @@
    every target is met and matched to within twice the Monte Carlo error of
    its mean or a tenth of its figure's own uncertainty: closer is noise.
 
-Both stages minimise the deviance of :mod:`.likelihood` (the posterior's noise
+Both stages minimise the deviance of :mod:`sim.calibration.problem.likelihood` (the posterior's noise
 model: each figure's own noise, the structural discrepancy, the runs' spread and
 the Monte Carlo error of the evaluated point), as least squares on deviance
 residuals.  Both add the weak regularisation residuals ``lambda * (z - z_prior)``,
@@ -34,8 +34,8 @@ from scipy.optimize import differential_evolution, least_squares
 from scipy.stats import qmc
 from tqdm import tqdm
 
-from .models import BudgetExhausted, MeanFieldModel, StochasticModel
-from .objective import Point
+from ..problem.models import BudgetExhausted, MeanFieldModel, StochasticModel
+from ..problem.objective import Point
 
 
 @dataclass

@@ -22,10 +22,10 @@ from typing import Sequence
 import numpy as np
 from scipy import stats
 
-from ..arrays import namespace
-from ..errors import InputError
-from ..scenario import Scenario
-from ..scenario.binding import Binding, bind, check_disjoint
+from ...arrays import namespace
+from ...errors import InputError
+from ...scenario import Scenario
+from ...scenario.binding import Binding, bind, check_disjoint
 from .spec import BetaPrior, LognormalPrior, NormalPrior, ParameterSpec, UniformPrior
 
 _NOT_PARAMETERS = ("seed", "replications")

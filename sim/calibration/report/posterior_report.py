@@ -6,9 +6,9 @@ import math
 
 import numpy as np
 
-from ..posterior import kish
-from .posterior import Posterior, prior_draws, weighted_quantiles, width_ratios
-from .split import SPAN
+from ...posterior import kish
+from ..bayes.stage import Posterior, prior_draws, weighted_quantiles, width_ratios
+from ..bayes.split import SPAN
 from .report_format import count, number, reported, target_label
 
 LEVEL = 0.9
@@ -122,8 +122,8 @@ def _kish(weights: np.ndarray) -> float:
 
 
 def cross_validation_section(result) -> list[str]:
-    """The leave-one-figure-out table (:mod:`.crossvalidation`)."""
-    from .crossvalidation import LEVEL as CV_LEVEL, coverage
+    """The leave-one-figure-out table (:mod:`sim.calibration.bayes.crossvalidation`)."""
+    from ..bayes.crossvalidation import LEVEL as CV_LEVEL, coverage
 
     folds = result.folds
     if not folds:
@@ -147,4 +147,60 @@ def cross_validation_section(result) -> list[str]:
     hits = sum(f.covered for f in folds)
     lines += ["", f"Coverage: {hits} of {len(folds)} ({coverage(folds):.0%}) against a nominal {CV_LEVEL:.0%}. "
               f"With so few figures the binomial error is large (+-{math.sqrt(0.09 / len(folds)):.0%}).", ""]
+    return lines
+
+
+def sensitivity_section(result, spec_path: str = "SPEC") -> list[str]:
+    """How the posterior moves under the other reading of "more than N" and a structural discrepancy of 0.1
+    (:mod:`..bayes.sensitivity`): each alternative's k-hat and Kish efficiency, then the parameters' and the figures'
+    medians and 90% intervals under every reading; numbers of an unreliable reweighting are not shown."""
+    from ..bayes.diagnostics import KHAT
+
+    found = getattr(result, "sensitivity", None)
+    if found is None or len(found.outcomes) < 2:
+        return []
+    problem = result.problem
+    space, targets = problem.space, problem.targets
+    outcomes = found.outcomes
+    lines = ["### Sensitivity: the other reading, a larger discrepancy", "",
+             "How far the posterior rests on two choices: reading \"more than N\" as at least N and below the next "
+             "round number (the targets file's readings), and a structural discrepancy of "
+             f"{targets.discrepancy:g} (log sd). Each alternative reweights the posterior's own draws (Pareto-"
+             f"smoothed importance weights); at a k-hat of {KHAT} or more the reweighted numbers would not be "
+             "trustworthy, and are shown only if the posterior was sampled again under the alternative.", "",
+             "| likelihood | how | k-hat | Kish's efficiency | numbers |", "|---|---|---|---|---|"]
+    base = outcomes[0]
+    for o in outcomes:
+        khat = "-" if not math.isfinite(o.khat) else f"{o.khat:.2f}"
+        if o.reweighted_khat is not None:
+            khat += f" (reweighting: {o.reweighted_khat:.2f})"
+        state = "shown" if o.reliable else ("**not shown: unreliable**" if o.parameters is None else
+                                             "**shown, provisional**: " + o.note)
+        if o is not base and o.method == "reweighted" and o.reliable and not base.reliable:
+            state = "**shown, provisional**: reweighted from the sampled posterior, itself provisional"
+        lines.append(f"| {o.description} | {o.method} | {khat} | {o.kish:.2f} | {state} |")
+    lines.append("")
+    unreliable = [o for o in outcomes[1:] if o.parameters is None]
+    if unreliable:
+        lines += [f"Not reliable by reweighting: {', '.join(o.description for o in unreliable)}. To sample the "
+                  f"posterior again under each (the posterior stage's time per alternative): `bandwagon calibrate "
+                  f"{spec_path} --sensitivity rerun`.", ""]
+
+    def cell(o, q, j, fmt) -> str:
+        return "unreliable" if q is None else fmt(j, q[0, j], q[1, j], q[2, j])
+
+    header = " | ".join(o.name.replace("_", " ") for o in outcomes)
+    lines += [f"Parameters, median (90% interval) under each likelihood:", "",
+              f"| parameter | {header} |", "|---|" + "---|" * len(outcomes)]
+    for i, p in enumerate(space):
+        cells = " | ".join(cell(o, o.parameters, i, lambda j, lo, mid, hi: _interval(p, lo, mid, hi))
+                           for o in outcomes)
+        lines.append(f"| {p.label} | {cells} |")
+    lines += ["", "A new report of each figure (the posterior predictive), median (90% interval):", "",
+              f"| figure | reported | {header} |", "|---|---|" + "---|" * len(outcomes)]
+    for j, (name, t) in enumerate(zip(targets.names, targets.targets)):
+        cells = " | ".join(cell(o, o.figures, j, lambda k, lo, mid, hi: f"{count(mid)} ({count(lo)} .. {count(hi)})")
+                           for o in outcomes)
+        lines.append(f"| {target_label(name, t)} | {reported(t)} | {cells} |")
+    lines.append("")
     return lines

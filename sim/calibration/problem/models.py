@@ -18,10 +18,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..errors import InputError
-from ..execution import make_executor
-from ..model import simulate
-from ..model.meanfield import MeanFieldRecords, meanfield, meanfield_batch
+from ...errors import InputError
+from ...execution import make_executor
+from ...model import simulate
+from ...model.meanfield import MeanFieldRecords, meanfield, meanfield_batch
 from .objective import Point, point
 from .problem import Problem
 
@@ -202,7 +202,7 @@ class Workers:
 
 # --- the two models -------------------------------------------------------------------------
 class MeanFieldModel:
-    """The mean-field objective (:mod:`.meanfield`), cached and recorded, on the problem's twin
+    """The mean-field objective (:mod:`sim.model.meanfield`), cached and recorded, on the problem's twin
     (:class:`~.twin.Evaluator`: compiled when it can be)."""
 
     name = "meanfield"

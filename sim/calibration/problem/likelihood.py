@@ -8,7 +8,7 @@ their tolerances are relative):
     log y_j = log m_j(theta) + delta_j + eps_j
 
 * ``m_j(theta)``: the model's expected value (the stochastic model's mean; the
-  mean-field twin corrected to it, :mod:`.posterior`), known only up to its
+  mean-field twin corrected to it, :mod:`sim.calibration.bayes.stage`), known only up to its
   own error ``u_j`` (the Monte Carlo error of a replication mean, or the
   twin's departure from the stochastic mean);
 * ``delta_j``: the model discrepancy, ``N(0, d_j^2)`` with two parts: the
@@ -30,7 +30,13 @@ The total ``sigma_j^2 = f_j^2 + s^2 + r_j^2 + u_j^2`` enters by kind:
   smooth step in log space;
 * ``interval``: the truth lies in ``[lo, hi]``, known up to soft edges: the
   box convolved with the noise, ``Phi((x - log lo)/sigma) - Phi((x - log
-  hi)/sigma)``, ``x = log m_j``.
+  hi)/sigma)``, ``x = log m_j``;
+* ``more_than``: a rounded "more than N", read as the range from N to the next
+  round number a reporter would have written
+  (:func:`sim.targets.next_round`): the same soft-edged box.  Its lower edge
+  is the reporter's, its upper one a reading of the convention, and both are
+  as soft as the model's noise makes them; how much the upper edge matters is
+  shown by the report's sensitivity analysis (:mod:`sim.calibration.bayes.sensitivity`).
 
 For one-sided and interval figures the tolerance is slack on the bound (as in
 :meth:`sim.targets.Target.bounds`), not noise, so ``f_j`` there is ``sd`` and
@@ -52,13 +58,16 @@ from typing import Sequence
 import numpy as np
 from scipy.special import log_ndtr
 
-from ..targets import Target
+from ...targets import Target
 
 Z90 = 1.6448536269514722
 """Standard normal quantile of 0.95: a tolerance is read as a 90% half-width."""
 
 EQUAL, AT_LEAST, AT_MOST, INTERVAL = 0, 1, 2, 3
-_KINDS = {"equal": EQUAL, "at_least": AT_LEAST, "at_most": AT_MOST, "interval": INTERVAL}
+_KINDS = {"equal": EQUAL, "at_least": AT_LEAST, "at_most": AT_MOST, "interval": INTERVAL, "more_than": INTERVAL}
+_LOWER = ("at_least", "interval", "more_than")
+"""Kinds with a lower bound in the likelihood."""
+_UPPER = ("at_most", "interval", "more_than")
 _HALF_LOG_2PI = 0.5 * math.log(2 * math.pi)
 _TINY = 1e-300
 
@@ -71,9 +80,9 @@ class Figures:
     centre: np.ndarray
     """log of the figure (equal), of the bound (one-sided), of the interval's centre."""
     low: np.ndarray
-    """log of the lower bound (at_least, interval); -inf otherwise."""
+    """log of the lower bound (at_least, interval, more_than); -inf otherwise."""
     high: np.ndarray
-    """log of the upper bound (at_most, interval); +inf otherwise."""
+    """log of the upper bound (at_most, interval, more_than); +inf otherwise."""
     own_sd: np.ndarray
     """``f_j``: each figure's own noise, log units."""
     weights: np.ndarray
@@ -82,10 +91,10 @@ class Figures:
     def of(cls, targets: Sequence[Target], precision: float) -> "Figures":
         # A zero-width interval is a point figure.
         kind = np.array([EQUAL if t.kind == "interval" and t.low == t.high else _KINDS[t.kind] for t in targets])
-        low = np.array([math.log(t.bounds[0]) if t.kind in ("at_least", "interval") else -math.inf for t in targets])
-        high = np.array([math.log(t.bounds[1]) if t.kind in ("at_most", "interval") else math.inf for t in targets])
+        low = np.array([math.log(t.bounds[0]) if t.kind in _LOWER else -math.inf for t in targets])
+        high = np.array([math.log(t.bounds[1]) if t.kind in _UPPER else math.inf for t in targets])
         centre = np.array([math.log(t.value) if t.kind == "equal" else math.log(t.low) if k == EQUAL else
-                           (lo + hi) / 2 if t.kind == "interval" else (lo if t.kind == "at_least" else hi)
+                           (lo + hi) / 2 if t.two_sided else (lo if t.kind == "at_least" else hi)
                            for t, k, lo, hi in zip(targets, kind, low, high)])
         return cls(kind=kind, centre=centre, low=low, high=high, own_sd=figure_sd(targets, precision),
                    weights=np.array([t.weight for t in targets], dtype=float))

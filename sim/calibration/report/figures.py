@@ -9,10 +9,10 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.ticker import FuncFormatter, LogLocator, MaxNLocator, NullFormatter
 
-from ..plotting.style import OKABE_ITO, TARGET_COLOUR, format_count_axis, format_date_axis, new_figure, si_count, styled
-from .identifiability import critical
-from .pipeline import Result
-from .posterior import prior_draws, width_ratios
+from ...plotting.style import OKABE_ITO, TARGET_COLOUR, format_count_axis, format_date_axis, new_figure, si_count, styled
+from ..fit.identifiability import critical
+from ..pipeline import Result
+from ..bayes.stage import prior_draws, width_ratios
 
 GROUPS = {"internet_users": "users", "microbloggers": "users", "registered_users": "users"}
 TITLES = {"gov_accounts": "Government accounts", "users": "Internet users and micro-bloggers",
@@ -133,10 +133,13 @@ def _targets(ax, targets, log: bool, curve_at) -> None:
         low, high = t.bounds
         when = np.datetime64(t.when, "D")
         offset = 0.0 if t.date is not None else curve_at(t.metric, t.dates_needed()[0])
-        marker = "s" if t.date is None else {"at_least": "^", "at_most": "v", "interval": "D"}.get(t.kind, "o")
+        marker = "s" if t.date is None else {"at_least": "^", "at_most": "v", "interval": "D",
+                                             "more_than": "^"}.get(t.kind, "o")
         label = ("flow figure: the rise over its period, from the curve at its start" if t.date is None else
                  {"at_least": "reported figure: at least", "at_most": "reported figure: at most",
-                  "interval": "reported figure: a range"}.get(t.kind, "reported figure (bar: its tolerance)"))
+                  "interval": "reported figure: a range",
+                  "more_than": "reported figure: more than (bar: up to the next round number)"}
+                 .get(t.kind, "reported figure (bar: its tolerance)"))
         value = offset + t.value
         top = offset + high if math.isfinite(high) else value * (3.0 if log else 1.15)
         bottom = max(offset + low, 0.5) if log else offset + low

@@ -1,21 +1,21 @@
 """The posterior's sampler: independent groups of Metropolis chains on the batched twin.
 
-Why this sampler (``benchmarks/posterior.py`` measures the alternatives).  The
-compiled twin (:mod:`sim.model.compiled`) costs about the same for one point
-as for a hundred: its daily loop pays a fixed cost per step.  So what limits a
-sampler is how many *sequential* evaluations it needs, not how many
-evaluations: a good sampler here asks for many points at once and few times.
-The posterior is awkward for local moves: twenty-odd parameters, most of them
-bounded by their prior only, and a few thin, curved ridges where the figures
-bind (a random-walk chain needed about 700 iterations per independent draw;
-gradients cost eight times a point and do not change that picture).  Global
-moves from a proposal fitted to the posterior's region, several tried at once,
-do: each chain needs a few hundred iterations.
+Why this sampler.  The compiled twin (:mod:`sim.model.compiled`) costs about a
+millisecond a point, and batching saves only about a quarter of that (its
+daily loop is arithmetic, mostly exponentials, not overhead: 2.6 ms for one
+point, 1.9 ms a point in batches of 32 to 144, measured in one run), so what a
+sampler pays for is evaluations.  The posterior is awkward for local moves:
+twenty-odd parameters, most of them bounded by their prior only, and a few
+thin, curved ridges where the figures bind (a random-walk chain needed about
+700 iterations per independent draw).  Gradients (NUTS) cost about eight
+times a point and two minutes of compiling, and HMC's trajectories would not
+shorten the ridges' walk by that factor.  Global moves from a proposal fitted
+to the posterior's region do: each chain needs a few hundred iterations.
 
 Coordinates.  The chains move ``g``, the *whitened prior* coordinates of the
 sampled parameters: ``z = F^-1(Phi(g))`` parameter by parameter, ``F`` the
 prior's distribution function on the unit cube
-(:meth:`~.parameters.FreeParameter.quantile`), so the prior is exactly
+(:meth:`~sim.calibration.problem.parameters.FreeParameter.quantile`), so the prior is exactly
 ``N(0, I)`` and the log posterior is ``log N(g) + log L(z(g))``: no edges, no
 Jacobian, and the directions the figures do not inform are plain Gaussian.
 
@@ -61,7 +61,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 from scipy.special import logsumexp, ndtr, ndtri
 
-from .density import TwinDensity, evaluate
+from ..problem.density import TwinDensity, evaluate
 
 ACCEPTANCE = 0.234
 """Target acceptance of the exploration's random walk (optimal in many dimensions, Roberts, Gelman and Gilks 1997)."""
@@ -226,8 +226,8 @@ def run_block(block: Block) -> tuple[tuple[Group, ...], list[Record]]:
     kept: list[list[dict]] = [[] for _ in groups]
     for it in range(block.iterations):
         if block.phase == "sample":
-            _independence_step(whitening, groups, block.tries)
-        _random_walk_step(whitening, groups, adapt=block.phase == "explore")
+            independence_step(whitening.log_post, groups, block.tries)
+        random_walk_step(whitening.log_post, groups, adapt=block.phase == "explore")
         if (it + 1) % block.thin == 0:
             for j, g in enumerate(groups):
                 reference = density.log_likelihood(g.twin)
@@ -241,16 +241,19 @@ def run_block(block: Block) -> tuple[tuple[Group, ...], list[Record]]:
     return tuple(groups), records
 
 
-def _batched(whitening: Whitening, points: list[np.ndarray]) -> list[tuple[np.ndarray, np.ndarray]]:
+def _batched(log_post, points: list[np.ndarray]) -> list[tuple[np.ndarray, np.ndarray]]:
     """Log posterior and twin values of each group's points, in one batch of the twin."""
     cuts = np.cumsum([len(p) for p in points])[:-1]
-    log_post, twin = whitening.log_post(np.vstack(points))
-    return list(zip(np.split(log_post, cuts), np.split(twin, cuts)))
+    values, twin = log_post(np.vstack(points))
+    return list(zip(np.split(values, cuts), np.split(twin, cuts)))
 
 
-def _random_walk_step(whitening: Whitening, groups: list[Group], adapt: bool) -> None:
+def random_walk_step(log_post, groups: list[Group], adapt: bool) -> None:
+    """One random-walk Metropolis move of every chain of ``groups`` (in place); ``log_post(g)`` returns the log
+    posterior and the twin's values of a batch of whitened points (:meth:`Whitening.log_post`).  With ``adapt``,
+    the step's scale moves towards :data:`ACCEPTANCE`."""
     proposals = [g.g + g.rng.standard_normal(g.g.shape) @ g.chol.T * math.exp(g.log_step) for g in groups]
-    for g, prop, (lp, tw) in zip(groups, proposals, _batched(whitening, proposals)):
+    for g, prop, (lp, tw) in zip(groups, proposals, _batched(log_post, proposals)):
         accept = np.log(g.rng.random(g.chains)) < lp - g.log_post
         g.g[accept], g.log_post[accept], g.twin[accept] = prop[accept], lp[accept], tw[accept]
         g.walked += accept
@@ -259,14 +262,15 @@ def _random_walk_step(whitening: Whitening, groups: list[Group], adapt: bool) ->
             g.log_step += (accept.mean() - ACCEPTANCE) / math.sqrt(10.0 + g.adapted / 10.0)
 
 
-def _independence_step(whitening: Whitening, groups: list[Group], tries: int) -> None:
+def independence_step(log_post, groups: list[Group], tries: int) -> None:
     """Independent multiple-try Metropolis (Martino 2018, I-MTM): ``tries`` draws of the group's proposal per chain,
-    one chosen by its weight ``w = pi / q``, accepted with ``min(1, W / (W - w_chosen + w_current))``."""
+    one chosen by its weight ``w = pi / q``, accepted with ``min(1, W / (W - w_chosen + w_current))``; ``log_post`` as
+    in :func:`random_walk_step`."""
     draws = []
     for g in groups:
         ys = _sample(g.proposal, g.chains * tries, g.rng)
         draws.append(ys)
-    for g, ys, (lp, tw) in zip(groups, draws, _batched(whitening, draws)):
+    for g, ys, (lp, tw) in zip(groups, draws, _batched(log_post, draws)):
         log_q = _score(g.proposal, ys)
         lw = np.where(np.isfinite(lp), lp - log_q, -np.inf).reshape(g.chains, tries)
         current = g.log_post - _score(g.proposal, g.g)

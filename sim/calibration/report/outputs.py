@@ -14,10 +14,10 @@ from pathlib import Path
 
 import yaml
 
-from ..output.atomic import atomic_file, write_text
-from ..output.manifest import git_state
-from ..versioning import model_version
-from .pipeline import Result
+from ...output.atomic import atomic_file, write_text
+from ...output.manifest import git_state
+from ...versioning import model_version
+from ..pipeline import Result
 from .posterior_file import write_posterior
 
 
@@ -87,7 +87,7 @@ def write_all(directory: Path, result: Result, *, spec_path: str, final_dir: Pat
     if result.posterior is not None:
         from .figures import posterior_figure
 
-        from .inference import write_inference_data
+        from ..bayes.inference import write_inference_data
 
         figures.append(("posterior.png", posterior_figure))
         posterior = result.posterior
@@ -97,7 +97,9 @@ def write_all(directory: Path, result: Result, *, spec_path: str, final_dir: Pat
                         base=result.problem.base_path, final_dir=final_dir,
                         effective_draws=posterior.effective_draws, sampler=_sampler_name(posterior),
                         targets_used=[n for n, u in zip(result.problem.targets.names, posterior.used) if u],
-                        convergence=posterior.convergence.as_dict())
+                        convergence=posterior.convergence.as_dict(),
+                        sensitivity=result.sensitivity.as_dict() if result.sensitivity is not None else None,
+                        informed=_informed(result))
         write_inference_data(directory / "posterior.nc", posterior)
     for name, build in figures:
         fig = build(result)
@@ -116,6 +118,17 @@ def write_cross_validation(path: Path, result: Result) -> None:
         for f in result.folds:
             writer.writerow([f.name, f"{values[f.name].value:.10g}", f"{f.median:.6g}", f"{f.low:.6g}",
                              f"{f.high:.6g}", f"{f.log_error:.4f}", int(f.covered), f"{f.effective_draws:.0f}"])
+
+
+def _informed(result: Result) -> dict:
+    """Per parameter: was it sampled, and its posterior 90% width over its prior's (``posterior.json``)."""
+    from ..bayes.stage import prior_draws, width_ratios
+
+    posterior, space = result.posterior, result.problem.space
+    ratios = width_ratios(posterior.z, posterior.weights, prior_draws(space))
+    sampled = set(int(i) for i in posterior.split.sampled)
+    return {p.name: {"sampled": i in sampled, "width_ratio": round(float(r), 3)}
+            for i, (p, r) in enumerate(zip(space, ratios))}
 
 
 def _rows(count: int, rows: int):

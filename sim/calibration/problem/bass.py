@@ -6,7 +6,7 @@ few dates.  The mean field of the one-level scenario
 (:func:`sim.scenario.builders.single_level`) is the closed form ``N F(t)``
 (:func:`sim.theory.bass_share`), so tests whose answer must be known exactly
 (the profile intervals, :mod:`.profiles`) use it as the twin.  The
-simulation-based calibration of the real problem is :mod:`.sbc`.
+simulation-based calibration of the real problem is :mod:`..bayes.sbc`.
 """
 
 from __future__ import annotations
@@ -15,9 +15,9 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from ..scenario.builders import single_level
-from ..targets import Target
-from ..theory import bass_share
+from ...scenario.builders import single_level
+from ...targets import Target
+from ...theory import bass_share
 from .objective import TargetSet
 from .parameters import resolve_parameters
 from .problem import Problem, _model_base

@@ -2,7 +2,7 @@
 
 Given the Jacobian ``J = de/dz`` of the log errors in unit coordinates at the
 fitted point and each target's uncertainty ``sigma_j`` (its figure's own,
-plus the Monte Carlo error of the replication mean; :mod:`.objective`):
+plus the Monte Carlo error of the replication mean; :mod:`sim.calibration.problem.objective`):
 
 * **Singular values** of the noise-scaled Jacobian ``J_j / sigma_j``: moving a
   distance ``t`` (in units of the ranges) along right singular vector ``v_k``
@@ -40,7 +40,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.stats import chi2, norm
 
-from .parameters import ParameterSpace
+from ..problem.parameters import ParameterSpace
 
 FLAT_LOADING = 0.3
 """A parameter loads on a flat direction when its component in it is at least this (unit vector)."""

@@ -7,13 +7,13 @@ uniform, and central 50% and 90% intervals of the posterior hold the truth
 50% and 90% of the time.  Here on the calibration itself
 (``experiments/calibrate-baseline.yaml``): every free parameter, the
 article's figures with their kinds, and the posterior stage as the pipeline
-runs it (:func:`.posterior.sample_posterior`: screening, the split into
+runs it (:func:`.stage.sample_posterior`: screening, the split into
 sampled and prior-drawn parameters, the explorers, the multiple-try chains in
 independent groups, the importance weights), twin-only: the data are
-generated from the compiled twin (:mod:`.twin`), so the twin is the model
+generated from the compiled twin (:mod:`..problem.twin`), so the twin is the model
 and no stochastic correction is needed (``correction=`` none).
 
-**Figures as the likelihood says they arise** (:mod:`.likelihood`), at the
+**Figures as the likelihood says they arise** (:mod:`..problem.likelihood`), at the
 truth's twin values ``m_j`` and the likelihood's own noise ``sigma_j(m_j)``
 (the figure's tolerance, the structural discrepancy, the Poisson floor of a
 count): a latent ``log y_j = log m_j + sigma_j eps_j`` and then what a
@@ -62,16 +62,16 @@ from pathlib import Path
 import numpy as np
 from scipy import stats
 
-from ..targets import Target
-from .density import Correction
-from .models import History
-from .objective import TargetSet
-from .objective import point as make_point
-from .posterior import sample_posterior, systematic_resample
-from .problem import Problem, _model_base, load_problem
-from .spec import PosteriorStage
+from ...targets import Target
+from ..problem.density import Correction
+from ..problem.models import History
+from ..problem.objective import TargetSet
+from ..problem.objective import point as make_point
+from ..problem.problem import Problem, _model_base, load_problem
+from ..problem.spec import PosteriorStage
+from .stage import sample_posterior, systematic_resample
 
-SPEC = Path(__file__).resolve().parents[2] / "experiments" / "calibrate-baseline.yaml"
+SPEC = Path(__file__).resolve().parents[3] / "experiments" / "calibrate-baseline.yaml"
 DERIVED_METRIC = "gov_accounts.sina"
 DERIVED_DATE = dt.date(2012, 6, 30)
 DERIVED = "sina_accounts_2012_06_30"
@@ -111,8 +111,8 @@ class Setup:
 def setup(spec: str | Path = SPEC, posterior: dict | None = None, parameters: list[str] | None = None) -> Setup:
     """The SBC of ``spec``'s calibration with the posterior settings ``posterior`` (default :data:`POSTERIOR`);
     ``parameters``: only these are free, the others at the base scenario's values (a smaller problem)."""
-    from .parameters import ParameterSpace
-    from .twin import Evaluator
+    from ..problem.parameters import ParameterSpace
+    from ..problem.twin import Evaluator
 
     problem = load_problem(spec)
     if parameters is not None:
