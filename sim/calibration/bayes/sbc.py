@@ -210,10 +210,10 @@ class Replicate:
         return cls(**data)
 
 
-def streams(seed: int, index: int) -> dict[str, np.random.Generator]:
-    """Replicate ``index``'s named random streams (:data:`STREAMS`)."""
+def streams(seed: int, index: int) -> dict[str, np.random.SeedSequence]:
+    """Replicate ``index``'s named random streams (:data:`STREAMS`), as seed sequences."""
     children = np.random.SeedSequence(seed, spawn_key=(index,)).spawn(len(STREAMS))
-    return {name: np.random.default_rng(child) for name, child in zip(STREAMS, children)}
+    return dict(zip(STREAMS, children))
 
 
 def draw_truth(setup: Setup, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
@@ -227,33 +227,72 @@ def draw_truth(setup: Setup, rng: np.random.Generator) -> tuple[np.ndarray, np.n
     raise RuntimeError("no prior draw with finite twin values in 100 tries")
 
 
-def replicate(setup: Setup, index: int, seed: int, *, noise: float = 1.0, seconds: float = SECONDS) -> Replicate:
-    """Replicate ``index``: a truth from the prior, figures from the likelihood (noise times ``noise``), the
-    posterior stage on them, the ranks."""
+@dataclass(frozen=True)
+class Simulation:
+    """One simulated data set and its posterior, before the ranks."""
+
+    index: int
+    truth: np.ndarray
+    """``(n,)`` the true parameters (unit coordinates)."""
+    mean: np.ndarray
+    """``(T,)`` the twin's values at the truth."""
+    problem: Problem
+    """The problem with the simulated figures."""
+    posterior: object
+    """The posterior stage's :class:`~.stage.Posterior`."""
+    ranks_seed: np.random.SeedSequence
+    """The replicate's stream for picking draws and breaking ties (the same picks however often it is ranked)."""
+    seconds: float
+    noise: float
+
+
+def simulate(setup: Setup, index: int, seed: int, *, noise: float = 1.0, seconds: float = SECONDS) -> Simulation:
+    """Replicate ``index``'s truth from the prior, its figures from the likelihood (noise times ``noise``) and
+    the posterior stage on them."""
     started = time.perf_counter()
-    rng = streams(seed, index)
-    truth, mean = draw_truth(setup, rng["truth"])
-    problem, _ = simulate_figures(setup.problem, mean, rng["figures"], noise)
-    section = problem.spec.posterior.model_copy(update={"seed": int(rng["sampler"].integers(2 ** 31))})
+    seeds = streams(seed, index)
+    truth, mean = draw_truth(setup, np.random.default_rng(seeds["truth"]))
+    problem, _ = simulate_figures(setup.problem, mean, np.random.default_rng(seeds["figures"]), noise)
+    sampler_seed = int(np.random.default_rng(seeds["sampler"]).integers(2 ** 31))
+    section = problem.spec.posterior.model_copy(update={"seed": sampler_seed})
     problem = replace(problem, spec=problem.spec.model_copy(update={"posterior": section}))
     T = len(problem.targets)
     start = problem.space.start()  # the search's fit stands in: a point that knows nothing of the truth
     fit = make_point(problem.targets, start, setup.evaluator(start[None])[0])
     posterior = sample_posterior(problem, None, History(), fit=fit, meanfield_fit=None, seconds=seconds,
                                  correction=Correction.none(T), evaluator=setup.evaluator)
-    picks = select(posterior.weights, DRAWS, rng["ranks"])
+    return Simulation(index=index, truth=truth, mean=mean, problem=problem, posterior=posterior, ranks_seed=seeds["ranks"],
+                      seconds=time.perf_counter() - started, noise=noise)
+
+
+def rank(setup: Setup, simulation: Simulation, weighted: bool = True, truth: np.ndarray | None = None) -> Replicate:
+    """The ranks of a simulation's true quantities among :data:`DRAWS` draws resampled by the importance weights
+    (``weighted=False``, ``truth``: deliberate mistakes for the tests, ranks against unweighted draws or another
+    truth)."""
+    started = time.perf_counter()
+    posterior, problem = simulation.posterior, simulation.problem
+    rng = np.random.default_rng(simulation.ranks_seed)
+    weights = posterior.weights if weighted else np.ones(len(posterior.weights))
+    picks = select(weights, DRAWS, rng)
+    truth = simulation.truth if truth is None else truth
     z = posterior.z[picks]
     truth_quantities = np.concatenate([truth, [derived(setup, truth[None])[0]],
-                                       [log_likelihood(problem, mean[None])[0]]])
+                                       [log_likelihood(problem, simulation.mean[None])[0]]])
     draw_quantities = np.column_stack([z, derived(setup, z), log_likelihood(problem, posterior.twin[picks])])
     c = posterior.convergence
-    return Replicate(index=index, ranks=ranks(draw_quantities, truth_quantities, rng["ranks"]), draws=DRAWS,
+    return Replicate(index=simulation.index, ranks=ranks(draw_quantities, truth_quantities, rng), draws=DRAWS,
                      converged=bool(c.converged), max_rhat=float(np.max(c.rhat)),
                      min_ess_bulk=float(np.min(c.ess_bulk)), min_ess_tail=float(np.min(c.ess_tail)),
                      khat=float(c.khat), kish=float(c.kish), sampled=posterior.sampled,
                      reports=[t.kind for t in problem.targets.targets],
                      iterations=int(posterior.settings["sampling_iterations"]), evaluations=int(posterior.evaluations),
-                     seconds=time.perf_counter() - started, noise=noise)
+                     seconds=simulation.seconds + time.perf_counter() - started, noise=simulation.noise)
+
+
+def replicate(setup: Setup, index: int, seed: int, *, noise: float = 1.0, seconds: float = SECONDS) -> Replicate:
+    """Replicate ``index``: a truth from the prior, figures from the likelihood (noise times ``noise``), the
+    posterior stage on them, the ranks."""
+    return rank(setup, simulate(setup, index, seed, noise=noise, seconds=seconds))
 
 
 def select(weights: np.ndarray, count: int, rng: np.random.Generator) -> np.ndarray:
