@@ -25,7 +25,8 @@ from sim.calibration.bayes.diagnostics import arviz
 from sim import Scenario, simulate
 from sim.calibration import calibrate, load_problem
 from sim.calibration.problem.objective import Z90
-from sim.calibration.report.posterior_report import posterior_section
+from sim.calibration.report.posterior_report import posterior_sections
+from sim.report.markdown import section_md
 from sim.cli import main as cli
 from sim.scenario.builders import single_level
 
@@ -142,9 +143,9 @@ def test_command_writes_outputs_and_stops_at_its_budget(tmp_path):
     out = tmp_path / "out"
     assert cli(["calibrate", str(spec), "--out", str(out), "--evaluations", "4", "--workers", "1",
                 "--posterior-minutes", "0.2", "--no-progress"]) == 0
-    assert sorted(p.name for p in out.iterdir()) == ["calibrated.yaml", "fit.png", "history.csv", "posterior.csv",
-                                                     "posterior.json", "posterior.nc", "posterior.png",
-                                                     "profiles.png", "report.md"]
+    assert sorted(p.name for p in out.iterdir()) == ["calibrated.yaml", "figures", "history.csv", "posterior.csv",
+                                                     "posterior.json", "posterior.nc", "report.html", "report.md"]
+    assert sorted(p.name for p in (out / "figures").iterdir()) == ["fit.png", "posterior.png", "profiles.png"]
     report = (out / "report.md").read_text()
     # The report says what happened, consistently (issue 11, item 15): the search kept two of its four
     # evaluations for the Jacobian at the fit, and used them.
@@ -152,15 +153,22 @@ def test_command_writes_outputs_and_stops_at_its_budget(tmp_path):
     assert "- Evaluations: 4 of the stochastic model in the search and analysis" in report
     assert "A run stopped by its budget gives weaker verdicts" in report
     assert "## Posterior" in report and "### Posterior predictive of every figure" in report
+    # A report like the others: report.html says the same, with the figures embedded; report.md links them.
+    html = (out / "report.html").read_text()
+    assert "stopped early: evaluation budget (4) reached after 2 stochastic evaluations" in html
+    assert "<h3>Posterior predictive of every figure" in html and html.count('src="data:image/png;base64,') == 3
+    assert "](figures/fit.png)" in report and "](figures/posterior.png)" in report
     # The posterior's files keep the contract run --posterior relies on.
     document = json.loads((out / "posterior.json").read_text())
     assert document["format"] == "bandwagon-posterior/1" and document["calibration"] == "spec"
     assert document["csv_sha256"] == hashlib.sha256((out / "posterior.csv").read_bytes()).hexdigest()
     assert list(document["parameters"]) == ["imitation", "agencies"]
     assert (out / document["base"]).resolve() == (tmp_path / "one.yaml").resolve()
-    assert document["parameters"]["imitation"] | {"prior": None} == {
+    imitation = document["parameters"]["imitation"]
+    assert imitation | {"prior": None, "sampled": None, "width_ratio": None} == {
         "path": "agencies.levels.*.hazard.imitation", "apply": "multiply", "label": "imitation",
-        "range": [0.5, 2.0], "spacing": "log", "prior": None, "kind": "number"}
+        "range": [0.5, 2.0], "spacing": "log", "prior": None, "kind": "number", "sampled": None, "width_ratio": None}
+    assert isinstance(imitation["sampled"], bool) and imitation["width_ratio"] > 0  # what the figures informed
     # The whole chains, for anyone to check again with ArviZ: the same verdict as posterior.json's.
     convergence = document["convergence"]
     idata = arviz().from_netcdf(out / "posterior.nc")
@@ -174,6 +182,9 @@ def test_command_writes_outputs_and_stops_at_its_budget(tmp_path):
     assert rows[0] == ["draw", "weight", "imitation", "agencies"]
     assert [int(r[0]) for r in rows[1:]] == list(range(len(rows) - 1))
     assert all(float(r[1]) >= 0 and 0.5 <= float(r[2]) <= 2.0 and 1000 <= int(r[3]) <= 9000 for r in rows[1:])
+    # The report states what tests/test_shipped_posterior.py checks of the shipped one, from these files.
+    assert f"{len(rows) - 1:,} weighted draws" in report and f"**{round(document['effective_draws'])} effective**" in report
+    assert f"`{document['spec']}`" in report
     history = (out / "history.csv").read_text().splitlines()
     assert sum(",stochastic," in line and ",posterior," not in line for line in history) == 4
     assert 2 <= sum(",posterior,stochastic," in line for line in history) <= 16  # the posterior's correction
@@ -217,6 +228,6 @@ def test_calibration_examples_run_shortened(spec, tiny_path):
     assert result.history.count("stochastic") >= 1 and np.isfinite(result.point.objective)
     assert result.posterior is not None and len(result.posterior.weights) > 0
     # The report says how the stage ended, in as many words when the chains did not converge.
-    section = "\n".join(posterior_section(result))
+    section = "\n\n".join(section_md(s) for s in posterior_sections(result))
     assert result.posterior.note in section
     assert ("NOT CONVERGED" in section) == (not result.posterior.converged)

@@ -18,15 +18,15 @@ from pathlib import Path
 import pytest
 
 from sim.errors import InputError
-from sim.execution import DaskCluster, InProcess, LocalPool, make_executor
+from sim.execution import DaskCluster, InProcess, LocalPool, NoContext, make_executor, task_context
 
-CONTEXT: dict = {}
-"""What the initializer installed in this process (a worker's, or this one for in-process)."""
+BUILT: dict = {}
+"""How many contexts the initializer built in this process (a worker's, or this one for in-process)."""
 
 
-def install(value) -> None:
-    CONTEXT["value"] = value
-    CONTEXT["installs"] = CONTEXT.get("installs", 0) + 1
+def install(value) -> dict:
+    BUILT["count"] = BUILT.get("count", 0) + 1
+    return {"value": value, "built": BUILT["count"]}
 
 
 def slow_square(x: int) -> int:
@@ -35,8 +35,28 @@ def slow_square(x: int) -> int:
 
 
 def with_context(x: int) -> tuple[int, int, str, int]:
-    """``(pid, installs in this process, the installed value, x)``."""
-    return os.getpid(), CONTEXT["installs"], CONTEXT["value"], x
+    """``(pid, which context of this process the task got, its value, x)``."""
+    held = task_context()
+    return os.getpid(), held["built"], held["value"], x
+
+
+class Holder:
+    """An argument that rebuilds itself around the worker's context when unpickled (as a calibration's
+    density does), so the context must be in place while the task's arguments are read."""
+
+    def __init__(self, x: int, value=None):
+        self.x, self.value = x, value
+
+    def __reduce__(self):
+        return (_rebuilt, (self.x,))
+
+
+def _rebuilt(x: int) -> Holder:
+    return Holder(x, task_context()["value"])
+
+
+def held_value(holder) -> tuple[str, int]:
+    return (holder.value if holder.value is not None else task_context()["value"]), holder.x
 
 
 def sleep_long(x: int) -> int:
@@ -65,17 +85,35 @@ def test_map_returns_results_in_task_order_whatever_order_they_finish(make):
         assert sorted(executor.imap_unordered(slow_square, range(12))) == [x * x for x in range(12)]
 
 
-def test_the_initializer_installs_the_context_once_in_each_worker(make):
-    CONTEXT.clear()
+def test_the_initializer_builds_the_context_once_in_each_worker(make):
+    BUILT.clear()
     with make(initializer=install, initargs=("the problem",)) as executor:
         results = list(executor.map(with_context, range(20)))
-    assert [x for *_, x in results] == list(range(20))
+        results += list(executor.map(with_context, range(20, 30), chunksize=3))  # a second map: the same context
+    assert [x for *_, x in results] == list(range(30))
     assert {value for _, _, value, _ in results} == {"the problem"}
-    installs = {}
+    built = {}
     for pid, count, _, _ in results:
-        installs.setdefault(pid, set()).add(count)
-    # Installed once per worker process (in-process: once per map, counted from this test's clear()).
-    assert all(counts == {1} for counts in installs.values()), installs
+        built.setdefault(pid, set()).add(count)
+    # Built once per worker process (in-process: once for the executor, counted from this test's clear()).
+    assert all(counts == {1} for counts in built.values()), built
+
+
+def test_two_executors_in_one_process_never_see_each_others_context(make):
+    """Two calibrations with different problems side by side: each executor's tasks get its own context, even
+    with their maps interleaved (in-process, both run here) and while their arguments are unpickled."""
+    with make(initializer=install, initargs=("first",)) as one, make(initializer=install, initargs=("second",)) as two:
+        a, b = one.map(held_value, [Holder(x) for x in range(6)]), two.map(held_value, [Holder(x) for x in range(6)])
+        interleaved = [(next(a), next(b)) for _ in range(6)]
+    assert [ra for ra, _ in interleaved] == [("first", x) for x in range(6)]
+    assert [rb for _, rb in interleaved] == [("second", x) for x in range(6)]
+
+
+def test_a_task_outside_an_executor_with_context_is_told_so():
+    with pytest.raises(NoContext, match="no executor context here"):
+        with_context(0)
+    with InProcess() as executor, pytest.raises(NoContext):
+        list(executor.map(with_context, range(1)))
 
 
 def test_only_a_bounded_number_of_tasks_is_in_flight(make):

@@ -13,7 +13,7 @@ import yaml
 from sim.calibration.bayes.crossvalidation import binding, covered
 from sim.calibration.problem.likelihood import INTERVAL, Figures
 from sim.calibration.problem.objective import TargetSet
-from sim.calibration.report.report_format import reported
+from sim.report.content import reported_text as reported
 from sim.cli import main as cli
 from sim.errors import InputError
 from sim.targets import Target, Targets, next_round

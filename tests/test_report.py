@@ -215,3 +215,31 @@ def test_report_images_load_in_headless_chromium(which, request, tmp_path):
     loaded = json.loads(found.group(1))
     assert [(img["width"], img["height"]) for img in loaded] == expected
     assert all(img["complete"] for img in loaded)
+
+
+def test_sections_with_lists_subsections_and_inline_marks_read_the_same_in_both_twins():
+    """What the calibration report needs of the one report form: a bulleted list, a subsection, Markdown's inline
+    marks (strong, emphasis, code) rendered in HTML, escaped where they are not marks."""
+    from sim.report.content import Report, Section, Table
+    from sim.report.html import to_html
+    from sim.report.markdown import to_markdown
+
+    report = Report("Calibration: x", [
+        Section("Posterior", paragraphs=["**NOT CONVERGED: every number below is provisional**: see `posterior.nc`."],
+                items=["*sigma* in log units", "a < b & 2 * 3 = 6"]),
+        Section("Prior and posterior", tables=[Table(["parameter", "posterior"], [["p", "**1.2 (1 .. 2)**"]])],
+                level=3)], "footer")
+    html = to_html(report)
+    check_html(html)
+    assert "<strong>NOT CONVERGED: every number below is provisional</strong>" in html
+    assert "<code>posterior.nc</code>" in html and "<li><em>sigma</em> in log units</li>" in html
+    assert "<li>a &lt; b &amp; 2 * 3 = 6</li>" in html  # a lone star is no mark
+    assert "<h3>Prior and posterior</h3>" in html and "<td><strong>1.2 (1 .. 2)</strong></td>" in html
+    markdown = to_markdown(report)
+    assert "\n- *sigma* in log units\n- a < b & 2 * 3 = 6\n" in markdown
+    assert "\n### Prior and posterior\n" in markdown and "## Posterior\n" in markdown
+
+
+def test_one_number_formatter_writes_nothing_as_a_dash():
+    assert number(None) == number(float("nan")) == "\u2013"
+    assert number(1234.5) == "1,234" and number(0.01234) == "0.0123"

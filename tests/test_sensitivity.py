@@ -14,7 +14,8 @@ import pytest
 from sim.calibration.problem.density import Correction
 from sim.calibration.bayes.diagnostics import KHAT
 from sim.calibration.problem.objective import TargetSet
-from sim.calibration.report.posterior_report import sensitivity_section
+from sim.calibration.report.posterior_report import sensitivity_sections
+from sim.report.markdown import section_md
 from sim.calibration.bayes.sensitivity import alternatives, reweight, sensitivity
 from sim.targets import Target
 
@@ -71,6 +72,10 @@ class Convergence:
 
     def verdict(self):
         return "converged (a toy)"
+
+    @property
+    def worst(self):
+        return {"rhat": 1.0, "ess_bulk": 1000.0, "ess_tail": 1000.0}
 
 
 @dataclass
@@ -183,7 +188,7 @@ def test_an_unreliable_reweighting_is_not_reported_as_numbers():
     class Result:
         problem = toy.problem
     Result.sensitivity = result
-    lines = sensitivity_section(Result, "spec.yaml")
+    lines = "\n\n".join(section_md(s) for s in sensitivity_sections(Result, "spec.yaml")).splitlines()
     assert "bandwagon calibrate spec.yaml --sensitivity rerun" in "\n".join(lines)
     rows = [line for line in lines if line.startswith(("| x |", "| Figure (2010-01-01) |"))]
     assert len(rows) == 2 and all(row.endswith("| unreliable |") for row in rows), rows  # no number shown
@@ -201,6 +206,7 @@ def test_an_unreliable_reweighting_is_sampled_again_when_asked():
     assert asked == [0.3]
     again = result.outcomes[1]
     assert again.method == "rerun" and again.reliable and again.reweighted_khat >= KHAT
+    assert again.note.startswith("sampled again, converged")
     mean, var = exact(0.3)
     assert abs(again.parameters[1, 0] - mean) < 4 * 1.25 * math.sqrt(var / N)  # a median's se: 1.25 sd / sqrt(N)
 
@@ -247,22 +253,26 @@ def test_the_other_reading_frees_the_upper_end():
     assert np.exp(smoothed)[above].sum() == pytest.approx(above.mean(), abs=0.02)
 
 
-def test_a_density_sent_to_a_worker_keeps_its_own_reading(monkeypatch):
+def test_a_density_sent_to_a_worker_keeps_its_own_reading():
     """Workers hold the calibration's problem; a rerun under another reading or discrepancy sends its targets along
     (otherwise the workers would sample the spec's likelihood and call it the alternative's)."""
     import pickle
 
-    from sim.calibration.problem import models
     from sim.calibration.problem.density import TwinDensity
+    from sim.calibration.problem.models import WorkerContext
+    from sim.execution import context
 
     spec_problem = Problem(targets(0.03))
     other = Problem(targets(0.1))
-    monkeypatch.setattr(models, "_WORKER_PROBLEM", spec_problem)
+    held = WorkerContext(spec_problem)
+
+    def in_worker(density):  # unpickled as a worker of the spec's calibration does
+        return context.call("worker", held, pickle.loads, pickle.dumps(density))
+
     density = TwinDensity(other, Correction.none(1), np.arange(1), np.zeros(1), np.ones(1, bool))
-    received = pickle.loads(pickle.dumps(density))
+    received = in_worker(density)
     assert received.problem.targets.discrepancy == 0.1
     x = np.array([[math.exp(0.3)]])
     assert received.log_likelihood(x) == pytest.approx(density.log_likelihood(x))
-    same = pickle.loads(pickle.dumps(TwinDensity(spec_problem, Correction.none(1), np.arange(1), np.zeros(1),
-                                                 np.ones(1, bool))))
+    same = in_worker(TwinDensity(spec_problem, Correction.none(1), np.arange(1), np.zeros(1), np.ones(1, bool)))
     assert same.problem is spec_problem  # the workers' own problem when nothing differs

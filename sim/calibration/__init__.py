@@ -27,8 +27,8 @@ a calibration goes through them, and the pipeline that runs them:
     ``sensitivity``     the posterior under the other reading of "more than" and a discrepancy of 0.1 (reweighted)
     ``sbc``             simulation-based calibration of the real calibration (its figures, kinds and sampler)
 ``report/``    the files a calibration directory holds
-    ``report``, ``posterior_report``, ``report_format``  report.md
-    ``figures``         fit.png, profiles.png, posterior.png
+    ``report``, ``posterior_report``, ``labels``  report.html and report.md (a :class:`sim.report.content.Report`)
+    ``figures``         figures/fit.png, profiles.png, posterior.png
     ``posterior_file``  posterior.csv and posterior.json (the format is :mod:`sim.posterior`'s)
     ``outputs``         every file, written atomically
 ``pipeline``   the whole calibration as one computation -> :class:`Result`

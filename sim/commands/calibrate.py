@@ -3,8 +3,8 @@
 A global search on the mean-field model, least squares on the stochastic model
 with common random numbers, then the Jacobian's singular values and a profile
 of the objective over each parameter's range.  Writes calibrated.yaml (a
-scenario extending the base with the fitted values), report.md, fit.png,
-profiles.png and history.csv.
+scenario extending the base with the fitted values), report.html and report.md,
+figures/, history.csv and the posterior's files (:mod:`sim.calibration.report.outputs`).
 """
 
 from __future__ import annotations

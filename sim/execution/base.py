@@ -8,9 +8,11 @@ the tasks nor the results of a job of any size are held in memory together,
 and both cancel what is still pending when the consumer stops, fails or is
 interrupted.
 
-``initializer(*initargs)`` runs once in each worker before its first task:
-the place for context that is expensive to send with every task (the
-calibration's problem), as with :class:`concurrent.futures.ProcessPoolExecutor`.
+``initializer(*initargs)`` runs once in each worker before its first task,
+and its result is the context of this executor's tasks there
+(:func:`sim.execution.task_context`): the place for what is expensive to send with
+every task (the calibration's problem).  The executor keeps it under its own
+token, so executors with different contexts never see each other's.
 
 Which worker ran what, and in which order results finished, changes no
 number: every task is a pure function of its arguments.
@@ -23,6 +25,8 @@ import itertools
 import os
 from collections import deque
 from typing import Any, Callable, Iterable, Iterator
+
+from . import context
 
 IN_FLIGHT_PER_WORKER = 2
 """Tasks submitted per worker ahead of the results taken: enough to keep every worker busy."""
@@ -52,9 +56,11 @@ class Executor:
 
     description = "executor"
 
-    def __init__(self, initializer: Callable[..., None] | None = None, initargs: tuple = ()):
+    def __init__(self, initializer: Callable[..., Any] | None = None, initargs: tuple = ()):
         self.initializer = initializer
         self.initargs = tuple(initargs)
+        self.token = context.new_token()
+        """Names this executor's context in every worker (:mod:`sim.execution.context`)."""
 
     @property
     def workers(self) -> int:

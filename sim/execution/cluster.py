@@ -5,24 +5,20 @@ when asked for.  Every worker must run the same model version as this process
 (:func:`sim.model_version`): checked when connecting, and again by every task,
 since workers may join a running scheduler later.  The executor's initializer
 arguments are sent once to every worker (``client.scatter(..., broadcast=True)``)
-and installed there before the first task of this executor, not pickled into
-every task.
+and its result kept there under the executor's token (:mod:`.context`) before
+the first task of this executor, not pickled into every task.
 """
 
 from __future__ import annotations
 
-import threading
 import time
-import uuid
 
 from ..errors import InputError
 from ..versioning import model_version
+from . import context
 from .base import Pooled, default_workers
 
 CONNECT_TIMEOUT = "3s"
-
-_installed: str | None = None
-_installing = threading.Lock()
 
 
 class WrongModelVersion(Exception):
@@ -30,17 +26,15 @@ class WrongModelVersion(Exception):
 
 
 def run_task(expected_version: str, token: str, initializer, initargs, fn, item):
-    """On a Dask worker: check the model version, install this executor's context once, run ``fn(item)``."""
-    global _installed
+    """On a Dask worker: check the model version, keep this executor's context (built once per worker), run
+    ``fn(item)``; with an initializer, ``item`` is the task pickled by :func:`.context.dumps` (``fn`` is in it)."""
     if model_version() != expected_version:
         raise WrongModelVersion(f"expected Dask workers running bandwagon {expected_version}, "
                                 f"but one runs {model_version()} (install the same checkout on every worker)")
-    if initializer is not None and _installed != token:
-        with _installing:
-            if _installed != token:
-                initializer(*initargs)
-                _installed = token
-    return fn(item)
+    if initializer is None:
+        return fn(item)
+    context.install(token, initializer, initargs)
+    return context.run(token, item)
 
 
 class DaskCluster(Pooled):
@@ -50,7 +44,6 @@ class DaskCluster(Pooled):
         self.cluster = cluster
         self.description = description
         self.version = model_version()
-        self.token = uuid.uuid4().hex
         self._threads, self._checked = 0, 0.0
         self._context = None
         if initializer is not None:  # once to every worker; workers joining later fetch it from a peer
@@ -96,6 +89,8 @@ class DaskCluster(Pooled):
         return executor
 
     def _submit(self, fn, item):
+        if self.initializer is not None:  # unpickled inside the context, on the worker
+            fn, item = None, context.dumps(fn, item)
         return self.client.submit(run_task, self.version, self.token, self.initializer, self._context, fn, item,
                                   pure=False)
 
@@ -123,6 +118,11 @@ class DaskCluster(Pooled):
         if self._context is not None:
             self._context.release()
             self._context = None
+            if self.client.status == "running":  # the workers drop this executor's context
+                try:
+                    self.client.run(context.forget, self.token)
+                except Exception:  # noqa: BLE001 - workers gone already hold nothing to drop
+                    pass
         self.client.close()
         if self.cluster is not None:
             self.cluster.close()

@@ -7,6 +7,7 @@ import signal
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from typing import Callable
 
+from . import context
 from .base import Executor, Pooled
 
 TERMINATE_SECONDS = 5.0
@@ -18,25 +19,31 @@ class InProcess(Executor):
 
     description = "in-process, 1 worker"
 
-    def _initialise(self) -> None:
-        # At every map, not once: another executor in this process may have installed its own context since.
-        if self.initializer is not None:
-            self.initializer(*self.initargs)
+    _context = None
 
     def map(self, fn, items, *, chunksize=1):
-        self._initialise()
-        for item in items:
-            yield fn(item)
+        if self.initializer is None:
+            for item in items:
+                yield fn(item)
+            return
+        if self._context is None:
+            self._context = (self.initializer(*self.initargs),)
+        for item in items:  # the context set around each task alone: another executor's maps may interleave
+            yield context.call(self.token, self._context[0], fn, item)
+
+    def close(self, interrupted: bool = False) -> None:
+        self._context = None
 
     def imap_unordered(self, fn, items):
         return self.map(fn, items)
 
 
-def _worker_initializer(initializer: Callable | None, initargs: tuple) -> None:
-    """Leave Ctrl-C to the parent, which cancels the work and stops the workers (no traceback from each)."""
+def _worker_initializer(token: str, initializer: Callable | None, initargs: tuple) -> None:
+    """Leave Ctrl-C to the parent, which cancels the work and stops the workers (no traceback from each); keep
+    the executor's context in this worker."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     if initializer is not None:
-        initializer(*initargs)
+        context.install(token, initializer, initargs)
 
 
 class LocalPool(Pooled):
@@ -60,12 +67,14 @@ class LocalPool(Pooled):
     def _started(self) -> ProcessPoolExecutor:
         if self._pool is None:
             self._pool = ProcessPoolExecutor(max_workers=self._workers, initializer=_worker_initializer,
-                                             initargs=(self.initializer, self.initargs),
+                                             initargs=(self.token, self.initializer, self.initargs),
                                              mp_context=multiprocessing.get_context("spawn"))
         return self._pool
 
     def _submit(self, fn, item):
-        return self._started().submit(fn, item)
+        if self.initializer is None:
+            return self._started().submit(fn, item)
+        return self._started().submit(context.run, self.token, context.dumps(fn, item))
 
     def _result(self, future):
         return future.result()

@@ -29,11 +29,13 @@ def check_arguments(args: argparse.Namespace) -> None:
 
 
 def make_executor(scheduler: str | None = None, workers: int | None = None, *, tasks: int | None = None,
-                  initializer: Callable[..., None] | None = None, initargs: tuple = ()) -> Executor:
+                  initializer: Callable | None = None, initargs: tuple = ()) -> Executor:
     """The executor asked for: Dask if ``scheduler`` is given (connecting now, so that a bad address fails
     before anything is written), else in-process for one worker, else a local process pool.
 
     ``workers`` defaults to every core; ``tasks``, if known, caps the local workers (no idle processes).
+    ``initializer(*initargs)``, run once in each worker, returns the context its tasks read with
+    :func:`sim.execution.task_context`.
     """
     n = workers or default_workers()
     if tasks is not None:

@@ -45,12 +45,21 @@ class FigureItem:
 
 @dataclass
 class Section:
+    """A heading and, in this order, its paragraphs, a bulleted list, tables and figures.
+
+    Paragraphs and list items may mark ``**strong**``, ``*emphasis*`` and ``code`` (Markdown's inline
+    marks, which the HTML twin renders too); captions are plain text."""
+
     title: str
     paragraphs: list[str] = field(default_factory=list)
     tables: list[Table] = field(default_factory=list)
     figures: list[FigureItem] = field(default_factory=list)
     collapsed: bool = False
     """Shown folded (HTML ``<details>``): long reference material."""
+    items: list[str] = field(default_factory=list)
+    """A bulleted list, after the paragraphs."""
+    level: int = 2
+    """Heading level: 2 for a section, 3 for a subsection of the one before."""
 
 
 @dataclass
@@ -81,7 +90,11 @@ def flatten(node, prefix: str = "") -> dict[str, object]:
 # --- reported figures ----------------------------------------------------------------------
 def reported_text(target: Target) -> str:
     """'5,000 \u00b1 10%', 'at least 1', '18,000\u201320,000 (19,500)', 'more than 410,000 (read: below
-    420,000)'."""
+    420,000)'; with its standard deviation if the figure states one: '5,000 \u00b1 10% (sd 300)'."""
+    return _reported(target) + (f" (sd {number(target.sd)})" if target.sd is not None else "")
+
+
+def _reported(target: Target) -> str:
     value = number(target.value)
     if target.kind == "interval":
         return f"{number(target.low)}\u2013{number(target.high)} ({value})"

@@ -19,6 +19,8 @@ body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, Helvetica, Ari
        line-height: 1.45; }
 h1 { font-size: 1.6rem; margin-bottom: 0.2rem; }
 h2 { font-size: 1.25rem; margin-top: 2.2rem; border-bottom: 1px solid #ddd; padding-bottom: 0.2rem; }
+h3 { font-size: 1.05rem; margin-top: 1.6rem; }
+code { font-size: 0.9em; background: #f4f4f4; padding: 0 0.2em; }
 figure { margin: 1.5rem 0; }
 figure img { max-width: 100%; height: auto; border: 1px solid #eee; }
 figcaption { color: #444; font-size: 0.92rem; margin-top: 0.3rem; }
@@ -53,6 +55,19 @@ def _cell_class(index: int, text: str, table: Table) -> str:
     return f' class="{" ".join(classes)}"' if classes else ""
 
 
+INLINE = [(re.compile(r"\*\*(.+?)\*\*"), r"<strong>\1</strong>"), (re.compile(r"`([^`]+)`"), r"<code>\1</code>"),
+          (re.compile(r"(?<![\w*])\*(?!\s)([^*]+?)\*(?![\w*])"), r"<em>\1</em>")]
+"""Markdown's inline marks in paragraphs, list items and cells: strong, code, emphasis."""
+
+
+def inline(text: str) -> str:
+    """``text`` escaped, with its Markdown inline marks as HTML."""
+    out = escape(text)
+    for pattern, replacement in INLINE:
+        out = pattern.sub(replacement, out)
+    return out
+
+
 def table_html(table: Table) -> str:
     out = ['<div class="scroll"><table>']
     if table.caption:
@@ -62,8 +77,8 @@ def table_html(table: Table) -> str:
                    + "</tr></thead>")
     out.append("<tbody>")
     for row in table.rows:
-        cells = [f'<th scope="row">{escape(row[0])}</th>']
-        cells += [f"<td{_cell_class(i, c, table)}>{escape(c)}</td>" for i, c in enumerate(row[1:], start=1)]
+        cells = [f'<th scope="row">{inline(row[0])}</th>']
+        cells += [f"<td{_cell_class(i, c, table)}>{inline(c)}</td>" for i, c in enumerate(row[1:], start=1)]
         out.append("<tr>" + "".join(cells) + "</tr>")
     out.append("</tbody></table></div>")
     return "\n".join(out)
@@ -77,14 +92,17 @@ def figure_html(item: FigureItem) -> str:
 
 
 def section_html(section: Section) -> str:
-    body = [f"<p>{escape(p)}</p>" for p in section.paragraphs]
+    body = [f"<p>{inline(p)}</p>" for p in section.paragraphs]
+    if section.items:
+        body.append("<ul>" + "".join(f"<li>{inline(item)}</li>" for item in section.items) + "</ul>")
     body += [table_html(t) for t in section.tables]
     body += [figure_html(f) for f in section.figures]
     ident = f' id="{_slug(section.title)}"'
+    heading = f"<h{section.level}>{escape(section.title)}</h{section.level}>"
     if section.collapsed:
-        return (f"<section{ident}><h2>{escape(section.title)}</h2><details><summary>show</summary>\n"
+        return (f"<section{ident}>{heading}<details><summary>show</summary>\n"
                 + "\n".join(body) + "\n</details></section>")
-    return f"<section{ident}><h2>{escape(section.title)}</h2>\n" + "\n".join(body) + "\n</section>"
+    return f"<section{ident}>{heading}\n" + "\n".join(body) + "\n</section>"
 
 
 def to_html(report: Report) -> str:

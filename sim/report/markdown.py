@@ -25,11 +25,12 @@ def table_md(table: Table) -> str:
 
 
 def section_md(section: Section) -> str:
-    parts = [*section.paragraphs, *[table_md(t) for t in section.tables]]
+    parts = [*section.paragraphs, *(["\n".join(f"- {item}" for item in section.items)] if section.items else []),
+             *[table_md(t) for t in section.tables]]
     parts += [f"![{item.caption}]({item.file})\n\n*{item.caption}*" for item in section.figures]
     if section.collapsed:
         parts = ["<details><summary>show</summary>", *parts, "</details>"]
-    return "\n\n".join([f"## {section.title}", *parts])
+    return "\n\n".join([f"{'#' * section.level} {section.title}", *parts])
 
 
 def to_markdown(report: Report) -> str:

@@ -12,8 +12,8 @@ import math
 
 def number(x: float | None) -> str:
     """Counts with thousands separators (every one of them, 1,240 as 57,120); small values with three
-    significant digits."""
-    if x is None:
+    significant digits; a dash for nothing (None, NaN)."""
+    if x is None or x != x:
         return "\u2013"
     if abs(x) >= 100 or float(x).is_integer():
         return f"{x:,.0f}"

@@ -173,8 +173,17 @@ def sensitivity(posterior: Posterior, *, rerun: Callable[[Problem], Posterior] |
             ok = again.converged and again.convergence.weights_trusted
             outcomes.append(Outcome(alt.name, alt.description, "rerun", again.convergence.khat, again.convergence.kish,
                                     ok, p, f, reweighted_khat=khat,
-                                    note=f"sampled again ({again.convergence.verdict()})"))
+                                    note=_rerun_note(again)))
         else:
             outcomes.append(Outcome(alt.name, alt.description, "reweighted", khat, kish, False, None, None,
                                     note=f"k-hat {khat:.2f} >= {KHAT}: the reweighting is unreliable"))
     return Sensitivity(tuple(outcomes), tuple(problem.space.names), tuple(problem.targets.names))
+
+
+def _rerun_note(again: Posterior) -> str:
+    """A table cell's words for a posterior sampled again: converged or not, by its worst numbers (the full verdict,
+    naming every failing parameter, is too long for a cell)."""
+    w = again.convergence.worst
+    state = "converged" if again.converged else "NOT CONVERGED"
+    return (f"sampled again, {state} (rank R-hat up to {w['rhat']:.3f}, bulk ESS down to {w['ess_bulk']:.0f}, tail "
+            f"ESS down to {w['ess_tail']:.0f})")

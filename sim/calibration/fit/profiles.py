@@ -79,8 +79,8 @@ def run_profile(task: ProfileTask, problem: Problem | None = None, evaluate=None
     from .search import forward_jacobian
     from ..problem.twin import worker_evaluator
 
-    problem = problem or models._WORKER_PROBLEM
-    evaluate = evaluate or worker_evaluator()
+    problem = models.worker_context().problem if problem is None else problem
+    evaluate = worker_evaluator() if evaluate is None else evaluate
     targets = problem.targets
     i, n = task.index, len(task.z)
     others = [k for k in range(n) if k != i]

@@ -25,8 +25,7 @@ from typing import Callable
 import numpy as np
 from scipy.stats import qmc
 
-from . import models
-from .models import batches, meanfield_values, twin_chunk
+from .models import _meanfield_values, batches, meanfield_values, twin_chunk, worker_context
 from .problem import Problem
 
 
@@ -110,23 +109,23 @@ class TwinDensity:
         return replace(self, correction=correction)
 
     def __reduce__(self):
-        # Sent to the calibration's worker processes, which hold the problem already (models.Workers):
-        # pickling it for every task would cost more than the evaluation.  Its targets (a few small records)
-        # go along: another reading of the figures or another discrepancy (..bayes.sensitivity) is another TargetSet
-        # on the same problem, which the workers' copy would not know.
+        # Sent to the calibration's workers, which hold the problem already (models.WorkerContext): pickling it
+        # for every task would cost more than the evaluation.  Its targets (a few small records) go along: another
+        # reading of the figures or another discrepancy (..bayes.sensitivity) is another TargetSet on the same
+        # problem, which the workers' copy would not know.
         return (_in_worker, (self.correction, self.active, self.held, self.used, self.batch, self.problem.targets))
 
 
 def _in_worker(correction, active, held, used, batch, targets=None) -> TwinDensity:
-    problem = models._WORKER_PROBLEM
+    problem = worker_context().problem
     if targets is not None and targets != problem.targets:
         problem = replace(problem, targets=targets)
     return TwinDensity(problem, correction, active, held, used, batch)
 
 
 def _twin_values(z: np.ndarray) -> np.ndarray:
-    values = models._meanfield_values(z)
-    return np.full(len(models._WORKER_PROBLEM.targets), np.nan) if values is None else values
+    values = _meanfield_values(z)
+    return np.full(len(worker_context().problem.targets), np.nan) if values is None else values
 
 
 def evaluate(density: TwinDensity, x: np.ndarray, workers) -> tuple[np.ndarray, np.ndarray]:

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ...errors import InputError
-from ...execution import make_executor
+from ...execution import make_executor, task_context
 from ...model import simulate
 from ...model.meanfield import MeanFieldRecords, meanfield, meanfield_batch
 from .objective import Point, point
@@ -109,12 +109,23 @@ def _key(z: np.ndarray) -> tuple:
 
 
 # --- workers ------------------------------------------------------------------------------
-_WORKER_PROBLEM: Problem | None = None
+class WorkerContext:
+    """What each of a calibration's workers holds: the problem, sent once (:class:`Workers`' initializer), and
+    its twin, built there on first use (:func:`~.twin.worker_evaluator`: each worker compiles it once, or loads it
+    from jax's compilation cache).
+
+    The executor keeps it per worker under its own name and hands it to the calibration's tasks
+    (:func:`worker_context`); no module holds it, so two calibrations in one process never share one."""
+
+    def __init__(self, problem: Problem):
+        self.problem = problem
+        self.evaluator = None
+        """The problem's twin in this worker (:class:`~.twin.Evaluator`), once a task has needed it."""
 
 
-def _install(problem: Problem) -> None:
-    global _WORKER_PROBLEM
-    _WORKER_PROBLEM = problem
+def worker_context() -> WorkerContext:
+    """The context of the calibration whose task is running here (:func:`sim.execution.task_context`)."""
+    return task_context()
 
 
 def _replicate(args) -> dict[str, np.ndarray]:
@@ -123,7 +134,7 @@ def _replicate(args) -> dict[str, np.ndarray]:
 
 
 def _meanfield_values(z: np.ndarray) -> np.ndarray | None:
-    return meanfield_values(_WORKER_PROBLEM, z)
+    return meanfield_values(worker_context().problem, z)
 
 
 def meanfield_values(problem: Problem, z: np.ndarray) -> np.ndarray | None:
@@ -165,12 +176,13 @@ def batches(z: np.ndarray) -> list[np.ndarray]:
 
 
 def twin_chunk(z: np.ndarray) -> np.ndarray:
-    """:func:`twin_batch` in a worker process (which holds the problem)."""
-    return twin_batch(_WORKER_PROBLEM, z)
+    """:func:`twin_batch` in a worker (which holds the problem)."""
+    return twin_batch(worker_context().problem, z)
 
 
 class Workers:
-    """The calibration's executor (:mod:`sim.execution`), with the problem installed once in every worker.
+    """The calibration's executor (:mod:`sim.execution`), with the problem sent once to every worker
+    (:class:`WorkerContext`).
 
     ``workers`` local processes (all cores by default; one: in this process), or a Dask
     ``scheduler`` (``local`` or ``tcp://host:port``).  :meth:`map` returns results in the
@@ -179,7 +191,7 @@ class Workers:
 
     def __init__(self, problem: Problem, workers: int | None = None, scheduler: str | None = None):
         self.problem = problem
-        self.executor = make_executor(scheduler, workers, initializer=_install, initargs=(problem,))
+        self.executor = make_executor(scheduler, workers, initializer=WorkerContext, initargs=(problem,))
 
     @property
     def workers(self) -> int:

@@ -207,11 +207,8 @@ class Evaluator:
         return np.vstack(self.workers.map(_evaluate_chunk, [z[i:i + CHUNK] for i in range(0, len(z), CHUNK)]))
 
     def __reduce__(self):
-        # In a worker process (profiles, chains): the worker's own evaluator of the problem it holds.
+        # In a worker (profiles, chains): the worker's own evaluator of the problem it holds.
         return (worker_evaluator, ())
-
-
-_WORKER_EVALUATOR: Evaluator | None = None
 
 
 def _evaluate_chunk(z: np.ndarray) -> np.ndarray:
@@ -219,11 +216,11 @@ def _evaluate_chunk(z: np.ndarray) -> np.ndarray:
 
 
 def worker_evaluator() -> Evaluator:
-    """The evaluator of the problem installed in this worker (:func:`.models._install`), built on first use:
-    each worker compiles the twin once (or loads it from jax's compilation cache)."""
-    from . import models
+    """The twin of the calibration whose task runs here (:class:`~.models.WorkerContext`), built on first use:
+    each worker compiles it once (or loads it from jax's compilation cache)."""
+    from .models import worker_context
 
-    global _WORKER_EVALUATOR
-    if _WORKER_EVALUATOR is None or _WORKER_EVALUATOR.problem is not models._WORKER_PROBLEM:
-        _WORKER_EVALUATOR = Evaluator(models._WORKER_PROBLEM)
-    return _WORKER_EVALUATOR
+    held = worker_context()
+    if held.evaluator is None:
+        held.evaluator = Evaluator(held.problem)
+    return held.evaluator

@@ -1,5 +1,6 @@
-"""The files of a calibration: calibrated.yaml, report.md, fit.png, profiles.png, history.csv, and with a
-posterior, posterior.csv, posterior.json (:mod:`.posterior_file`) and posterior.png.
+"""The files of a calibration: calibrated.yaml, report.html and report.md (:mod:`.report`), figures/fit.png,
+figures/profiles.png, history.csv, and with a posterior, posterior.csv, posterior.json (:mod:`.posterior_file`),
+posterior.nc and figures/posterior.png; cross_validation.csv when it ran.
 
 Every file goes through :mod:`sim.output.atomic`; the command writes them into
 a staged directory that appears complete or not at all.
@@ -18,7 +19,7 @@ from ...output.atomic import atomic_file, write_text
 from ...output.manifest import git_state
 from ...versioning import model_version
 from ..pipeline import Result
-from .posterior_file import write_posterior
+from .posterior_file import csv_rows, write_posterior
 
 
 def provenance(result: Result, spec_path: str, options: str = "") -> str:
@@ -74,24 +75,32 @@ def write_history(path: Path, result: Result) -> None:
                              *(f"{v:.8g}" for v in p.values), *(f"{s:.4g}" for s in p.se)])
 
 
+FIGURE_CAPTIONS = {
+    "fit": "Every target metric at the fit: the stochastic mean of the replications with its 5-95% band over the "
+           "runs, the mean field, and the reported figures as markers (bars: their accepted range).",
+    "profiles": "Profile of the objective (chi^2 in noise units) over each parameter's range: the smallest chi^2 "
+                "with the parameter held at each value, on the mean field corrected to the stochastic mean at the fit.",
+    "posterior": "Corner plot of the posterior: each parameter's marginal against its prior on the diagonal, each "
+                 "pair's joint density below it, in unit coordinates of the ranges (ticks labelled with values).",
+}
+
+
 def write_all(directory: Path, result: Result, *, spec_path: str, final_dir: Path, options: str = "") -> None:
-    """Write the five files of a calibration into ``directory`` (the staged ``final_dir``); ``options`` are
-    the command's options that changed what it computed (budgets, cross-validation), recorded beside it."""
+    """Write a calibration's files into ``directory`` (the staged ``final_dir``); ``options`` are the command's
+    options that changed what it computed (budgets, cross-validation), recorded beside it."""
+    from ...report.writing import write_figures, write_reports
     from .figures import fit_figure, profiles_figure
-    from .report import render
+    from .report import build
 
     write_text(directory / "calibrated.yaml", calibrated_yaml(result, spec_path, final_dir, options))
-    stamp = provenance(result, spec_path, options)
-    write_text(directory / "report.md", render(result, spec_path=spec_path, provenance=stamp[0].upper() + stamp[1:]))
-    figures = [("fit.png", fit_figure), ("profiles.png", profiles_figure)]
+    figures = {"fit": fit_figure(result), "profiles": profiles_figure(result)}
     if result.posterior is not None:
+        from ..bayes.inference import write_inference_data
         from .figures import posterior_figure
 
-        from ..bayes.inference import write_inference_data
-
-        figures.append(("posterior.png", posterior_figure))
+        figures["posterior"] = posterior_figure(result)
         posterior = result.posterior
-        rows = _rows(len(posterior.z), result.problem.spec.posterior.draws)
+        rows = csv_rows(len(posterior.z), result.problem.spec.posterior.draws)
         write_posterior(directory, space=result.problem.space, values=posterior.values[rows],
                         weights=posterior.weights[rows], calibration=result.problem.name, spec=spec_path,
                         base=result.problem.base_path, final_dir=final_dir,
@@ -101,10 +110,10 @@ def write_all(directory: Path, result: Result, *, spec_path: str, final_dir: Pat
                         sensitivity=result.sensitivity.as_dict() if result.sensitivity is not None else None,
                         informed=_informed(result))
         write_inference_data(directory / "posterior.nc", posterior)
-    for name, build in figures:
-        fig = build(result)
-        with atomic_file(directory / name, "wb") as handle:
-            fig.savefig(handle, format="png")
+    items = write_figures(figures, FIGURE_CAPTIONS, directory)
+    stamp = provenance(result, spec_path, options)
+    write_reports(build(result, spec_path=spec_path, provenance=stamp[0].upper() + stamp[1:], figures=items),
+                  directory)
     write_history(directory / "history.csv", result)
     if result.folds:
         write_cross_validation(directory / "cross_validation.csv", result)
@@ -125,15 +134,6 @@ def _informed(result: Result) -> dict:
     sampled = set(int(i) for i in posterior.split.sampled)
     return {p.name: {"sampled": i in sampled, "width_ratio": round(float(r), 3)}
             for i, (p, r) in enumerate(zip(space, ratios))}
-
-
-def _rows(count: int, rows: int):
-    """At most ``rows`` evenly spaced draws of the chains laid end to end (every chain keeps its share)."""
-    import numpy as np
-
-    if count <= rows:
-        return np.arange(count)
-    return np.unique(np.linspace(0, count - 1, rows).round().astype(int))
 
 
 def _sampler_name(posterior) -> str:

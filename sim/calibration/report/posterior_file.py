@@ -74,3 +74,11 @@ def write_posterior(directory: Path, *, space: ParameterSpace, values: np.ndarra
           base=os.path.relpath(Path(base).resolve(), Path(final_dir).resolve()), sampler=sampler,
           targets_used=targets_used, effective_draws=effective_draws, convergence=convergence,
           sensitivity=sensitivity)
+
+
+def csv_rows(count: int, rows: int) -> np.ndarray:
+    """Which of ``count`` draws (the chains laid end to end) ``posterior.csv`` holds: at most ``rows``, evenly
+    spaced, so every chain keeps its share."""
+    if count <= rows:
+        return np.arange(count)
+    return np.unique(np.linspace(0, count - 1, rows).round().astype(int))
