@@ -20,13 +20,17 @@ them (about 0.6 for twenty).  The span, not the local curvature, decides
 because a one-sided figure met with room to spare has no curvature at the fit
 and a cliff further on, which the span sees.  If the weights still come out
 heavy-tailed (k-hat above 0.7), :func:`promote` moves the parameters that
-explain most of the log weights into the sampled set, and the stage starts
-its warm-up again.
+explain most of the log weights into the sampled set.  One-at-a-time spans miss
+what several drawn parameters do together (the interaction loop's nine move
+Shanghai City's followers jointly), so before any chain starts,
+:func:`trusted` weighs prior draws at the most probable screened points
+exactly as the chains' draws will be weighed, and promotes until the weights'
+k-hat is below 0.7 there.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -38,6 +42,14 @@ SPAN = 0.5
 """Largest span of the log-likelihood along a parameter (nats) for it to be drawn from its prior."""
 EDGE = 0.02
 """The grid runs from this to one minus this (a range's very edge is where priors put little mass)."""
+CHECK_POINTS = 128
+""":func:`trusted` weighs prior draws at this many of the most probable screened points ..."""
+CHECK_DRAWS = 4
+"""... this many at each (512 weights: enough for PSIS's tail fit)."""
+PROMOTE = 3
+"""Parameters promoted per round of :func:`trusted`."""
+ROUNDS = 8
+"""At most this many rounds of :func:`trusted` (up to 24 parameters promoted)."""
 
 
 @dataclass(frozen=True)
@@ -79,21 +91,61 @@ def informed(density: TwinDensity, probes: np.ndarray) -> Split:
     return Split(sampled=sampled, span=span, probes=P, reason=reason)
 
 
-def promote(split: Split, z: np.ndarray, log_weight: np.ndarray, count: int = 2) -> Split:
-    """``count`` more parameters sampled: of those drawn from the prior, the ones whose draws ``z`` (cube) explain
-    most of the variance of the log weights (squared correlation)."""
-    drawn = split.drawn
-    if drawn.size == 0:
+def promote(split: Split, scores: dict[int, float], count: int = 2) -> Split:
+    """``count`` more parameters sampled: of those drawn from the prior, the ones with the largest ``scores`` (the
+    share of the importance log weights' variance that drawing each causes, :func:`trusted`)."""
+    drawn = [i for i in split.drawn.tolist() if i in scores]
+    if not drawn:
         return split
-    lw = log_weight - log_weight.mean()
-    scores = []
-    for i in drawn:
-        x = z[:, i] - z[:, i].mean()
-        denominator = np.sqrt(np.sum(x ** 2) * np.sum(lw ** 2))
-        scores.append(float(np.sum(x * lw) ** 2 / denominator ** 2) if denominator > 0 else 0.0)
-    chosen = drawn[np.argsort(scores)[::-1][:count]]
+    chosen = sorted(drawn, key=lambda i: -scores[i])[:count]
     reason = dict(split.reason)
-    for i, score in zip(chosen, sorted(scores, reverse=True)[:count]):
-        reason[int(i)] = f"explained {score:.0%} of the variance of the importance log weights"
-    return Split(sampled=np.sort(np.concatenate([split.sampled, chosen])), span=split.span, probes=split.probes,
-                 reason=reason)
+    for i in chosen:
+        reason[int(i)] = (f"holding it at the fit's value removed {scores[i]:.0%} of the variance of the importance "
+                          "log weights")
+    return Split(sampled=np.sort(np.concatenate([split.sampled, chosen])).astype(int), span=split.span,
+                 probes=split.probes, reason=reason)
+
+
+def trusted(density: TwinDensity, split: Split, points: np.ndarray, seed: int) -> tuple[Split, list[float]]:
+    """``split`` with parameters promoted (:data:`PROMOTE` a round, at most :data:`ROUNDS` rounds) until the
+    importance weights of prior draws of the drawn parameters, at ``points`` (cube, the most probable first),
+    have a Pareto k-hat below 0.7; returns the split and the k-hat of each round.
+
+    A parameter's score is what drawing it does to the weights, measured, not modelled: the log weights' variance
+    minus their variance with that one parameter put back at the fit's value (one batch of the twin per drawn
+    parameter).  A correlation would miss a parameter whose effect is an interaction (its weight depends on where
+    the sampled ones are), which is the case that makes weights heavy-tailed."""
+    from .chains import weigh
+    from .diagnostics import KHAT, smoothed_log_weights
+
+    points = np.repeat(np.atleast_2d(points)[:CHECK_POINTS], CHECK_DRAWS, axis=0)
+    spread = getattr(density.batch, "spread", density.batch)
+    khats = []
+    for round_ in range(ROUNDS + 1):
+        if split.drawn.size == 0:
+            break
+        sampled = replace(density, active=split.sampled.astype(int))
+        reference = sampled.full(points[:, split.sampled])
+        reference_lik = sampled.log_likelihood(spread(reference))
+        z, _, lik = weigh(sampled, reference, None, seed=seed + round_)
+        ok = np.isfinite(reference_lik) & np.isfinite(lik)
+        if ok.sum() < 2:
+            break
+        log_weight = lik[ok] - reference_lik[ok]
+        khats.append(smoothed_log_weights(log_weight)[1])
+        drawn = split.drawn
+        if khats[-1] < KHAT or round_ == ROUNDS or drawn.size == 0:
+            break
+        full = z[ok]
+        variance = float(np.var(log_weight))
+        back = np.repeat(full[None], len(drawn), axis=0)
+        for k, i in enumerate(drawn):
+            back[k, :, i] = density.held[i]
+        back_lik = sampled.log_likelihood(spread(back.reshape(-1, full.shape[1]))).reshape(len(drawn), -1)
+        scores = {}
+        for k, i in enumerate(drawn):
+            rest = back_lik[k] - reference_lik[ok]
+            rest = rest[np.isfinite(rest)]
+            scores[int(i)] = (variance - float(np.var(rest))) / variance if variance > 0 and rest.size > 1 else 0.0
+        split = promote(split, scores, PROMOTE)
+    return split, khats

@@ -41,7 +41,7 @@ from .diagnostics import Convergence, diagnose, smoothed_log_weights
 from ..problem.models import Budget, BudgetExhausted, History, StochasticModel, Workers
 from ..problem.objective import Point
 from ..problem.problem import Problem
-from .split import Split, informed
+from .split import CHECK_DRAWS, CHECK_POINTS, Split, informed, trusted
 
 
 @dataclass(frozen=True)
@@ -243,6 +243,9 @@ def sample_posterior(problem: Problem, pool: Workers, history: History, *, fit: 
     probes = np.concatenate([[0], rng.choice(plausible, size=min(PROBES, len(plausible)), replace=False)])
     split = informed(density, screen[probes])
     evaluations += len(probes) * n * 5
+    split, split_khats = trusted(density, split, screen[plausible if len(plausible) >= 32 else order],
+                                 seed=int(rng.integers(2 ** 31)))
+    evaluations += 2 * CHECK_POINTS * CHECK_DRAWS * len(split_khats)
     density = replace(density, active=split.sampled.astype(int))
 
     groups_n, per_group = spec.groups, spec.chains_per_group
@@ -276,13 +279,17 @@ def sample_posterior(problem: Problem, pool: Workers, history: History, *, fit: 
         groups = mcmc.reevaluate(groups, density, pool)
         clock["correction"] = time.perf_counter() - mark
     mark = time.perf_counter()
+    if __import__("os").environ.get("BANDWAGON_DEBUG"):  # DEBUG-ONLY
+        print(f"DEBUG {time.perf_counter() - started:.0f}s split {len(split.sampled)} sampled, khats {split_khats}, clock {clock}", flush=True)  # DEBUG-ONLY
     groups, more = _advance(pool, density, groups, spec.warmup - half, phase="explore", thin=EXPLORE_THIN,
                             tasks=tasks, progress=progress)
     evaluations += groups_n * explorers * (spec.warmup - half)
     clock["exploration"] += time.perf_counter() - mark
     seed_sampling = int(rng.integers(2 ** 31))
-    pooled = np.concatenate([np.concatenate([a.g, b.g], axis=1).reshape(-1, len(split.sampled))
-                             for a, b in zip(explored, more)])
+    # The proposal from the exploration's last quarter only: before, the walks were still on their way in from
+    # dispersed starts (and under the likelihood before its correction); fitted to all of it the mixture was so
+    # wide in 26 dimensions that no try was accepted.
+    pooled = np.concatenate([b.g[:, b.g.shape[1] // 2:].reshape(-1, len(split.sampled)) for b in more])
     proposal = mcmc.fit_proposal(pooled, seed=seed_sampling)
     groups = [mcmc.sampling_group(g, proposal, per_group, seed_sampling) for g in groups]
 
@@ -306,6 +313,8 @@ def sample_posterior(problem: Problem, pool: Workers, history: History, *, fit: 
             sampled[r.group].append(r)
         draws = Chains.of(sampled)
         convergence = diagnose(_values(problem, draws, split), draws.log_weight, names)
+        if __import__("os").environ.get("BANDWAGON_DEBUG"):  # DEBUG-ONLY
+            print(f"DEBUG {time.perf_counter() - started:.0f}s it={groups[0].proposed} {convergence.verdict()} acc={np.mean(np.concatenate([g.accepted for g in groups]))/max(groups[0].proposed,1):.2f}", flush=True)  # DEBUG-ONLY
         if convergence.converged:
             notes.append("stopped when every sampled parameter had converged")
             break
@@ -340,9 +349,10 @@ def sample_posterior(problem: Problem, pool: Workers, history: History, *, fit: 
                 "walk_acceptance": float(np.mean(np.concatenate([g.walked for g in groups]) / proposals)),
                 "acceptance_by_chain": (np.concatenate([g.accepted for g in groups]) / proposals).tolist(),
                 "steps": [float(math.exp(g.log_step)) for g in groups],
-                "workers": tasks, "screened": len(screen), "probes": split.probes, "burn_in_iterations": BURN,
+                "workers": tasks, "screened": len(screen), "probes": split.probes,
+                "split_khat": [round(k, 3) for k in split_khats], "burn_in_iterations": BURN,
                 "seconds": {key: round(value, 1) for key, value in clock.items()}}
-    effective = float(np.min(convergence.ess_bulk)) * convergence.kish
+    effective = min(float(np.min(convergence.ess_bulk)), float(C * k)) * convergence.kish  # ESS may exceed the draws
     return Posterior(problem=problem, used=used, z=draws.z.reshape(-1, n), weights=weights,
                      twin=draws.twin.reshape(-1, T), chains=draws, split=split, convergence=convergence, first=first,
                      correction=final, checks=checks, effective_draws=effective,

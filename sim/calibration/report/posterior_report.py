@@ -40,16 +40,24 @@ def posterior_sections(result) -> list[Section]:
                   "diagnostics, the prior, the figures), for anyone to check again.",
                   f"What the figures leave open, as a distribution: {draws:,} weighted draws (`posterior.csv`), "
                   f"**{round(posterior.effective_draws)} effective**; the figure *posterior* is its corner plot."]
-    items = [f"Sampler: {s['groups']} independent groups of {s['chains_per_group']} random-walk Metropolis chains "
-             f"(own random stream, own adapted proposal, dispersed starts), {s['warmup_iterations']} warm-up and "
-             f"{s['sampling_iterations']} sampling iterations per chain, every {s['thin']}th state kept; acceptance "
-             f"{s['acceptance']:.2f}; {posterior.evaluations:,} twin evaluations on {s['workers']} worker"
+    items = [f"Sampler: {s['groups']} independent groups (own random stream, dispersed starts) of "
+             f"{s['explorers_per_group']} random-walk explorers ({s['warmup_iterations']} iterations, adapted), then "
+             f"{s['chains_per_group']} chains each, multiple-try Metropolis ({s['tries']} tries from a Gaussian "
+             f"mixture fitted to the exploration) and a random-walk step, {s['sampling_iterations']} sampling "
+             f"iterations per chain after {s.get('burn_in_iterations', 0)} of burn-in, every {s['thin']}th state "
+             f"kept; acceptance {s['acceptance']:.2f} (tries), {s.get('walk_acceptance', float('nan')):.2f} (walk); "
+             f"{posterior.evaluations:,} twin evaluations on {s['workers']} worker"
              f"{'s' if s['workers'] != 1 else ''}; the stage took {posterior.seconds:.0f} s"
              f"{'; ' + posterior.note if posterior.note else ''}."]
     split = posterior.split
     sampled = ", ".join(f"{space.parameters[i].name} ({_why(split, i)})" for i in split.sampled)
+    khats = s.get("split_khat") or []
+    checked = (f" The importance weights of the rest, checked at the most probable screened points before any "
+               f"chain ran, had k-hat {', then '.join(f'{k:.2f}' for k in khats)}"
+               f"{' (parameters promoted into the sampled set until it was below 0.7)' if len(khats) > 1 else ''}."
+               if khats else "")
     items.append(f"Sampled ({len(split.sampled)} of {len(space)}), the parameters along which the log-likelihood "
-                 f"moves by {SPAN:g} or more at one of {split.probes} probe points: {sampled}.")
+                 f"moves by {SPAN:g} or more at one of {split.probes} probe points, or promoted: {sampled}.{checked}")
     if split.drawn.size:
         drawn = ", ".join(f"{space.parameters[i].name} ({split.span[i]:.2f})" for i in split.drawn)
         trust = ("trusted" if c.weights_trusted else "**not trusted: k-hat above 0.7, the weighted draws may "
