@@ -61,7 +61,7 @@ def run(args) -> sbc.SBC:
     return sbc.SBC.of(setup.quantities, replicates)
 
 
-def table(result: sbc.SBC, labels: dict[str, str]) -> str:
+def table(result: sbc.SBC, labels: dict[str, str], parameters: list[str]) -> str:
     se = {level: result.coverage_se(level) for level in sbc.LEVELS}
     coverage = {level: result.coverage(level) for level in sbc.LEVELS}
     statistic, p = result.uniformity(BINS)
@@ -75,7 +75,7 @@ def table(result: sbc.SBC, labels: dict[str, str]) -> str:
             c = coverage[level][q]
             flag = " **!**" if abs(c - result.expected(level)) > SHOWN * se[level] else ""
             cells.append(f"{c:.2f}{flag}")
-        share = f"{sampled[q]:.0%}" if name in labels else "-"
+        share = f"{sampled[q]:.0%}" if name in parameters else "-"
         lines.append(f"| {labels.get(name, name)} | {share} | {' | '.join(cells)} | {mean[q]:.2f} | "
                      f"{statistic[q]:.1f}, p = {p[q]:.2g} |")
     lines.append("")
@@ -105,7 +105,8 @@ def figure(result: sbc.SBC, labels: dict[str, str]):
             ax.axhline(0, color="#555555", linewidth=0.8)
             ax.step(np.concatenate([[0], x]), np.concatenate([[0], difference[q]]), where="post",
                     color=OKABE_ITO[0] if q < Q - 2 else OKABE_ITO[5], linewidth=1.4, label="ECDF of the ranks - uniform")
-            ax.set_title(labels.get(name, name), fontsize=8)
+            title = labels.get(name, name)
+            ax.set_title(title if len(title) <= 30 else title[:29] + "…", fontsize=7.5)
             if q % columns == 0:
                 ax.set_ylabel("ECDF difference")
             if q >= Q - columns:
@@ -115,9 +116,10 @@ def figure(result: sbc.SBC, labels: dict[str, str]):
         handles, names = axes.flat[0].get_legend_handles_labels()
         fig.legend(handles, names, loc="lower right", fontsize=8, frameon=False)
         fig.suptitle(f"Simulation-based calibration of calibrate-baseline: {R} simulated data sets; the rank of each "
-                     f"true value among {result.draws} posterior draws.\nA curve inside the grey band is what "
-                     "uniform ranks give 95% of the time (all 20 points at once); above 0 on the left: truths too "
-                     "often low (posterior too high), a hump: intervals too wide, a dip: too narrow.", fontsize=9)
+                     f"true value among {result.draws} posterior draws (light blue: not parameters).\n"
+                     "The grey band holds the whole curve 95% of the time when the ranks are uniform (all 20 points "
+                     "at once).\nA hump above 0: the posterior sits too high; below 0: too low; above 0 on the left "
+                     "and below on the right: intervals too narrow; the reverse: too wide.", fontsize=9)
     return fig
 
 
@@ -140,7 +142,7 @@ def main() -> None:
     result = run(args)
     setup_labels = {p.name: p.label for p in sbc.load_problem(sbc.SPEC).space}
     labels = {**setup_labels, sbc.DERIVED: "Sina gov. accounts 2012-06-30", sbc.LOG_LIKELIHOOD: "log-likelihood"}
-    text = table(result, labels)
+    text = table(result, labels, list(setup_labels))
     reps = result.replicates
     converged = sum(r.converged for r in reps)
     minutes = sum(r.seconds for r in reps) / 60
