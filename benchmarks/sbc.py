@@ -36,11 +36,12 @@ SHOWN = 3.0
 
 
 def run(args) -> sbc.SBC:
-    setup = sbc.setup()
     place = args.out / "replicates"
     place.mkdir(parents=True, exist_ok=True)
+    names = [*sbc.load_problem(sbc.SPEC).space.names, sbc.DERIVED, sbc.LOG_LIKELIHOOD]
     settings = {"seed": args.seed, "noise": args.noise, "posterior": sbc.POSTERIOR, "draws": sbc.DRAWS,
-                "quantities": setup.quantities}
+                "quantities": names}
+    setup = None  # compiled only when a replicate is missing
     manifest = args.out / "settings.json"
     if manifest.exists() and json.loads(manifest.read_text()) != settings:
         raise SystemExit(f"{args.out}: replicates of other settings are there (settings.json); use another --out")
@@ -52,13 +53,14 @@ def run(args) -> sbc.SBC:
         if path.exists():
             replicates.append(sbc.Replicate.of(json.loads(path.read_text())))
             continue
+        setup = setup or sbc.setup()
         r = sbc.replicate(setup, index, args.seed, noise=args.noise)
         write_text(path, json.dumps(r.as_dict()))
         replicates.append(r)
         print(f"replicate {index}: {r.seconds:.0f} s, {'converged' if r.converged else 'not converged'} "
               f"(R-hat {r.max_rhat:.2f}, bulk ESS {r.min_ess_bulk:.0f}), {len(r.sampled)} sampled; "
               f"{time.perf_counter() - started:.0f} s so far", flush=True)
-    return sbc.SBC.of(setup.quantities, replicates)
+    return sbc.SBC.of(names, replicates)
 
 
 def table(result: sbc.SBC, labels: dict[str, str], parameters: list[str]) -> str:
