@@ -15,7 +15,7 @@ from scipy.optimize import brentq, least_squares
 
 from sim.calibration.fit.identifiability import critical
 from sim.calibration.fit.profiles import ProfileTask, run_profile, summarise
-from sim.calibration.bayes.sbc import bass_problem, bass_twin, with_figures
+from sim.calibration.problem.bass import bass_problem, bass_twin, with_figures
 
 LEVEL = 0.9
 DATES = ("2009-10-31", "2010-01-31", "2010-04-30", "2010-07-31", "2010-10-31", "2011-01-31", "2011-04-30",

@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sim.calibration.bayes.sbc import DATES, bass_problem
+from sim.calibration.problem.bass import DATES, bass_problem
 from sim.calibration.problem.density import Correction, TwinDensity, evaluate
 from sim.calibration.problem.models import Workers, batches, twin_batch, twin_chunk
 from sim.execution import NoContext

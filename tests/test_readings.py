@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 import yaml
 
-from sim.calibration.bayes.crossvalidation import binding, covered
+from sim.calibration.bayes.crossvalidation import binding, score
 from sim.calibration.problem.likelihood import INTERVAL, Figures
 from sim.calibration.problem.objective import TargetSet
 from sim.report.content import reported_text as reported
@@ -140,7 +140,10 @@ def test_a_more_than_figure_always_binds_in_cross_validation():
     fake.correction.surrogate = np.zeros(1)
     fake.weights = np.full(4, 0.25)
     assert binding(fake).tolist() == [True]
-    assert covered(t, 300_000, 412_000) and not covered(t, 430_000, 900_000)
+    # scored by the predictive probability of the reported range (not by a band overlapping it)
+    inside = score(targets, 0, np.array([415_000.0]), np.array([0.005]), np.array([1.0]))
+    beyond = score(targets, 0, np.array([600_000.0]), np.array([0.05]), np.array([1.0]))
+    assert inside.covered is None and inside.probability > 0.9 and beyond.probability < 1e-6
 
 
 def test_reports_say_more_than_and_its_reading():

@@ -12,6 +12,7 @@ a calibration goes through them, and the pipeline that runs them:
     ``models``          evaluating candidates: mean field and stochastic (common random numbers), workers, budget, history
     ``twin``            the compiled (JAX) twin of the problem's base scenario
     ``density``         the posterior density on the twin, evaluated in batches on the workers
+    ``bass``            a one-level Bass problem with its closed-form twin (a test bed with known answers)
 ``fit/``       the best fit and what the figures identify
     ``search``          global stage on the mean field, least-squares refinement on the stochastic model
     ``profiles``        profiles of the objective on the corrected mean field
@@ -22,10 +23,9 @@ a calibration goes through them, and the pipeline that runs them:
     ``chains``          the Metropolis kernels (multiple-try and random-walk chains in groups)
     ``diagnostics``     convergence and importance weights, from ArviZ
     ``inference``       posterior.nc, an ArviZ InferenceData file
-    ``samplers``        emcee and dynesty behind one interface (simulation-based calibration, sampler choice)
-    ``crossvalidation`` leave each binding figure out, predict it
+    ``crossvalidation`` leave each binding figure out of a calibration's posterior, score what was reported
     ``sensitivity``     the posterior under the other reading of "more than" and a discrepancy of 0.1 (reweighted)
-    ``sbc``             simulation-based calibration of the posterior stage on the one-level Bass model
+    ``sbc``             simulation-based calibration of the real calibration (its figures, kinds and sampler)
 ``report/``    the files a calibration directory holds
     ``report``, ``posterior_report``, ``labels``  report.html and report.md (a :class:`sim.report.content.Report`)
     ``figures``         figures/fit.png, profiles.png, posterior.png

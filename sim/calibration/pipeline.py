@@ -136,7 +136,7 @@ def calibrate(problem: Problem, *, workers: int | None = 1, scheduler: str | Non
                     result.posterior, pool, history, fit=result.point,
                     seconds_each=60 * (cross_validation_minutes if cross_validation_minutes is not None
                                        else spec.posterior.cross_validation_minutes),
-                    progress=_bar("cross-validation (mean field)", progress))
+                    progress=_bar("cross-validation (mean field)", progress), evaluator=result.evaluator)
         return result
 
 

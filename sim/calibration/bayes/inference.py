@@ -23,7 +23,9 @@ Groups (Kumar, Carroll, Hartikainen and Martin 2019, the ArviZ schema):
 
 The root's attributes say whether the chains converged and by which numbers
 (:mod:`.diagnostics`), which parameters were sampled and why the others were
-not.  Stored in single precision, compressed: a few megabytes.
+not, and the stochastic correction of the twin the chains sampled under
+(``correction``: per figure its shift, surrogate error and runs' spread, so a
+leave-one-out posterior, :mod:`.crossvalidation`, can reuse it).  Stored in single precision, compressed: a few megabytes.
 """
 
 from __future__ import annotations
@@ -80,6 +82,11 @@ def inference_data(posterior: Posterior):
         "diagnostics": json.dumps(convergence),
         "sampler": json.dumps(posterior.settings),
         "units_of_dates": "proleptic Gregorian ordinal (datetime.date.fromordinal)",
+        "correction": json.dumps({"shift": posterior.correction.shift.tolist(),
+                                  "surrogate": posterior.correction.surrogate.tolist(),
+                                  "intrinsic": posterior.correction.intrinsic.tolist(),
+                                  "source": posterior.correction.source,
+                                  "figures": list(targets.names)}),
         "weights": "weight every draw by exp(sample_stats.log_weight): the parameters drawn from their prior carry "
                    "importance weights (Pareto-smoothed; k-hat in diagnostics)",
     }

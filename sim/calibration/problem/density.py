@@ -7,15 +7,14 @@ model's mean: ``log m_j = log twin_j(z) + c_j``, the correction ``c_j``
 known up to ``u_j`` (:class:`Correction`).
 
 :class:`TwinDensity` is a small picklable object, so it can run inside worker
-processes (dynesty sends whole random walks to its pool; the problem itself
-is not sent, the workers hold it); :func:`evaluate`
-maps a batch of points over the calibration's :class:`~.models.Workers`
-(emcee's ``vectorize=True`` hands over half an ensemble at a time), in
+processes (the problem itself is not sent, the workers hold it);
+:func:`evaluate` maps a batch of points over the calibration's
+:class:`~.models.Workers`, in
 batches of a fixed size (the same on any number of workers), each solved by
 the batched mean field
 (:func:`sim.model.meanfield.meanfield_batch`).  Another vectorised twin drops
-in as ``TwinDensity.batch``: the simulation-based calibration uses the Bass
-closed form there (:mod:`sim.calibration.bayes.sbc`).
+in as ``TwinDensity.batch`` (the compiled twin, :mod:`.twin`; the Bass closed
+form of :mod:`.bass` in tests).
 """
 
 from __future__ import annotations
@@ -99,7 +98,7 @@ class TwinDensity:
         return self.problem.space.log_prior(self.full(x))
 
     def __call__(self, x: np.ndarray) -> tuple[float, np.ndarray]:
-        """``(log posterior, twin values)`` at one sampled point (dynesty's likelihood with its blob)."""
+        """``(log posterior, twin values)`` at one sampled point."""
         prior = float(self.log_prior(x)[0])
         if not np.isfinite(prior):
             return -np.inf, np.full(len(self.problem.targets), np.nan)

@@ -167,9 +167,7 @@ def twin_batch(problem: Problem, z: np.ndarray) -> np.ndarray:
 BATCH = 16
 """Points solved together by the batched mean field.  Fixed, whatever the number of workers: the batch's
 ODE shares its adaptive steps, so its members' values (to the solver's tolerance) depend on who else is
-in it, and the same candidates must meet in the same batches on one worker or many (bit for bit).  16: emcee
-hands over half of the baseline's 62 walkers at a time, two batches, one per core of a 2-core machine (with 12,
-three batches kept one core idle a third of the time: 6.8 against 8.6 ms per point, measured)."""
+in it, and the same candidates must meet in the same batches on one worker or many (bit for bit)."""
 
 
 def batches(z: np.ndarray) -> list[np.ndarray]:

@@ -120,13 +120,9 @@ def write_all(directory: Path, result: Result, *, spec_path: str, final_dir: Pat
 
 
 def write_cross_validation(path: Path, result: Result) -> None:
-    with atomic_file(path, "w", encoding="utf-8", newline="") as handle:
-        writer = csv.writer(handle, lineterminator="\n")
-        writer.writerow(["figure", "reported", "median", "p05", "p95", "log_error", "covered", "effective_draws"])
-        values = dict(zip(result.problem.targets.names, result.problem.targets.targets))
-        for f in result.folds:
-            writer.writerow([f.name, f"{values[f.name].value:.10g}", f"{f.median:.6g}", f"{f.low:.6g}",
-                             f"{f.high:.6g}", f"{f.log_error:.4f}", int(f.covered), f"{f.effective_draws:.0f}"])
+    from ..bayes.crossvalidation import write_folds
+
+    write_folds(path, result.problem.targets, result.folds)
 
 
 def _informed(result: Result) -> dict:
