@@ -71,7 +71,7 @@ def test_recovers_known_parameters(tmp_path):
         "analysis": {"level": 0.99, "figure_precision": 1e-4, "profile_points": 9},
         "likelihood": {"discrepancy": 0.0, "one_history": False},  # the figures are means of 16 runs
         # stops once converged or after 2,000 iterations: machine-independent (10 minutes is a safety net only)
-        "posterior": {"minutes": 10.0, "particles": 256, "moves": 3, "iterations": 2000, "correction_draws": 4},
+        "posterior": {"minutes": 10.0, "warmup": 400, "iterations": 2000, "correction_draws": 4},
         "parameters": {
             "innovation": {"path": "agencies.levels.agency.hazard.innovation", "range": [0.005, 0.5], "spacing": "log"},
             "imitation": {"path": "agencies.levels.agency.hazard.imitation", "range": [0.2, 5.0], "spacing": "log"},

@@ -126,8 +126,6 @@ class Group:
     walked: np.ndarray = field(default_factory=lambda: np.zeros(0))
     """Per chain, random-walk proposals accepted since :meth:`reset_counts`."""
     proposed: int = 0
-    """Iterations since :meth:`reset_counts` (each has one random-walk step, and one multiple-try step unless
-    ``tries`` is 0)."""
 
     @property
     def chains(self) -> int:
@@ -181,22 +179,35 @@ class Block:
     tries: int = 8
 
 
-def groups_from(g: np.ndarray, log_post: np.ndarray, twin: np.ndarray, groups: int, chains: int, seed: int, *,
-                covariance: np.ndarray, proposal) -> list[Group]:
-    """``groups`` groups of ``chains`` chains at the states ``g`` (``(groups * chains, d)``, whitened; their log
-    posteriors and twin values), each with its own stream ``SeedSequence(seed, spawn_key=(group,))``, the random
-    walk's ``covariance`` and the independence ``proposal`` (:func:`fit_proposal`)."""
-    d = g.shape[1]
-    chol = np.linalg.cholesky(np.atleast_2d(covariance) + RIDGE * np.eye(d))
+def start_groups(density: TwinDensity, starts: np.ndarray, groups: int, chains: int, seed: int,
+                 workers) -> list[Group]:
+    """``groups`` groups of ``chains`` chains from ``starts`` (``(groups * chains, d)`` unit coordinates of the
+    sampled parameters, dispersed), each with its own stream and an initial random walk of a tenth of the
+    starts' spread."""
+    whitening = Whitening(density)
+    g = whitening.to_whitened(np.asarray(starts, float))
+    log_post, twin = whitening.log_post(g, workers)
+    spread = np.std(g, axis=0) if len(g) > 1 else np.ones(g.shape[1])
+    chol = np.diag(np.maximum(0.1 * spread, 0.01))
     out = []
     for k in range(groups):
         rows = slice(k * chains, (k + 1) * chains)
         group = Group(index=k, rng=np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(k,))),
-                      g=g[rows].copy(), log_post=log_post[rows].copy(), twin=twin[rows].copy(), chol=chol.copy(),
-                      proposal=proposal)
+                      g=g[rows].copy(), log_post=log_post[rows].copy(), twin=twin[rows].copy(), chol=chol.copy())
         group.reset_counts()
         out.append(group)
     return out
+
+
+def sampling_group(explorers: Group, proposal, chains: int, seed: int) -> Group:
+    """A group's sampling chains: the first ``chains`` of its explorers as they ended, a stream of its own
+    (``SeedSequence(seed, spawn_key=(group,))``), the independence ``proposal`` (:func:`fit_proposal`), the random
+    walk as the exploration adapted it."""
+    group = replace(explorers, rng=np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(explorers.index,))),
+                    g=explorers.g[:chains].copy(), log_post=explorers.log_post[:chains].copy(),
+                    twin=explorers.twin[:chains].copy(), proposal=proposal)
+    group.reset_counts()
+    return group
 
 
 def pack(groups: list[Group], tasks: int) -> list[tuple[Group, ...]]:
@@ -214,7 +225,7 @@ def run_block(block: Block) -> tuple[tuple[Group, ...], list[Record]]:
     groups = [g.copy() for g in block.groups]
     kept: list[list[dict]] = [[] for _ in groups]
     for it in range(block.iterations):
-        if block.phase == "sample" and block.tries > 0:
+        if block.phase == "sample":
             independence_step(whitening.log_post, groups, block.tries)
         random_walk_step(whitening.log_post, groups, adapt=block.phase == "explore")
         if (it + 1) % block.thin == 0:
@@ -246,7 +257,6 @@ def random_walk_step(log_post, groups: list[Group], adapt: bool) -> None:
         accept = np.log(g.rng.random(g.chains)) < lp - g.log_post
         g.g[accept], g.log_post[accept], g.twin[accept] = prop[accept], lp[accept], tw[accept]
         g.walked += accept
-        g.proposed += 1  # one random-walk step every iteration: the iteration count
         if adapt:
             g.adapted += 1
             g.log_step += (accept.mean() - ACCEPTANCE) / math.sqrt(10.0 + g.adapted / 10.0)
@@ -277,6 +287,7 @@ def independence_step(log_post, groups: list[Group], tries: int) -> None:
         g.g[accept] = ys[index[accept]]
         g.log_post[accept], g.twin[accept] = lp[index[accept]], tw[index[accept]]
         g.accepted += accept
+        g.proposed += 1
 
 
 def _choose(log_weights: np.ndarray, rng: np.random.Generator) -> int:
@@ -338,3 +349,25 @@ def weigh(density: TwinDensity, z: np.ndarray, twin: np.ndarray, seed: int) -> t
     spread = getattr(density.batch, "spread", density.batch)
     values = spread(full)
     return full, values, density.log_likelihood(values)
+
+
+def adapt_covariance(group: Group, draws: np.ndarray) -> Group:
+    """The group's random walk from its pooled draws ``(C, k, d)``: their covariance times ``2.38^2 / d`` (the step's
+    multiplier stays as adapted)."""
+    pooled = draws.reshape(-1, draws.shape[-1])
+    d = pooled.shape[1]
+    if len(pooled) <= d + 1:
+        return group
+    cov = np.atleast_2d(np.cov(pooled, rowvar=False)) * (2.38 ** 2 / d)
+    cov += RIDGE * np.eye(d) + 1e-6 * np.diag(np.diag(cov))
+    return replace(group, chol=np.linalg.cholesky(cov))
+
+
+def reevaluate(groups: list[Group], density: TwinDensity, workers) -> list[Group]:
+    """The groups' log posteriors under a new ``density`` (a new correction changes the target)."""
+    whitening = Whitening(density)
+    g = np.vstack([group.g for group in groups])
+    log_post, twin = whitening.log_post(g, workers)
+    cuts = np.cumsum([group.chains for group in groups])[:-1]
+    return [replace(group, log_post=lp, twin=tw) for group, lp, tw in zip(groups, np.split(log_post, cuts),
+                                                                            np.split(twin, cuts))]

@@ -41,7 +41,6 @@ from .diagnostics import Convergence, diagnose, smoothed_log_weights
 from ..problem.models import Budget, BudgetExhausted, History, StochasticModel, Workers
 from ..problem.objective import Point
 from ..problem.problem import Problem
-from .tempering import retarget, systematic_resample, temper
 from .split import CHECK_DRAWS, CHECK_POINTS, Split, informed, trusted
 
 
@@ -174,6 +173,13 @@ def weighted_quantiles(values: np.ndarray, weights: np.ndarray, qs) -> np.ndarra
     return out[:, 0] if flat else out
 
 
+def systematic_resample(weights: np.ndarray, count: int, rng: np.random.Generator) -> np.ndarray:
+    """Indices of ``count`` draws by systematic resampling (Kitagawa 1996): one uniform, evenly spaced."""
+    cdf = np.cumsum(weights) / np.sum(weights)
+    points = (rng.random() + np.arange(count)) / count
+    return np.minimum(np.searchsorted(cdf, points, side="right"), len(weights) - 1)
+
+
 def correction_at_fit(fit: Point, meanfield_fit: Point) -> Correction:
     shift = np.log(np.maximum(fit.values, 0.5) / np.maximum(meanfield_fit.values, 0.5))
     return Correction(shift=shift, surrogate=fit.log_se, intrinsic=fit.log_spread,
@@ -196,6 +202,9 @@ BLOCK = 50
 """Iterations of a block (a task: one group, or a pack of groups, advanced on a worker)."""
 ROUND = 2 * BLOCK
 """Iterations of sampling between two looks at the diagnostics."""
+EXPLORE_THIN = 5
+"""Exploration states recorded (the random walk's covariance, the correction's draws and the proposal are fitted
+to them)."""
 
 
 
@@ -248,42 +257,41 @@ def sample_posterior(problem: Problem, pool: Workers, history: History, *, fit: 
     clock = {"screening": time.perf_counter() - started}
     tasks = max(1, getattr(pool, "workers", 1))
 
-    # Warm-up: particles tempered from the prior to the posterior (:mod:`.tempering`), the stochastic correction
-    # at the posterior they reach, the particles carried to the corrected likelihood; the independence proposal
-    # is fitted to them and the chains start at distinct particles.
+    # Exploration: each group's explorers random-walk from dispersed plausible starts (the stochastic correction
+    # halfway through); their draws, spread over the posterior's region, fit the group's independence proposal.
     mark = time.perf_counter()
-    d = len(split.sampled)
-    whitening = mcmc.Whitening(density)
-    warm = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(10,)))
-    population = temper(_particles_likelihood(whitening), spec.particles, d, spec.moves, warm,
-                        deadline=time.time() + 0.5 * (deadline - time.time()))
-    evaluations += population.evaluations
-    clock["tempering"] = time.perf_counter() - mark
-    if not population.reached:
-        notes.append(f"the tempering stopped at inverse temperature {population.betas[-1]:.3g} (its time or "
-                     f"{len(population.betas) - 1} steps): the chains start from a population short of the posterior")
+    explorers = spec.explorers_per_group
+    candidates = plausible if len(plausible) >= 2 * groups_n * explorers else order
+    starts = _starts(screen, candidates, groups_n * explorers, rng)[:, split.sampled]
+    groups = mcmc.start_groups(density, starts, groups_n, explorers, int(rng.integers(2 ** 31)), pool)
+    half = spec.warmup // 2
+    groups, explored = _advance(pool, density, groups, half, phase="explore", thin=EXPLORE_THIN, tasks=tasks,
+                                progress=progress)
+    evaluations += groups_n * explorers * half
+    clock["exploration"] = time.perf_counter() - mark
     if K >= 2:
         mark = time.perf_counter()
-        z_particles = density.full(whitening.to_cube(population.g))
-        particles = Chains(g=population.g[None], z=z_particles[None], twin=population.twin[None],
-                           log_lik=population.log_lik[None], log_lik_reference=population.log_lik[None],
-                           log_post=population.log_lik[None], group=np.zeros(1, int))
-        final, checks, stopped = _correct(problem, pool, history, density, particles, K, rng,
-                                          deadline - 0.5 * (deadline - time.time()))
+        final, checks, stopped = _correct(problem, pool, history, density, Chains.of([[r] for r in explored]), K,
+                                          rng, deadline - 0.5 * (deadline - time.time()))
         if stopped:
             notes.append(f"the stochastic correction stopped early ({stopped})")
         density = replace(density, correction=final)
-        whitening = mcmc.Whitening(density)
-        before = population.evaluations
-        population = retarget(_particles_likelihood(whitening), population, spec.moves, warm)
-        evaluations += population.evaluations - before
+        groups = mcmc.reevaluate(groups, density, pool)
         clock["correction"] = time.perf_counter() - mark
+    mark = time.perf_counter()
+    if __import__("os").environ.get("BANDWAGON_DEBUG"):  # DEBUG-ONLY
+        print(f"DEBUG {time.perf_counter() - started:.0f}s split {len(split.sampled)} sampled, khats {split_khats}, clock {clock}", flush=True)  # DEBUG-ONLY
+    groups, more = _advance(pool, density, groups, spec.warmup - half, phase="explore", thin=EXPLORE_THIN,
+                            tasks=tasks, progress=progress)
+    evaluations += groups_n * explorers * (spec.warmup - half)
+    clock["exploration"] += time.perf_counter() - mark
     seed_sampling = int(rng.integers(2 ** 31))
-    proposal = mcmc.fit_proposal(population.g, seed=seed_sampling)
-    starts = warm.choice(len(population.g), size=chains_n, replace=False)
-    groups = mcmc.groups_from(population.g[starts], population.log_lik[starts] - 0.5 * np.sum(
-        population.g[starts] ** 2, axis=1), population.twin[starts], groups_n, per_group, seed_sampling,
-        covariance=np.cov(population.g, rowvar=False) * population.scale ** 2 * 2.38 ** 2 / d, proposal=proposal)
+    # The proposal from the exploration's last quarter only: before, the walks were still on their way in from
+    # dispersed starts (and under the likelihood before its correction); fitted to all of it the mixture was so
+    # wide in 26 dimensions that no try was accepted.
+    pooled = np.concatenate([b.g[:, b.g.shape[1] // 2:].reshape(-1, len(split.sampled)) for b in more])
+    proposal = mcmc.fit_proposal(pooled, seed=seed_sampling)
+    groups = [mcmc.sampling_group(g, proposal, per_group, seed_sampling) for g in groups]
 
     # Sampling: rounds until every sampled parameter has converged or the time is up.
     mark = time.perf_counter()
@@ -305,6 +313,8 @@ def sample_posterior(problem: Problem, pool: Workers, history: History, *, fit: 
             sampled[r.group].append(r)
         draws = Chains.of(sampled)
         convergence = diagnose(_values(problem, draws, split), draws.log_weight, names)
+        if __import__("os").environ.get("BANDWAGON_DEBUG"):  # DEBUG-ONLY
+            print(f"DEBUG {time.perf_counter() - started:.0f}s it={groups[0].proposed} {convergence.verdict()} acc={np.mean(np.concatenate([g.accepted for g in groups]))/max(groups[0].proposed,1):.2f}", flush=True)  # DEBUG-ONLY
         if convergence.converged:
             notes.append("stopped when every sampled parameter had converged")
             break
@@ -332,9 +342,7 @@ def sample_posterior(problem: Problem, pool: Workers, history: History, *, fit: 
         checks = [_with_likelihoods(c, replace(density, correction=final), problem) for c in checks]
     proposals = max(groups[0].proposed, 1)
     settings = {"sampler": "metropolis", "groups": groups_n, "chains_per_group": per_group,
-                "particles": spec.particles, "moves": spec.moves,
-                "tempering_steps": len(population.betas) - 1, "tempering_reached": population.reached,
-                "tempering_acceptance": [round(a, 3) for a in population.acceptance],
+                "explorers_per_group": spec.explorers_per_group, "warmup_iterations": spec.warmup,
                 "thin": thin, "tries": spec.tries,
                 "sampling_iterations": int(groups[0].proposed),
                 "acceptance": float(np.mean(np.concatenate([g.accepted for g in groups]) / proposals)),
@@ -352,20 +360,6 @@ def sample_posterior(problem: Problem, pool: Workers, history: History, *, fit: 
                      note="; ".join(notes))
 
 
-def _particles_likelihood(whitening: mcmc.Whitening):
-    """The tempering's log-likelihood of whitened points, its batches spread over the calibration's workers (a
-    point's value does not depend on where it is evaluated)."""
-    density = whitening.density
-    spread = getattr(density.batch, "spread", density.batch)
-
-    def log_likelihood(g: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        twin = np.asarray(spread(density.full(whitening.to_cube(g))), float)
-        log_lik = density.log_likelihood(twin)
-        return np.where(np.isfinite(log_lik), log_lik, -np.inf), twin
-
-    return log_likelihood
-
-
 def _values(problem: Problem, draws: Chains, split: Split) -> np.ndarray:
     """The sampled parameters' values in their own units, ``(chains, draws, d)``: what ``posterior.nc`` stores, so
     that ArviZ run on the file gives the diagnostics the report states."""
@@ -376,6 +370,14 @@ def _values(problem: Problem, draws: Chains, split: Split) -> np.ndarray:
 def _evaluations(chains: int, iterations: int, thin: int) -> int:
     """Twin evaluations of ``iterations`` of ``chains`` chains: one per proposal, one per recorded full draw."""
     return chains * (iterations + iterations // thin)
+
+
+def _starts(screen: np.ndarray, candidates: np.ndarray, count: int, rng: np.random.Generator) -> np.ndarray:
+    """``count`` distinct starting points drawn at random among ``candidates`` (indices into ``screen``, most
+    probable first; at most the first ``4 count`` of them): dispersed over the plausible region, so that chains
+    that agree have not merely started together."""
+    pool_size = min(len(candidates), 4 * count)
+    return screen[rng.choice(candidates[:pool_size], size=min(count, pool_size), replace=False)]
 
 
 def _advance(pool, density: TwinDensity, groups: list[mcmc.Group], iterations: int, *, phase: str, thin: int,
@@ -394,6 +396,10 @@ def _advance(pool, density: TwinDensity, groups: list[mcmc.Group], iterations: i
         for _, recs in results:
             for r in recs:
                 records[r.group].append(r)
+        if phase == "explore":
+            groups = [mcmc.adapt_covariance(g, np.concatenate([r.g for r in records[g.index]], axis=1)
+                                            [:, -max(1, (done + step) // 2):])
+                      if records[g.index] else g for g in groups]
         done += step
         if progress is not None:
             progress(done, iterations)

@@ -208,25 +208,25 @@ class Likelihood(Frozen):
 
 
 class PosteriorStage(Frozen):
-    """Sampling the posterior of the free parameters on the twin, corrected by the stochastic model: a tempered
-    warm-up (:mod:`sim.calibration.bayes.tempering`), then independent groups of multiple-try Metropolis chains
-    (:mod:`sim.calibration.bayes.chains`)."""
+    """Sampling the posterior of the free parameters on the twin, corrected by the stochastic model (independent
+    groups of random-walk Metropolis chains: :mod:`sim.calibration.bayes.chains`)."""
 
     enabled: bool = True
     sampler: Literal["metropolis"] = Field(
-        "metropolis", description="Independent groups of multiple-try Metropolis chains on the compiled twin "
-        "(the only sampler: docs/background/likelihood.md says why).")
+        "metropolis", description="Independent groups of adaptive random-walk Metropolis chains on the batched twin "
+        "(the only sampler: benchmarks/posterior.py says why).")
     groups: Annotated[int, Field(ge=2, le=64)] = Field(
         4, description="Independent groups of chains (own random stream, own adaptation, dispersed starts); "
         "convergence is judged over at least 4 chains.")
     chains_per_group: Annotated[int, Field(ge=1, le=256)] = Field(
         4, description="Chains per group (they share the adapted kernel, and one batch of the twin a step).")
-    particles: Annotated[int, Field(ge=32, le=100_000)] = Field(
-        1024, description="Particles of the warm-up, tempered from the prior to the posterior (sequential Monte "
-        "Carlo); the sampling phase's proposal is fitted to them and the chains start at distinct ones.")
-    moves: Annotated[int, Field(ge=1, le=1000)] = Field(
-        5, description="Random-walk moves of every particle at each tempering step.")
-    tries: Annotated[int, Field(ge=0, le=256)] = Field(
+    explorers_per_group: Annotated[int, Field(ge=1, le=1024)] = Field(
+        16, description="Chains per group in the exploration (random walks from dispersed starts; the sampling "
+        "phase's proposal is fitted to their draws).")
+    warmup: Annotated[int, Field(ge=20, le=100_000)] = Field(
+        1500, description="Exploration iterations per explorer (the random walk adapted); the stochastic correction "
+        "comes halfway through.")
+    tries: Annotated[int, Field(ge=1, le=256)] = Field(
         8, description="Proposals of the independent multiple-try step per chain and iteration (all in one batch of "
         "the twin).")
     iterations: Annotated[int, Field(ge=100, le=10_000_000)] = Field(

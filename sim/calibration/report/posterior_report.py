@@ -40,17 +40,14 @@ def posterior_sections(result) -> list[Section]:
                   "diagnostics, the prior, the figures), for anyone to check again.",
                   f"What the figures leave open, as a distribution: {draws:,} weighted draws (`posterior.csv`), "
                   f"**{round(posterior.effective_draws)} effective**; the figure *posterior* is its corner plot."]
-    steps = s.get("tempering_steps", 0)
-    items = [f"Sampler: a warm-up of {s['particles']:,} particles tempered from the prior to the posterior in "
-             f"{steps} step{'s' if steps != 1 else ''} ({s['moves']} random-walk moves each"
-             f"{'' if s.get('tempering_reached', True) else ', NOT reaching the posterior'}); then "
-             f"{s['groups']} independent groups (own random stream) of {s['chains_per_group']} chains started at "
-             f"distinct particles, each iteration a multiple-try Metropolis step ({s['tries']} tries from a "
-             f"Gaussian mixture fitted to the particles) and a random-walk step, {s['sampling_iterations']} "
-             f"sampling iterations per chain after {s.get('burn_in_iterations', 0)} of burn-in, every "
-             f"{s['thin']}th state kept; acceptance {s['acceptance']:.2f} (tries), "
-             f"{s.get('walk_acceptance', float('nan')):.2f} (walk); {posterior.evaluations:,} twin evaluations on "
-             f"{s['workers']} worker{'s' if s['workers'] != 1 else ''}; the stage took {posterior.seconds:.0f} s"
+    items = [f"Sampler: {s['groups']} independent groups (own random stream, dispersed starts) of "
+             f"{s['explorers_per_group']} random-walk explorers ({s['warmup_iterations']} iterations, adapted), then "
+             f"{s['chains_per_group']} chains each, multiple-try Metropolis ({s['tries']} tries from a Gaussian "
+             f"mixture fitted to the exploration) and a random-walk step, {s['sampling_iterations']} sampling "
+             f"iterations per chain after {s.get('burn_in_iterations', 0)} of burn-in, every {s['thin']}th state "
+             f"kept; acceptance {s['acceptance']:.2f} (tries), {s.get('walk_acceptance', float('nan')):.2f} (walk); "
+             f"{posterior.evaluations:,} twin evaluations on {s['workers']} worker"
+             f"{'s' if s['workers'] != 1 else ''}; the stage took {posterior.seconds:.0f} s"
              f"{'; ' + posterior.note if posterior.note else ''}."]
     split = posterior.split
     sampled = ", ".join(f"{space.parameters[i].name} ({_why(split, i)})" for i in split.sampled)
