@@ -258,8 +258,10 @@ def posterior_figure(result: Result) -> Figure:
         handles, labels = axes[0, 0].get_legend_handles_labels()
         fig.legend(handles, labels, loc="upper right", bbox_to_anchor=(0.98, 0.9), fontsize=10,
                    title="diagonal: each parameter's", title_fontsize=10)
-        fig.suptitle(f"Calibration {result.problem.name}: posterior of the parameters (parameter uncertainty given "
-                     f"the figures; {posterior.effective_draws:.0f} effective draws).\nDiagonal: marginal against "
+        state = ("" if posterior.converged else
+                 f"NOT CONVERGED (rank R-hat up to {posterior.convergence.worst['rhat']:.2f}): provisional. ")
+        fig.suptitle(f"{state}Calibration {result.problem.name}: posterior of the parameters (parameter uncertainty "
+                     f"given the figures; {posterior.effective_draws:.0f} effective draws).\nDiagonal: marginal against "
                      "the prior; below: pairs (darker = more probable). Axes span each parameter's range."
                      + (f"\nShown: the {n} parameters the figures narrow most; the other {left} stay close to "
                         "their prior (report.md's table gives every one)." if left else ""),
