@@ -116,8 +116,8 @@ def test_run_applies_each_replications_draw_and_records_it(tmp_path, tiny_path, 
     assert recorded["draws"] == draws and recorded["distinct_draws"] == len(set(draws))
     assert recorded["csv_sha256"] == hashlib.sha256((tiny_posterior / "posterior.csv").read_bytes()).hexdigest()
     assert recorded["calibration"] == "tiny-fake" and recorded["draws_available"] == 6
-    assert recorded["parameters"]["push"] == {"path": "events.policy_push.changes.*.multiply", "apply": "set",
-                                              "label": "size of the push"}
+    assert {key: recorded["parameters"]["push"][key] for key in ("path", "apply", "label")} == {
+        "path": "events.policy_push.changes.*.multiply", "apply": "set", "label": "size of the push"}
     assert recorded["notes"] == []
 
     _, written = load_result(out).timeseries()
